@@ -1,0 +1,157 @@
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+
+import type {ResolvedContext} from './lib/config/resolve.js'
+import {redact} from './lib/config/secrets.js'
+import {EXIT_CODES_HELP, ExitCode, isKasmctlError} from './lib/errors.js'
+import type {KasmClient} from './lib/kasm/client.js'
+import {OUTPUT_FORMATS, type OutputFormat, toYaml} from './lib/output/format.js'
+import {detectTerminal, type Terminal} from './lib/output/terminal.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * The one base command: global flags (--context, -o/--output, --json, --verbose), context and
+ * API client on demand, one way to render results, and typed errors mapped to exit codes.
+ * Commands return their JSON document from run(); oclif prints it under --json / -o json.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static baseFlags = {
+    context: Flags.string({description: 'context to use (default: KASMCTL_CONTEXT, then the current context)', helpGroup: 'GLOBAL'}),
+    output: Flags.option({char: 'o', description: 'output format', helpGroup: 'GLOBAL', options: OUTPUT_FORMATS})(),
+    verbose: Flags.boolean({description: 'debug output on stderr (secrets redacted); also KASMCTL_DEBUG=1', helpGroup: 'GLOBAL'}),
+  }
+
+  static enableJsonFlag = true
+  /** Shown as EXIT CODES in --help. */
+  static exitCodes: string[] = EXIT_CODES_HELP
+
+  protected args!: BaseArgs<T>
+  protected flags!: BaseFlags<T>
+  protected term: Terminal = detectTerminal()
+  private clientPromise?: Promise<KasmClient>
+  private contextPromise?: Promise<ResolvedContext>
+  private readonly secrets: string[] = []
+
+  /** Exit code for usage errors; `health` uses 3 (UNKNOWN) per the monitoring-plugin convention. */
+  protected get usageExitCode(): number {
+    return ExitCode.USAGE
+  }
+
+  protected get format(): OutputFormat {
+    if (super.jsonEnabled()) return 'json'
+    return (this.flags?.output as OutputFormat | undefined) ?? 'table'
+  }
+
+  protected get debugEnabled(): boolean {
+    return Boolean(this.flags?.verbose) || process.env.KASMCTL_DEBUG === '1'
+  }
+
+  public async init(): Promise<void> {
+    await super.init()
+    const ctor = this.ctor as typeof BaseCommand
+    const {args, flags} = await this.parse({
+      args: ctor.args,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: ctor.enableJsonFlag,
+      flags: ctor.flags,
+      strict: ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  /** `-o json` behaves exactly like `--json`. */
+  public jsonEnabled(): boolean {
+    if (super.jsonEnabled()) return true
+    if (this.flags) return this.flags.output === 'json'
+    // Flags not parsed yet (a parse error): look at argv so the error still comes out as JSON.
+    const argv = this.argv.join(' ')
+    return /(^|\s)(-o\s*json|--output[=\s]json)(\s|$)/.test(argv)
+  }
+
+  /** The selected context; warnings (file mode, insecure TLS) go to stderr once. */
+  protected async resolvedContext(): Promise<ResolvedContext> {
+    this.contextPromise ??= import('./lib/config/resolve.js').then(async ({resolveContext}) => {
+      const resolved = await resolveContext(this.flags.context)
+      for (const warning of resolved.warnings) this.warn(warning)
+      return resolved
+    })
+    return this.contextPromise
+  }
+
+  /** The Kasm API client for the selected context. */
+  protected async kasm(): Promise<KasmClient> {
+    this.clientPromise ??= (async () => {
+      const [{context}, {KasmClient}] = await Promise.all([this.resolvedContext(), import('./lib/kasm/client.js')])
+      const client = await KasmClient.fromContext(context, {debug: (line) => this.debugLine(line)})
+      this.trackSecret(context.api.key)
+      this.trackSecret((client as unknown as {options: {apiSecret: string}}).options.apiSecret)
+      return client
+    })()
+    return this.clientPromise
+  }
+
+  /** Debug line on stderr when --verbose / KASMCTL_DEBUG=1; known secrets are redacted. */
+  protected debugLine(line: string): void {
+    if (this.debugEnabled) process.stderr.write(`[debug] ${redact(line, this.secrets)}\n`)
+  }
+
+  protected trackSecret(secret: string | undefined): void {
+    if (secret) this.secrets.push(secret)
+  }
+
+  /**
+   * Renders a result: YAML for -o yaml, the human renderer for tables; JSON is printed by oclif
+   * from run()'s return value. Returns the data so run() can `return this.emit(...)`.
+   */
+  protected emit<R>(data: R, human: (data: R) => string | undefined | void): R {
+    if (this.format === 'yaml') this.log(toYaml(data))
+    else if (this.format === 'table') {
+      const text = human(data)
+      if (typeof text === 'string' && text !== '') this.log(text)
+    }
+
+    return data
+  }
+
+  /** Maps an error to the exit code this command reports. */
+  protected exitCodeFor(error: unknown): number {
+    if (isKasmctlError(error)) return error.exitCode === ExitCode.USAGE ? this.usageExitCode : error.exitCode
+    if (isParseError(error)) return this.usageExitCode
+    return ExitCode.FAILED
+  }
+
+  public async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
+    if (error instanceof Errors.ExitError) throw error
+    const exitCode = this.exitCodeFor(error)
+    const payload = isKasmctlError(error)
+      ? error.toJSON()
+      : {code: isParseError(error) ? 'USAGE' : 'INTERNAL', exitCode, message: error.message}
+    payload.exitCode = exitCode
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${JSON.stringify({error: redactObject(payload, this.secrets)}, null, 2)}\n`)
+    } else {
+      const {chalk} = detectTerminal()
+      process.stderr.write(`${chalk.red('Error:')} ${redact(error.message, this.secrets)}\n`)
+      if (isKasmctlError(error) && error.hint) process.stderr.write(`${chalk.dim('Hint:')} ${error.hint}\n`)
+      if (!isKasmctlError(error) && !isParseError(error) && this.debugEnabled) process.stderr.write(`${error.stack}\n`)
+    }
+
+    process.exitCode = exitCode
+    throw Object.assign(new Errors.ExitError(exitCode), {skipOclifErrorHandling: true})
+  }
+
+  public async finally(error: Error | undefined): Promise<void> {
+    if (this.clientPromise) (await this.clientPromise.catch(() => undefined))?.close()
+    await super.finally(error)
+  }
+}
+
+function isParseError(error: unknown): boolean {
+  return error instanceof Errors.CLIError && 'parse' in error
+}
+
+function redactObject(payload: Record<string, unknown>, secrets: string[]): Record<string, unknown> {
+  return JSON.parse(redact(JSON.stringify(payload), secrets))
+}

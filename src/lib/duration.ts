@@ -1,0 +1,45 @@
+import {UsageError} from './errors.js'
+
+const UNITS: Record<string, number> = {d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1, s: 1000, w: 604_800_000}
+
+/**
+ * Parses "90s", "5m", "1h30m", "7d", "2w" (and a bare number of seconds) into milliseconds.
+ * Rejects negatives, unknown units and empty input with a message naming the value.
+ */
+export function parseDuration(text: string, what = 'duration'): number {
+  const input = text.trim()
+  if (/^\d+(\.\d+)?$/.test(input)) return Math.round(Number(input) * 1000)
+  const parts = [...input.matchAll(/(\d+(?:\.\d+)?)(ms|[smhdw])/g)]
+  if (input === '' || parts.length === 0 || parts.map((p) => p[0]).join('') !== input) {
+    throw new UsageError(`${what} "${text}" is not a duration: use a number with a unit, e.g. 30s, 5m, 4h, 7d, 1h30m (units: ms, s, m, h, d, w)`)
+  }
+
+  return Math.round(parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNITS[unit], 0))
+}
+
+/** 75000 → "1m15s"; 0 → "0s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`
+  let rest = Math.round(ms / 1000)
+  const out: string[] = []
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) {
+      out.push(`${Math.floor(rest / size)}${unit}`)
+      rest %= size
+    }
+
+    if (out.length === 2) break
+  }
+
+  return out.join('') || '0s'
+}
+
+/** Age of a date for tables, kubectl-style ("45s", "3m", "2h", "5d"). */
+export function formatAge(from: Date | undefined, now = new Date()): string {
+  if (!from) return '-'
+  const seconds = Math.max(0, Math.round((now.getTime() - from.getTime()) / 1000))
+  if (seconds < 120) return `${seconds}s`
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`
+  return `${Math.floor(seconds / 86_400)}d`
+}

@@ -1,0 +1,377 @@
+import type {AxiosInstance, AxiosResponse} from 'axios'
+import {readFile} from 'node:fs/promises'
+
+import {resolveSecret} from '../config/secrets.js'
+import type {AuthStyle, ContextConfig} from '../config/types.js'
+import {AuthError, ConfigError, KasmApiError, UnavailableError} from '../errors.js'
+import {normalizeId} from './ids.js'
+import {normalizeKasm, normalizeServer} from './normalize.js'
+import {ENDPOINTS, describePermissions} from './permissions.js'
+import type {ConnectionProxy, HealthcheckResult, Kasm, Manager, Server, ServerType, Setting, Zone, ZoneSettings} from './types.js'
+
+export interface KasmClientOptions {
+  /** Kasm base URL, e.g. https://kasm.example.com (a trailing /api is tolerated). */
+  url: string
+  apiKey: string
+  apiSecret: string
+  auth?: AuthStyle
+  caPem?: string
+  insecure?: boolean
+  timeoutMs?: number
+  /** Attempts after the first one, for reads only. */
+  retries?: number
+  /** Base delay of the exponential backoff between read retries. */
+  retryDelayMs?: number
+  /** Receives one line per request; secrets are never passed to it. */
+  debug?: (line: string) => void
+}
+
+type Body = Record<string, unknown>
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
+
+/**
+ * The one client for Kasm's RPC-style API (kasm-api.md). Calls go to /api/public/<method>.
+ * Business errors arrive as HTTP 200 + error_message and are raised as KasmApiError.
+ */
+export class KasmClient {
+  readonly baseUrl: string
+  private agents: Array<{destroy(): void}> = []
+  private http?: AxiosInstance
+  private readonly options: KasmClientOptions
+
+  constructor(options: KasmClientOptions) {
+    this.options = options
+    this.baseUrl = options.url.replace(/\/+$/, '').replace(/\/api$/, '')
+  }
+
+  /** Builds a client from a context: resolves the secret reference and reads the CA file. */
+  static async fromContext(context: ContextConfig, extra: Partial<KasmClientOptions> = {}): Promise<KasmClient> {
+    const {api} = context
+    if (!api.key) {
+      throw new ConfigError(`context "${context.name}" has no API key`, {hint: `run \`kasmctl context add ${context.name} --api-key KEY ...\``})
+    }
+
+    const secret = await resolveSecret(api.secret, `API secret of context "${context.name}"`)
+    if (!secret) {
+      throw new ConfigError(`context "${context.name}" has no API secret`, {
+        hint: 'pass it with `--api-secret-stdin`, `--api-secret-env NAME` or `--api-secret-file PATH` to `kasmctl context add`',
+      })
+    }
+
+    let caPem: string | undefined
+    if (api.tls?.caFile) {
+      try {
+        caPem = await readFile(api.tls.caFile, 'utf8')
+      } catch (error) {
+        throw new ConfigError(`cannot read CA file ${api.tls.caFile} of context "${context.name}": ${(error as Error).message}`)
+      }
+    }
+
+    return new KasmClient({
+      apiKey: api.key,
+      apiSecret: secret,
+      auth: api.auth ?? 'body',
+      caPem,
+      insecure: api.tls?.insecure,
+      timeoutMs: api.timeoutMs,
+      url: api.url,
+      ...extra,
+    })
+  }
+
+  /** Calls /api/public/<method>. Reads are retried with backoff on network errors and 502/503/504. */
+  async call<T extends Body = Body>(method: string, body: Body = {}): Promise<T> {
+    const http = await this.httpClient()
+    const write = ENDPOINTS[method]?.write ?? true
+    const attempts = write ? 1 : 1 + (this.options.retries ?? 2)
+    const url = `${this.baseUrl}/api/public/${method}`
+    let lastError: unknown
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const started = Date.now()
+      try {
+        const response = await http.post(url, this.authBody(body), {headers: this.authHeaders()})
+        this.options.debug?.(`POST ${url} -> HTTP ${response.status} (${Date.now() - started} ms)`)
+        if (RETRYABLE_STATUS.has(response.status) && attempt < attempts) {
+          lastError = response
+          await sleep(this.backoff(attempt))
+          continue
+        }
+
+        return this.interpret<T>(method, url, response)
+      } catch (error) {
+        if (!isNetworkError(error)) throw error
+        this.options.debug?.(`POST ${url} -> ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+        lastError = error
+        if (attempt < attempts) await sleep(this.backoff(attempt))
+      }
+    }
+
+    if (isNetworkError(lastError)) throw networkError(url, lastError)
+    return this.interpret<T>(method, url, lastError as AxiosResponse)
+  }
+
+  /** Closes kept-alive connections so the process can exit at once. */
+  close(): void {
+    for (const agent of this.agents) agent.destroy()
+  }
+
+  // Zones
+
+  async getZones(options: {brief?: boolean} = {}): Promise<Zone[]> {
+    const {zones} = await this.call<{zones: Zone[]}>('get_zones', options.brief ? {brief: true} : {})
+    return (zones ?? []).map((zone) => ({
+      ...zone,
+      servers: zone.servers?.map((s) => normalizeServer(s as unknown as Body)),
+      zone_id: normalizeId(zone.zone_id),
+    }))
+  }
+
+  async createZone(zone: Partial<ZoneSettings> & {zone_name: string}): Promise<Zone> {
+    const {zone: created} = await this.call<{zone: Zone}>('create_zone', {target_zone: zone})
+    return {...created, zone_id: normalizeId(created.zone_id)}
+  }
+
+  async updateZone(zoneId: string, patch: Partial<ZoneSettings> & {zone_name?: string}): Promise<Zone> {
+    const {zone} = await this.call<{zone: Zone}>('update_zone', {target_zone: {...patch, zone_id: zoneId}})
+    return {...zone, zone_id: normalizeId(zone.zone_id)}
+  }
+
+  async deleteZone(zoneId: string): Promise<void> {
+    await this.call('delete_zone', {target_zone: {zone_id: zoneId}})
+  }
+
+  // Servers (Docker agents are server_type "host")
+
+  async getServers(): Promise<Server[]> {
+    const {servers} = await this.call<{servers: Body[]}>('get_servers')
+    return (servers ?? []).map((s) => normalizeServer(s))
+  }
+
+  async getServer(serverId: string): Promise<Server> {
+    const {servers} = await this.call<{servers: Body[]}>('get_servers', {target_server: {server_id: serverId}})
+    const server = servers?.[0]
+    if (!server) throw new KasmApiError(`Kasm returned no server for id ${serverId}`, 'no server')
+    return normalizeServer(server)
+  }
+
+  /** Partial update. Kasm refuses update_server without server_type (401 "Unauthorized Action"). */
+  async updateServer(serverId: string, serverType: ServerType | string, patch: Body): Promise<Server> {
+    const {server} = await this.call<{server: Body}>('update_server', {
+      target_server: {...patch, server_id: serverId, server_type: serverType},
+    })
+    return normalizeServer(server ?? {server_id: serverId})
+  }
+
+  async getManagers(): Promise<Manager[]> {
+    const {managers} = await this.call<{managers: Manager[]}>('get_managers')
+    return (managers ?? []).map((m) => ({...m, manager_id: normalizeId(m.manager_id), zone_id: normalizeId(m.zone_id)}))
+  }
+
+  async getConnectionProxies(): Promise<ConnectionProxy[]> {
+    const {connection_proxies: proxies} = await this.call<{connection_proxies: ConnectionProxy[]}>('get_connection_proxies')
+    return (proxies ?? []).map((p) => ({...p, connection_proxy_id: normalizeId(p.connection_proxy_id), zone_id: normalizeId(p.zone_id)}))
+  }
+
+  // Sessions (kasms)
+
+  async getKasms(): Promise<{currentTime?: string; kasms: Kasm[]}> {
+    const {current_time: currentTime, kasms} = await this.call<{current_time?: string; kasms: Body[]}>('get_kasms')
+    return {currentTime, kasms: (kasms ?? []).map((k) => normalizeKasm(k))}
+  }
+
+  async getKasm(kasmId: string): Promise<Kasm> {
+    const {kasm} = await this.call<{kasm: Body}>('get_kasm', {target_kasm: {kasm_id: kasmId}})
+    return normalizeKasm(kasm)
+  }
+
+  /** destroy_kasm needs the owner's user_id (kasm-api.md). */
+  async destroyKasm(kasmId: string, userId: string): Promise<void> {
+    await this.call('destroy_kasm', {kasm_id: kasmId, user_id: userId})
+  }
+
+  async requestKasm(request: {image_id: string; user_id: string} & Body): Promise<{kasm_id: string; status?: string} & Body> {
+    const result = await this.call<{kasm_id: string} & Body>('request_kasm', request)
+    return {...result, kasm_id: normalizeId(result.kasm_id)}
+  }
+
+  async keepalive(kasmId: string): Promise<Body> {
+    return this.call('keepalive', {kasm_id: kasmId})
+  }
+
+  // Settings and logs
+
+  async getSettings(): Promise<Setting[]> {
+    const {settings} = await this.call<{settings: Setting[]}>('get_settings')
+    return settings ?? []
+  }
+
+  /** Kasm stores every setting value as a string; numbers must be sent as strings. */
+  async updateSetting(settingId: string, value: string): Promise<void> {
+    await this.call('update_setting', {setting_id: settingId, value})
+  }
+
+  async getReport(request: Body): Promise<Body[]> {
+    const {data} = await this.call<{data?: Body[]}>('get_report', request)
+    return data ?? []
+  }
+
+  /** GET /api/__healthcheck (no auth). Never throws: failures come back in the result. */
+  async healthcheck(baseUrl = this.baseUrl): Promise<HealthcheckResult> {
+    const http = await this.httpClient()
+    const url = `${baseUrl.replace(/\/+$/, '').replace(/\/api$/, '')}/api/__healthcheck`
+    const started = performance.now()
+    try {
+      const response = await http.get(url, {responseType: 'text', transformResponse: (d: unknown) => d})
+      const body = String(response.data ?? '')
+      let ok = false
+      try {
+        ok = response.status === 200 && JSON.parse(body)?.ok === true
+      } catch {
+        ok = false
+      }
+
+      return {body: body.slice(0, 200), latencyMs: Math.round(performance.now() - started), ok, status: response.status}
+    } catch (error) {
+      return {error: networkError(url, error).message, latencyMs: Math.round(performance.now() - started), ok: false}
+    }
+  }
+
+  private authBody(body: Body): Body {
+    if ((this.options.auth ?? 'body') !== 'body') return body
+    return {...body, api_key: this.options.apiKey, api_key_secret: this.options.apiSecret}
+  }
+
+  private authHeaders(): Record<string, string> {
+    switch (this.options.auth ?? 'body') {
+      case 'basic': {
+        return {Authorization: `Basic ${Buffer.from(`${this.options.apiKey}:${this.options.apiSecret}`).toString('base64')}`}
+      }
+
+      case 'headers': {
+        return {'api-key': this.options.apiKey, 'api-key-secret': this.options.apiSecret}
+      }
+
+      default: {
+        return {}
+      }
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return (this.options.retryDelayMs ?? 250) * 2 ** (attempt - 1)
+  }
+
+  // axios is loaded on first use so that commands without API calls start fast.
+  private async httpClient(): Promise<AxiosInstance> {
+    if (this.http) return this.http
+    const [{default: axios}, https, http] = await Promise.all([import('axios'), import('node:https'), import('node:http')])
+    this.agents = [new http.Agent({keepAlive: true}), new https.Agent({ca: this.options.caPem, keepAlive: true, rejectUnauthorized: !this.options.insecure})]
+    this.http = axios.create({
+      headers: {'Content-Type': 'application/json'},
+      httpAgent: this.agents[0],
+      httpsAgent: this.agents[1],
+      maxRedirects: 0,
+      proxy: false,
+      timeout: this.options.timeoutMs ?? 15_000,
+      transitional: {clarifyTimeoutError: true},
+      validateStatus: () => true,
+    })
+    return this.http
+  }
+
+  private interpret<T>(method: string, url: string, response: AxiosResponse): T {
+    const {data, status} = response
+    const json = typeof data === 'object' && data !== null ? (data as Body) : parseJson(data)
+    if (json === undefined) {
+      throw new UnavailableError(`unexpected response from ${url} (HTTP ${status})`, {
+        details: {status},
+        hint: status === 404 ? 'check the context API URL points at a Kasm web app or its proxy' : 'check the web app logs, or run `kasmctl health`',
+      })
+    }
+
+    const message = typeof json.error_message === 'string' ? json.error_message : undefined
+    if (status === 401 || status === 403) throw authError(method, url, status, message)
+    if (message !== undefined) {
+      throw new KasmApiError(`Kasm refused ${method}: ${message}`, message, {details: {method, status}})
+    }
+
+    if (status >= 400) {
+      throw new UnavailableError(`unexpected response from ${url} (HTTP ${status})`, {details: {status}})
+    }
+
+    return json as T
+  }
+}
+
+function parseJson(data: unknown): Body | undefined {
+  if (typeof data !== 'string' || data.trim() === '') return undefined
+  try {
+    const value = JSON.parse(data)
+    return typeof value === 'object' && value !== null ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function authError(method: string, url: string, status: number, message = ''): AuthError {
+  const needed = ENDPOINTS[method]?.permissions
+  if (status === 401 && message === 'Access has expired') {
+    return new AuthError(`the API key has expired (${url})`, {hint: 'create a new API key in Kasm and run `kasmctl context add` again'})
+  }
+
+  if (status === 401 && needed && /^Unauthorized/.test(message)) {
+    return new AuthError(`the API key lacks the permission for ${method}: it needs ${describePermissions(needed)} (Kasm said "${message}")`, {
+      details: {method, permissions: needed, status},
+      hint: 'grant the permission to the API key in Kasm (Settings → Developers), or use a context whose key has it',
+    })
+  }
+
+  if (/not licensed/i.test(message)) {
+    return new AuthError(`the Kasm Developer API is not licensed on ${url} (HTTP ${status})`, {hint: 'a Kasm license with the Developer API is required'})
+  }
+
+  return new AuthError(`the API key or secret was refused by ${url} (HTTP ${status}${message ? ` "${message}"` : ''})`, {
+    details: {method, status},
+    hint: 'check the key and secret of the context (`kasmctl context show`)',
+  })
+}
+
+function isNetworkError(error: unknown): boolean {
+  const e = error as {code?: string; isAxiosError?: boolean; response?: unknown}
+  return Boolean(e && e.isAxiosError && !e.response)
+}
+
+const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/
+
+function networkError(url: string, error: unknown): UnavailableError {
+  const e = error as {cause?: {code?: string}; code?: string; message?: string}
+  const code = e.cause?.code ?? e.code ?? ''
+  const reason = e.message ?? String(error)
+  if (TLS_CODES.test(code) || TLS_CODES.test(reason)) {
+    return new UnavailableError(`TLS error talking to ${url}: ${reason}`, {
+      details: {code},
+      hint: 'set the CA that signed the certificate with `kasmctl context add --ca-file PEM`, or (not recommended) `--insecure`',
+    })
+  }
+
+  const what: Record<string, string> = {
+    ECONNABORTED: 'timed out',
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    EHOSTUNREACH: 'host unreachable',
+    ENOTFOUND: 'host name not found (DNS)',
+    ETIMEDOUT: 'timed out',
+    EAI_AGAIN: 'DNS lookup failed',
+  }
+  return new UnavailableError(`cannot reach ${url}: ${what[code] ?? reason}`, {
+    details: {code},
+    hint: 'check the context API URL and that the web app (or its proxy) is up: `kasmctl health`',
+  })
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms)
+  })
+}

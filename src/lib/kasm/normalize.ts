@@ -1,0 +1,52 @@
+import {normalizeId} from './ids.js'
+import type {Kasm, Server} from './types.js'
+
+type Raw = Record<string, unknown>
+
+function id(value: unknown): string {
+  return typeof value === 'string' ? normalizeId(value) : (value as string)
+}
+
+function optionalId(value: unknown): null | string | undefined {
+  return typeof value === 'string' ? normalizeId(value) : (value as null | undefined)
+}
+
+function bytes(modern: unknown, legacy: unknown): number {
+  const value = modern ?? legacy
+  return typeof value === 'number' ? value : Number(value ?? 0) || 0
+}
+
+/** Accepts 1.15 (`memory`) and 1.19 (`memory_bytes`) field names. */
+export function normalizeServer(raw: Raw): Server {
+  const server = {...raw} as Server
+  server.server_id = id(raw.server_id)
+  server.zone_id = optionalId(raw.zone_id)
+  server.manager_id = optionalId(raw.manager_id)
+  server.memory = bytes(raw.memory_bytes, raw.memory)
+  server.memory_override = bytes(raw.memory_override_bytes, raw.memory_override)
+  delete server.memory_bytes
+  delete server.memory_override_bytes
+  return server
+}
+
+export function normalizeKasm(raw: Raw): Kasm {
+  const kasm = {...raw} as Kasm
+  kasm.kasm_id = id(raw.kasm_id)
+  kasm.server_id = optionalId(raw.server_id)
+  kasm.memory = bytes(raw.memory_bytes, raw.memory)
+  delete kasm.memory_bytes
+  return kasm
+}
+
+/** Kasm datetimes are naive UTC strings ("2024-03-05 22:18:50.063048"). */
+export function parseKasmDate(value: null | string | undefined): Date | undefined {
+  if (!value) return undefined
+  const iso = value.includes('T') ? value : value.replace(' ', 'T')
+  const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`)
+  return Number.isNaN(date.getTime()) ? undefined : date
+}
+
+/** Formats a Date the way Kasm does: UTC, no zone marker, microseconds. */
+export function formatKasmDate(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '000')
+}

@@ -1,0 +1,35 @@
+import {UsageError} from '../errors.js'
+
+export interface ConfirmOptions {
+  /** --yes given: no prompt. */
+  yes: boolean
+  /** stdin and stdout are TTYs. */
+  interactive: boolean
+}
+
+/**
+ * Typed confirmation for destructive actions: the user types `expected` (a zone name, a database...).
+ * Never prompts when stdin is not a TTY: cron must not hang, so that is an error naming --yes.
+ * Returns false when the user typed something else.
+ */
+export async function confirmTyped(question: string, expected: string, options: ConfirmOptions): Promise<boolean> {
+  if (options.yes) return true
+  if (!options.interactive) {
+    throw new UsageError(`${question} needs confirmation, and stdin is not a terminal`, {hint: 're-run with --yes to confirm'})
+  }
+
+  const {input} = await import('@inquirer/prompts')
+  const answer = await input({message: `${question}\n  Type "${expected}" to confirm:`})
+  return answer.trim() === expected
+}
+
+/** Yes/no confirmation; same non-TTY rule as confirmTyped. */
+export async function confirmYesNo(question: string, options: ConfirmOptions): Promise<boolean> {
+  if (options.yes) return true
+  if (!options.interactive) {
+    throw new UsageError(`${question} needs confirmation, and stdin is not a terminal`, {hint: 're-run with --yes to confirm'})
+  }
+
+  const {confirm} = await import('@inquirer/prompts')
+  return confirm({default: false, message: question})
+}
