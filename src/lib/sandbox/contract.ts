@@ -1,0 +1,98 @@
+/**
+ * The contract between the sandbox's two halves: the lifecycle (PostgreSQL, seed, host directories,
+ * daemon process, control API, `kasmctl sandbox` commands) and the deployment it runs (API simulator
+ * web apps, reverse proxies, live loop, faults). Both import these types; neither changes them alone.
+ */
+
+export interface PgConnection {
+  host: string
+  port: number
+  database: string
+  user: string
+  password: string
+}
+
+/** Written by `sandbox up` to <sandbox dir>/state.json (mode 0600). */
+export interface SandboxState {
+  dir: string
+  /** Kasm version the simulator imitates: '1.19' emits memory_bytes, '1.15' emits memory. */
+  kasmVersion: '1.15' | '1.19'
+  postgres: {
+    binDir: string
+    dataDir: string
+    socketDir: string
+    port: number
+    /** The superuser kasmctl tests and `sandbox reset` use (trust auth on 127.0.0.1). */
+    superuser: string
+    /** The kasmapp password (also in each web app's api.app.config.yaml `database:` block). */
+    kasmappPassword: string
+    pid?: number
+  }
+  daemon: {pid?: number; controlPort: number; logFile: string}
+  webapps: Array<{name: string; port: number; hostDir: string; configPath: string}>
+  connectionProxies: Array<{name: string; hostDir: string; configPath: string}>
+  proxies: Array<{name: string; scheme: 'http' | 'https'; port: number; configPath: string}>
+  tls: {caFile: string; certFile: string; keyFile: string}
+  apiKeys: {
+    admin: {key: string; secretFile: string}
+    readonly: {key: string; secretFile: string}
+    /** A key with only ZONES_VIEW, to exercise "lacks permission" errors. */
+    limited: {key: string; secretFile: string}
+  }
+}
+
+/** Faults for tests and rehearsals (`kasmctl sandbox fault`). Cleared by `sandbox reset`. */
+export type Fault =
+  /** The web app's /api/* answers this HTTP status with Kasm's text page (500 → unhandled exception page). */
+  | {kind: 'webapp-status'; target: string; status: number}
+  /** The web app answers after a delay. */
+  | {kind: 'webapp-delay'; target: string; ms: number}
+  /** Every web app refuses connections (listeners closed) until cleared: "API down". */
+  | {kind: 'api-down'}
+  /** The reverse proxy refuses connections. */
+  | {kind: 'proxy-down'; target: string}
+  | {kind: 'proxy-delay'; target: string; ms: number}
+  /** The proxy drops Upgrade/Connection headers: WebSocket handshakes fail. */
+  | {kind: 'proxy-strip-upgrade'; target: string}
+  /** The proxy closes idle connections after this many seconds (also written to its nginx-style config). */
+  | {kind: 'proxy-idle-timeout'; target: string; seconds: number}
+  /** The agent (server hostname) stops checking in: last_reported stops moving. */
+  | {kind: 'agent-no-checkin'; target: string}
+
+export interface DeploymentOptions {
+  pg: PgConnection
+  webapps: SandboxState['webapps']
+  connectionProxies: SandboxState['connectionProxies']
+  proxies: SandboxState['proxies']
+  tls: SandboxState['tls']
+  kasmVersion: SandboxState['kasmVersion']
+  /** How often agents check in and sessions expire, in ms (default 2000). */
+  tickMs?: number
+  log?: (line: string) => void
+}
+
+/** What the daemon runs. Implemented by src/lib/sandbox/simulator/. */
+export interface Deployment {
+  /** Like /opt/kasm/bin/stop on that host: closes the web app's listener; its manager stops checking in. */
+  stopWebapp(name: string): Promise<void>
+  /** Like /opt/kasm/bin/start: re-reads api.app.config.yaml (zone_name; unknown zone → new zone) and listens again. */
+  startWebapp(name: string): Promise<void>
+  webappRunning(name: string): boolean
+  setFault(fault: Fault): Promise<void>
+  clearFaults(): Promise<void>
+  faults(): Fault[]
+  /** Runs one live-loop tick now (check-ins, expiry). */
+  tick(): Promise<void>
+  close(): Promise<void>
+}
+
+/** The daemon's control API on 127.0.0.1:<daemon.controlPort> (JSON bodies). */
+export const CONTROL_ROUTES = {
+  status: 'GET /status', // → {webapps: {name: running}, faults: Fault[]}
+  stopWebapp: 'POST /webapps/:name/stop',
+  startWebapp: 'POST /webapps/:name/start',
+  setFault: 'POST /faults', // body: Fault
+  clearFaults: 'DELETE /faults',
+  tick: 'POST /tick',
+  shutdown: 'POST /shutdown',
+} as const
