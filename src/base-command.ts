@@ -92,6 +92,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.clientPromise
   }
 
+  /** Warnings always go to stderr, also under --json: stdout stays the JSON document. */
+  public warn(input: Error | string): Error | string {
+    const {chalk} = detectTerminal()
+    const text = typeof input === 'string' ? input : input.message
+    process.stderr.write(`${chalk.yellow('Warning:')} ${redact(text, this.secrets)}\n`)
+    return input
+  }
+
   /** Debug line on stderr when --verbose / KASMCTL_DEBUG=1; known secrets are redacted. */
   protected debugLine(line: string): void {
     if (this.debugEnabled) process.stderr.write(`[debug] ${redact(line, this.secrets)}\n`)

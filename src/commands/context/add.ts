@@ -1,0 +1,94 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import type {SecretRef} from '../../lib/config/types.js'
+import {AUTH_STYLES} from '../../lib/config/types.js'
+import {UsageError} from '../../lib/errors.js'
+
+export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
+  static args = {name: Args.string({description: 'context name', required: true})}
+  static summary = 'Add a context: a Kasm deployment and how to reach it'
+  static description = `The API secret is never a flag value: read it from stdin (--api-secret-stdin), from an environment
+variable or a file at each use (--api-secret-env, --api-secret-file), or type it at a masked prompt (stored in the
+0600 config file).`
+
+  static examples = [
+    'printf %s "$SECRET" | <%= config.bin %> context add prod --api-url https://kasm.example.com --api-key AbCdEf123456 --api-secret-stdin',
+    '<%= config.bin %> context add lab --api-url https://kasm.lab --api-key K --api-secret-env KASM_SECRET --ca-file lab-ca.pem --use',
+    '<%= config.bin %> context add prod --overwrite --api-url https://kasm.example.com --api-key K --api-secret-file /etc/kasm/secret --db-url "postgres://kasmapp@db.internal:5432/kasm?sslmode=require" --db-password-file /etc/kasm/dbpass --host name=web1,address=10.0.0.5,roles=webapp,ssh=root@10.0.0.5 --proxy https://kasm.example.com --backup-dir /var/backups/kasm',
+  ]
+
+  static flags = {
+    'api-key': Flags.string({description: 'Kasm API key (Settings → Developers)', required: true}),
+    'api-secret-env': Flags.string({description: 'read the API secret from this environment variable at each use'}),
+    'api-secret-file': Flags.string({description: 'read the API secret from this file at each use'}),
+    'api-secret-stdin': Flags.boolean({description: 'read the API secret from stdin and store it in the config file'}),
+    'api-url': Flags.string({description: 'Kasm URL, e.g. https://kasm.example.com', required: true}),
+    auth: Flags.option({default: 'body', description: 'how the API key is sent', options: AUTH_STYLES})(),
+    'backup-dir': Flags.string({description: 'backup directory for `kasmctl backup`'}),
+    'ca-file': Flags.string({description: 'PEM CA that signed the Kasm certificate'}),
+    'db-password-env': Flags.string({description: 'database password from this environment variable'}),
+    'db-password-file': Flags.string({description: 'database password from this file'}),
+    'db-url': Flags.string({description: 'database URL without password, e.g. postgres://kasmapp@db:5432/kasm?sslmode=require'}),
+    'default-zone': Flags.string({description: 'zone used when a zone command names none'}),
+    host: Flags.string({description: 'inventory host: name=,address=,roles=webapp+agent+db+connection-proxy+proxy,ssh=,kasm-root=,url=', multiple: true}),
+    insecure: Flags.boolean({description: 'do not verify the TLS certificate (warned about on every use)'}),
+    overwrite: Flags.boolean({description: 'replace an existing context of that name'}),
+    proxy: Flags.string({description: 'reverse proxy / load balancer URL in front of the web apps', multiple: true}),
+    use: Flags.boolean({description: 'make it the current context'}),
+  }
+
+  async run(): Promise<{name: string; current: boolean; path: string}> {
+    const {flags} = this
+    const {loadConfig, saveConfig} = await import('../../lib/config/store.js')
+    const {addContext, parseHostSpec} = await import('../../lib/config/contexts.js')
+    const secret = await this.readSecret()
+    const dbPassword: SecretRef | undefined = flags['db-password-env'] ? {env: flags['db-password-env']} : flags['db-password-file'] ? {file: flags['db-password-file']} : undefined
+    const loaded = await loadConfig()
+    addContext(
+      loaded,
+      {
+        api: {auth: flags.auth, key: flags['api-key'], secret, tls: flags['ca-file'] || flags.insecure ? {caFile: flags['ca-file'], insecure: flags.insecure || undefined} : undefined, url: flags['api-url']},
+        backup: flags['backup-dir'] ? {dir: flags['backup-dir']} : undefined,
+        database: flags['db-url'] ? {password: dbPassword, url: flags['db-url']} : undefined,
+        defaultZone: flags['default-zone'],
+        hosts: flags.host?.map((spec) => parseHostSpec(spec)),
+        name: this.args.name,
+        proxies: flags.proxy,
+      },
+      {overwrite: flags.overwrite, use: flags.use},
+    )
+    await saveConfig(loaded)
+    if (flags.insecure) this.warn(`context "${this.args.name}" will not verify TLS certificates`)
+    const result = {current: loaded.file.currentContext === this.args.name, name: this.args.name, path: loaded.path}
+    return this.emit(result, (r) => `Context "${r.name}" saved to ${r.path}${r.current ? ' (current)' : ''}.`)
+  }
+
+  private async readSecret(): Promise<SecretRef> {
+    const {flags} = this
+    const sources = [flags['api-secret-stdin'], flags['api-secret-env'], flags['api-secret-file']].filter(Boolean)
+    if (sources.length > 1) throw new UsageError('give the API secret one way only: --api-secret-stdin, --api-secret-env or --api-secret-file')
+    if (flags['api-secret-env']) return {env: flags['api-secret-env']}
+    if (flags['api-secret-file']) return {file: flags['api-secret-file']}
+    if (flags['api-secret-stdin']) {
+      const value = await readStdin()
+      if (!value) throw new UsageError('--api-secret-stdin: stdin was empty')
+      return {value}
+    }
+
+    if (!this.term.interactive) {
+      throw new UsageError('no API secret given, and stdin is not a terminal to prompt for it', {
+        hint: 'use --api-secret-stdin, --api-secret-env NAME or --api-secret-file PATH',
+      })
+    }
+
+    const {password} = await import('@inquirer/prompts')
+    return {value: await password({mask: '*', message: 'API secret'})}
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8').split('\n')[0].trim()
+}

@@ -1,0 +1,153 @@
+import type {KasmClient} from '../kasm/client.js'
+import {sameId} from '../kasm/ids.js'
+import {parseKasmDate} from '../kasm/normalize.js'
+import type {Kasm, Server, Zone} from '../kasm/types.js'
+import {serverNow} from '../sessions/sessions.js'
+import {computeZoneCapacity, effectiveResources, sessionsOn, sessionsThatFit, type ZoneCapacity} from './capacity.js'
+import {isAgent, resolveAgent, resolveZone} from './resolve.js'
+import {type DisableRecord, listDisableRecords, readDisableRecord, removeDisableRecord, writeDisableRecord} from './state.js'
+
+/** One agent as `agent list --json` / `agent get --json` show it. */
+export interface AgentView {
+  agentId: string
+  hostname: string
+  zoneId: null | string
+  zoneName: null | string
+  enabled: boolean
+  /** Kasm's operational_status: running, starting, missing, dead... */
+  status: null | string
+  /** Last check-in (ISO 8601 UTC) and its age by the Kasm server's clock. */
+  lastCheckIn: null | string
+  lastCheckInAgeSeconds: null | number
+  sessions: number
+  cores: number
+  coresOverride: number
+  memory: number
+  memoryOverride: number
+  /** What Kasm counts: the override when set, else the detected value. */
+  effectiveCores: number
+  effectiveMemory: number
+  /** Sessions of the zone's average size that still fit on this agent; null when no session runs anywhere. */
+  freeSessions: null | number
+  agentVersion: null | string
+  /** Set when kasmctl disabled the agent: why, when and by which command. */
+  disabled: null | {by: DisableRecord['by']; at: string; reason: null | string; drain: DisableRecord['drain'] | null}
+}
+
+/** Everything agent commands work from, fetched in parallel. */
+export interface Fleet {
+  servers: Server[]
+  kasms: Kasm[]
+  now: Date
+}
+
+export async function loadFleet(client: KasmClient): Promise<Fleet> {
+  const [servers, {currentTime, kasms}] = await Promise.all([client.getServers(), client.getKasms()])
+  return {kasms, now: serverNow(currentTime), servers}
+}
+
+export function toAgentView(server: Server, fleet: Fleet, capacity: ZoneCapacity | undefined, record?: DisableRecord): AgentView {
+  const kasms = sessionsOn(server.server_id, fleet.kasms)
+  const effective = effectiveResources(server)
+  const used = kasms.reduce((t, k) => ({cores: t.cores + (k.cores ?? 0), memory: t.memory + (k.memory ?? 0)}), {cores: 0, memory: 0})
+  const lastCheckIn = parseKasmDate(server.last_reported)
+  const free = {cores: effective.cores - used.cores, memory: effective.memory - used.memory}
+  return {
+    agentId: server.server_id,
+    agentVersion: server.agent_version ?? null,
+    cores: server.cores ?? 0,
+    coresOverride: server.cores_override ?? 0,
+    // A record left behind after someone re-enabled the agent in the Kasm UI says nothing true.
+    disabled:
+      record && !server.enabled ? {at: record.disabledAt, by: record.by, drain: record.drain ?? null, reason: record.reason ?? null} : null,
+    effectiveCores: effective.cores,
+    effectiveMemory: effective.memory,
+    enabled: server.enabled,
+    freeSessions: server.enabled ? Math.max(0, sessionsThatFit(free, capacity?.sessionSize ?? undefined) ?? 0) : 0,
+    hostname: server.hostname,
+    lastCheckIn: lastCheckIn?.toISOString() ?? null,
+    lastCheckInAgeSeconds: lastCheckIn ? Math.max(0, Math.round((fleet.now.getTime() - lastCheckIn.getTime()) / 1000)) : null,
+    memory: server.memory ?? 0,
+    memoryOverride: server.memory_override ?? 0,
+    sessions: kasms.length,
+    status: server.operational_status ?? null,
+    zoneId: server.zone_id ?? null,
+    zoneName: server.zone_name ?? null,
+  }
+}
+
+/** Agents (optionally of one zone), ordered by zone then hostname. */
+export async function listAgents(client: KasmClient, context: string, options: {zone?: string} = {}): Promise<AgentView[]> {
+  const [fleet, records, zones] = await Promise.all([
+    loadFleet(client),
+    listDisableRecords(context),
+    options.zone ? client.getZones({brief: true}) : Promise.resolve([] as Zone[]),
+  ])
+  const zone = options.zone ? resolveZone(zones, options.zone) : undefined
+  const capacity = computeZoneCapacity(fleet.servers, fleet.kasms)
+  return fleet.servers
+    .filter((s) => isAgent(s) && (!zone || sameId(s.zone_id, zone.zone_id)))
+    .sort((a, b) => (a.zone_name ?? '').localeCompare(b.zone_name ?? '') || a.hostname.localeCompare(b.hostname))
+    .map((s) => toAgentView(s, fleet, capacity.find((c) => sameId(c.zoneId, s.zone_id)), records.get(s.server_id)))
+}
+
+export async function getAgent(client: KasmClient, context: string, input: string): Promise<{agent: AgentView; server: Server; fleet: Fleet}> {
+  const fleet = await loadFleet(client)
+  const server = resolveAgent(fleet.servers, input)
+  const capacity = computeZoneCapacity(fleet.servers, fleet.kasms).find((c) => sameId(c.zoneId, server.zone_id))
+  return {agent: toAgentView(server, fleet, capacity, await readDisableRecord(context, server.server_id)), fleet, server}
+}
+
+/** Result of enable/disable for one agent (`agent enable|disable --json` items). */
+export interface ToggleResult {
+  agentId: string
+  hostname: string
+  zoneName: null | string
+  enabled: boolean
+  /** False when the agent already was in the wanted state (idempotent, still exit 0). */
+  changed: boolean
+  reason: null | string
+}
+
+export interface DisableOptions {
+  context: string
+  reason?: string
+  by: DisableRecord['by']
+  /** Drain details to record (deadline, force) for `drain --monitor`. */
+  drain?: DisableRecord['drain']
+}
+
+/**
+ * Disables an agent (no new sessions; running ones go on) and records why. update_server must
+ * carry server_type: Kasm answers 401 "Unauthorized Action" without it.
+ */
+export async function disableAgent(client: KasmClient, server: Server, options: DisableOptions): Promise<ToggleResult> {
+  const changed = server.enabled
+  if (changed) await client.updateServer(server.server_id, server.server_type, {enabled: false})
+  const previous = await readDisableRecord(options.context, server.server_id)
+  const record: DisableRecord = {
+    agentId: server.server_id,
+    by: changed || !previous ? options.by : previous.by,
+    context: options.context,
+    disabledAt: changed || !previous ? new Date().toISOString() : previous.disabledAt,
+    drain: options.drain ?? previous?.drain,
+    hostname: server.hostname,
+    reason: options.reason ?? previous?.reason,
+    version: 1,
+    zoneName: server.zone_name,
+  }
+  await writeDisableRecord(record)
+  return {...toggle(server, false, changed), reason: record.reason ?? null}
+}
+
+/** Enables an agent and forgets kasmctl's disable record. */
+export async function enableAgent(client: KasmClient, server: Server, context: string): Promise<ToggleResult> {
+  const changed = !server.enabled
+  if (changed) await client.updateServer(server.server_id, server.server_type, {enabled: true})
+  await removeDisableRecord(context, server.server_id)
+  return {...toggle(server, true, changed), reason: null}
+}
+
+function toggle(server: Server, enabled: boolean, changed: boolean): Omit<ToggleResult, 'reason'> {
+  return {agentId: server.server_id, changed, enabled, hostname: server.hostname, zoneName: server.zone_name ?? null}
+}

@@ -1,0 +1,234 @@
+import {spawn} from 'node:child_process'
+import {createInterface} from 'node:readline'
+
+import type {ContextConfig} from '../config/types.js'
+import {connectDatabase, describeTarget, parseDatabaseUrl, type DatabaseTarget, targetFromContext} from '../db/connect.js'
+import {OperationError, UnavailableError} from '../errors.js'
+
+/** Where pg_dump / pg_restore / psql run: this machine's client tools, or inside Kasm's `kasm_db` container. */
+export type Via = 'docker' | 'local'
+export const VIAS: readonly Via[] = ['docker', 'local']
+export const KASM_DB_CONTAINER = 'kasm_db'
+
+/** A database and the way to run PostgreSQL client tools against it. Never holds a password in argv. */
+export interface PgEndpoint {
+  via: Via
+  database: string
+  user: string
+  /** Local: the resolved connection (password included, for the child's environment only). */
+  target?: DatabaseTarget
+  caFile?: string
+  /** `kasmapp@db:5432/kasm` or `kasmapp@docker:kasm_db/kasm`, for messages. */
+  description: string
+}
+
+/** The tables whose row counts go into the manifest (those that exist are counted). */
+export const KEY_TABLES = ['installation', 'zones', 'managers', 'servers', 'kasms', 'users', 'images', 'settings', 'accounting', 'logs'] as const
+
+/** Default `via`: docker when a `kasm_db` container runs here (`docker ps` answers and lists it), else local. */
+export async function detectVia(): Promise<Via> {
+  const {execa} = await import('execa')
+  const result = await execa('docker', ['ps', '--filter', `name=^${KASM_DB_CONTAINER}$`, '--format', '{{.Names}}'], {reject: false, timeout: 5000})
+  return result.exitCode === 0 && String(result.stdout).split('\n').includes(KASM_DB_CONTAINER) ? 'docker' : 'local'
+}
+
+export async function resolveEndpoint(context: ContextConfig, via: Via): Promise<PgEndpoint> {
+  if (via === 'local') {
+    const target = await targetFromContext(context)
+    return {caFile: context.database?.caFile, database: target.database, description: describeTarget(target), target, user: target.user, via}
+  }
+
+  // Inside kasm_db, psql and pg_dump reach the server over its local socket (trusted): no password needed.
+  const named = context.database?.url ? parseDatabaseUrl(context.database.url, `context "${context.name}"`) : undefined
+  const database = named?.database ?? 'kasm'
+  const user = named?.user ?? 'kasmapp'
+  return {database, description: `${user}@docker:${KASM_DB_CONTAINER}/${database}`, user, via}
+}
+
+export interface ToolInvocation {
+  file: string
+  args: string[]
+  env: NodeJS.ProcessEnv
+}
+
+/**
+ * The command that runs a PostgreSQL client tool against the endpoint. Locally the connection goes
+ * through the child's environment (PGHOST, PGPASSWORD, ...), never argv; via docker it is
+ * `docker exec -i kasm_db <tool> -U <user> ...`. `database: null` for tools that need none (--version,
+ * pg_restore --list).
+ */
+export function toolInvocation(endpoint: PgEndpoint, tool: 'pg_dump' | 'pg_restore' | 'psql', args: string[], database: string | null = endpoint.database): ToolInvocation {
+  const dbArgs = database === null ? [] : ['-d', database]
+  if (endpoint.via === 'docker') {
+    const userArgs = database === null ? [] : ['-U', endpoint.user]
+    return {args: ['exec', '-i', KASM_DB_CONTAINER, tool, ...userArgs, ...args, ...dbArgs], env: process.env, file: 'docker'}
+  }
+
+  return {args: [...args, ...dbArgs], env: pgEnv(endpoint), file: tool}
+}
+
+/** libpq environment for a local client tool: the password lives only in the child's environment. */
+export function pgEnv(endpoint: PgEndpoint): NodeJS.ProcessEnv {
+  const target = endpoint.target
+  if (!target) return process.env
+  return {
+    ...process.env,
+    PGAPPNAME: 'kasmctl',
+    PGHOST: target.host,
+    PGPORT: String(target.port),
+    PGSSLMODE: target.sslmode,
+    PGUSER: target.user,
+    ...(target.password === undefined ? {} : {PGPASSWORD: target.password}),
+    ...(endpoint.caFile ? {PGSSLROOTCERT: endpoint.caFile} : {}),
+  }
+}
+
+/** `pg_dump --version` (or pg_restore's) → "15.4". Throws UnavailableError when the tool cannot run. */
+export async function toolVersion(endpoint: PgEndpoint, tool: 'pg_dump' | 'pg_restore'): Promise<string> {
+  const {execa} = await import('execa')
+  const call = toolInvocation(endpoint, tool, ['--version'], null)
+  const result = await execa(call.file, call.args, {env: call.env, reject: false, timeout: 30_000})
+  const version = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(String(result.stdout))?.[1]
+  if (result.exitCode !== 0 || !version) {
+    const why = result.exitCode === undefined ? (result.code ?? result.shortMessage) : String(result.stderr).trim() || `exit ${result.exitCode}`
+    throw new UnavailableError(`cannot run \`${[call.file, ...call.args].join(' ')}\`: ${why}`, {
+      hint:
+        endpoint.via === 'docker'
+          ? `is the ${KASM_DB_CONTAINER} container running? (\`docker ps\`), or use --via local`
+          : 'install the PostgreSQL client tools matching the server (apt-get install postgresql-client), or use --via docker on the database host',
+    })
+  }
+
+  return version
+}
+
+/**
+ * pg_dump refuses servers of a newer major version ("server version mismatch"): catch it before
+ * dumping, naming both versions.
+ */
+export function checkPgDumpVersion(pgDumpVersion: string, serverVersion: string, serverVersionNum: number, via: Via): void {
+  const dumpMajor = Number(pgDumpVersion.split('.')[0])
+  const serverMajor = Math.floor(serverVersionNum / 10_000)
+  if (dumpMajor < serverMajor) {
+    throw new OperationError(`pg_dump ${pgDumpVersion} is older than the server (PostgreSQL ${serverVersion}) and cannot dump it`, {
+      code: 'PG_DUMP_TOO_OLD',
+      details: {pgDumpVersion, serverVersion},
+      hint:
+        via === 'docker'
+          ? `the ${KASM_DB_CONTAINER} image's pg_dump should match its server: check which container answers as ${KASM_DB_CONTAINER}`
+          : `install the PostgreSQL ${serverMajor} client tools (apt-get install postgresql-client-${serverMajor}), or run the backup with --via docker on the database host`,
+    })
+  }
+}
+
+/** What the manifest records about the database, read inside the dump's snapshot. */
+export interface DatabaseInfo {
+  serverVersion: string
+  serverVersionNum: number
+  alembicRevision?: string
+  installationId?: string
+  rowCounts: Record<string, number>
+}
+
+/**
+ * An open REPEATABLE READ transaction whose snapshot pg_dump imports (`--snapshot`): the row counts
+ * in the manifest are those of the dump itself, even while Kasm keeps writing logs. Close it after
+ * pg_dump has finished.
+ */
+export interface SnapshotSession {
+  snapshot: string
+  info: DatabaseInfo
+  close(): Promise<void>
+}
+
+/** One statement returning the snapshot name and the database facts as a JSON object. */
+export function databaseInfoSql(tables: readonly string[], exportSnapshot: boolean): string {
+  const scalar = (table: string, column: string): string =>
+    `(SELECT (xpath('/row/v/text()', query_to_xml('SELECT ${column}::text AS v FROM ${table} LIMIT 1', false, true, '')))[1]::text WHERE to_regclass('public.${table}') IS NOT NULL)`
+  const list = tables.map((t) => `'${t}'`).join(', ')
+  return `SELECT json_build_object(
+  'snapshot', ${exportSnapshot ? 'pg_export_snapshot()' : 'NULL'},
+  'serverVersion', current_setting('server_version'),
+  'serverVersionNum', current_setting('server_version_num')::int,
+  'alembicRevision', ${scalar('alembic_version', 'version_num')},
+  'installationId', ${scalar('installation', 'installation_id')},
+  'rowCounts', (SELECT coalesce(json_object_agg(c.relname, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint ORDER BY c.relname), '{}')
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname IN (${list}))
+)::text AS info`
+}
+
+interface InfoRow extends DatabaseInfo {
+  snapshot: string | null
+}
+
+function toInfo(row: InfoRow): DatabaseInfo {
+  const info: DatabaseInfo = {rowCounts: row.rowCounts, serverVersion: row.serverVersion.split(' ')[0], serverVersionNum: row.serverVersionNum}
+  if (row.alembicRevision) info.alembicRevision = row.alembicRevision
+  if (row.installationId) info.installationId = row.installationId
+  return info
+}
+
+const BEGIN_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY'
+
+/** Opens the snapshot transaction: over a pg connection locally, in an interactive psql inside kasm_db via docker. */
+export async function openSnapshotSession(context: ContextConfig, endpoint: PgEndpoint, tables: readonly string[]): Promise<SnapshotSession> {
+  const sql = databaseInfoSql(tables, true)
+  if (endpoint.via === 'local') {
+    const client = await connectDatabase(context, {applicationName: 'kasmctl backup'})
+    try {
+      await client.query(BEGIN_SNAPSHOT)
+      const row = JSON.parse((await client.query<{info: string}>(sql)).rows[0].info) as InfoRow
+      return {
+        async close() {
+          await client.query('COMMIT').catch(() => undefined)
+          await client.end().catch(() => undefined)
+        },
+        info: toInfo(row),
+        snapshot: row.snapshot!,
+      }
+    } catch (error) {
+      await client.end().catch(() => undefined)
+      throw new OperationError(`cannot read the database's facts from ${endpoint.description}: ${(error as Error).message}`, {cause: error})
+    }
+  }
+
+  return openPsqlSession(endpoint, sql)
+}
+
+async function openPsqlSession(endpoint: PgEndpoint, sql: string): Promise<SnapshotSession> {
+  const call = toolInvocation(endpoint, 'psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'])
+  const child = spawn(call.file, call.args, {env: call.env, stdio: ['pipe', 'pipe', 'pipe']})
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000)
+  })
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('close', (code) => resolve(code))
+    child.once('error', () => resolve(null))
+  })
+  child.stdin.on('error', () => undefined) // psql may exit before reading: reported below
+  child.stdin.write(`${BEGIN_SNAPSHOT};\n${sql.replaceAll('\n', ' ')};\n`)
+
+  const lines = createInterface({input: child.stdout})
+  const firstLine = await new Promise<string | undefined>((resolve) => {
+    lines.once('line', resolve)
+    lines.once('close', () => resolve(undefined))
+  })
+  if (!firstLine) {
+    await exited
+    throw new UnavailableError(`cannot query the database through \`${call.file} ${call.args.slice(0, 4).join(' ')} psql\`: ${stderr.trim() || 'no answer'}`, {
+      hint: `check that the ${KASM_DB_CONTAINER} container runs (\`docker ps\`), or use --via local`,
+    })
+  }
+
+  const row = JSON.parse(firstLine) as InfoRow
+  return {
+    async close() {
+      child.stdin.end('COMMIT;\n')
+      await exited
+    },
+    info: toInfo(row),
+    snapshot: row.snapshot!,
+  }
+}

@@ -1,0 +1,175 @@
+import {randomBytes} from 'node:crypto'
+import {readFileSync, rmSync} from 'node:fs'
+import {link, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {hostname} from 'node:os'
+import {basename, dirname, join} from 'node:path'
+
+import {LockedError, OperationError} from './errors.js'
+
+/** What a lock file holds (JSON), so that the next run can name the holder and detect a dead one. */
+export interface LockHolder {
+  pid: number
+  /** When the holder took the lock (ISO 8601). */
+  startedAt: string
+  /** The holder process's start time in clock ticks since boot (/proc/<pid>/stat), to detect a recycled pid. */
+  processStart?: number
+  hostname: string
+  /** What the holder is doing, e.g. "backup create". */
+  purpose: string
+}
+
+export interface Lock {
+  readonly path: string
+  readonly holder: LockHolder
+  /** Removes the lock file if this process still holds it. Safe to call twice. */
+  release(): Promise<void>
+}
+
+export interface AcquireLockOptions {
+  purpose: string
+  /** Called when a lock left by a dead process is taken over. */
+  onWarning?: (message: string) => void
+}
+
+/**
+ * Takes an exclusive pid lock file. The file is written in full under a temporary name and then
+ * hard-linked into place, so it appears atomically and never half-written. If the file exists and
+ * its holder is alive, LockedError (exit 75) names the pid; if the holder is dead (or the pid now
+ * belongs to another process), the lock is taken over with a warning. The lock is also removed if
+ * the process exits without releasing it (process.exit after an error).
+ */
+export async function acquireLock(path: string, options: AcquireLockOptions): Promise<Lock> {
+  const holder: LockHolder = {
+    hostname: hostname(),
+    pid: process.pid,
+    processStart: processStartTime(process.pid),
+    purpose: options.purpose,
+    startedAt: new Date().toISOString(),
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  await writeFile(tmp, `${JSON.stringify(holder)}\n`, {mode: 0o600})
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await link(tmp, path)
+        break
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw lockIoError(path, error)
+      }
+
+      const current = await readHolder(path)
+      if (current && holderAlive(current)) throw lockedBy(path, current)
+      if (attempt > 0) throw lockedBy(path, current)
+      options.onWarning?.(
+        current
+          ? `taking over the lock ${path} left by process ${current.pid} (${current.purpose}, started ${current.startedAt}), which is no longer running`
+          : `taking over the unreadable lock file ${path}`,
+      )
+      await removeStaleLock(path, current)
+    }
+  } finally {
+    await rm(tmp, {force: true})
+  }
+
+  return new PidLock(path, holder)
+}
+
+/** The current holder of a lock file, or undefined when there is none (or it is unreadable). */
+export async function readHolder(path: string): Promise<LockHolder | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as LockHolder
+    return typeof parsed.pid === 'number' ? parsed : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** True when the holder's process still runs: same pid, same start time, same machine. */
+export function holderAlive(holder: LockHolder): boolean {
+  if (holder.hostname !== hostname()) return true // cannot check another machine's processes: assume alive
+  try {
+    process.kill(holder.pid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+
+  const start = processStartTime(holder.pid)
+  return holder.processStart === undefined || start === undefined || start === holder.processStart
+}
+
+/**
+ * Moves the stale lock aside and deletes it. If another run took the lock over between our read
+ * and the move, what we moved is its fresh lock: put it back so that run keeps it.
+ */
+async function removeStaleLock(path: string, stale: LockHolder | undefined): Promise<void> {
+  const aside = `${path}.${randomBytes(6).toString('hex')}.stale`
+  try {
+    await rename(path, aside)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw lockIoError(path, error)
+  }
+
+  const moved = await readHolder(aside)
+  if (moved && stale && (moved.pid !== stale.pid || moved.startedAt !== stale.startedAt)) {
+    await link(aside, path).catch(() => undefined)
+  }
+
+  await rm(aside, {force: true})
+}
+
+class PidLock implements Lock {
+  private released = false
+  private readonly onExit = (): void => {
+    // Last resort on process.exit(): the file must not outlive its holder.
+    if (this.released) return
+    try {
+      const current = JSON.parse(readFileSync(this.path, 'utf8')) as LockHolder
+      if (current.pid === process.pid) rmSync(this.path, {force: true})
+    } catch {
+      // already gone
+    }
+  }
+
+  constructor(
+    readonly path: string,
+    readonly holder: LockHolder,
+  ) {
+    process.once('exit', this.onExit)
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return
+    this.released = true
+    process.removeListener('exit', this.onExit)
+    const current = await readHolder(this.path)
+    if (current?.pid === process.pid && current.startedAt === this.holder.startedAt) await rm(this.path, {force: true})
+  }
+}
+
+function lockedBy(path: string, holder: LockHolder | undefined): LockedError {
+  const who = holder ? `process ${holder.pid} (${holder.purpose}, started ${holder.startedAt}${holder.hostname === hostname() ? '' : ` on ${holder.hostname}`})` : 'another process'
+  return new LockedError(`${path} is locked by ${who}`, {
+    details: {lockFile: path, ...(holder ? {pid: holder.pid, startedAt: holder.startedAt} : {})},
+    hint: holder
+      ? `wait for it to finish; if process ${holder.pid} is not a kasmctl run, remove ${path}`
+      : `wait for the other run to finish, or remove ${path} if no kasmctl run is active`,
+  })
+}
+
+function lockIoError(path: string, error: unknown): OperationError {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+  return new OperationError(`cannot create the lock file ${path}: ${code}`, {cause: error, hint: `check that ${dirname(path)} exists and is writable`})
+}
+
+/** Field 22 of /proc/<pid>/stat (start time since boot); undefined off Linux or when the process is gone. */
+function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[19])
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,131 @@
+import {randomBytes} from 'node:crypto'
+import {chmod, copyFile, mkdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+
+import type {SandboxState} from './contract.js'
+import {CONNECTION_PROXIES, WEBAPPS, type SeedResult} from './seed.js'
+import {statePath} from './state.js'
+
+/**
+ * The sandbox's host directories, laid out like a Kasm install (kasm-hosts.md §1-2):
+ * hosts/<name>/opt/kasm/{<version>/, current -> <version>, bin -> current/bin}.
+ */
+
+const TEMPLATES = new URL('templates/', import.meta.url)
+export const DB_HOST = 'db-1'
+export const PROXY_HOSTS = [
+  {name: 'proxy-http', scheme: 'http'},
+  {name: 'proxy-https', scheme: 'https'},
+] as const
+
+export const kasmRoot = (dir: string, host: string): string => join(dir, 'hosts', host, 'opt', 'kasm')
+const versionDir = (kasmVersion: string): string => `${kasmVersion}.0`
+export const appConfigPath = (dir: string, host: string, file: string): string => join(kasmRoot(dir, host), 'current', 'conf', 'app', file)
+export const proxyConfigPath = (dir: string, host: string): string => join(dir, 'hosts', host, 'etc', 'nginx', 'conf.d', 'kasm.conf')
+
+async function template(name: string, values: Record<string, number | string>): Promise<string> {
+  const text = await readFile(new URL(name, TEMPLATES), 'utf8')
+  return text.replaceAll(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    if (!(key in values)) throw new Error(`template ${name}: no value for {{${key}}}`)
+    return String(values[key])
+  })
+}
+
+async function writeHostFile(path: string, text: string, mode = 0o644): Promise<void> {
+  await mkdir(dirname(path), {recursive: true})
+  await writeFile(path, text)
+  await chmod(path, mode)
+}
+
+const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`
+
+/** The Kasm tree of one host with its bin/start and bin/stop scripts; returns the version dir. */
+async function kasmTree(dir: string, host: string, kasmVersion: string, scripts: {start: string; stop: string}): Promise<string> {
+  const root = kasmRoot(dir, host)
+  const version = join(root, versionDir(kasmVersion))
+  await mkdir(join(version, 'conf', 'app'), {recursive: true})
+  await mkdir(join(version, 'log'), {recursive: true})
+  for (const action of ['start', 'stop'] as const) {
+    const header = `#!/bin/sh\n# Kasm Workspaces: ${action} this host's services (kasmctl sandbox host ${host}).\n`
+    await writeHostFile(join(version, 'bin', action), header + scripts[action], 0o755)
+  }
+
+  await symlink(versionDir(kasmVersion), join(root, 'current'))
+  await symlink(join('current', 'bin'), join(root, 'bin'))
+  return version
+}
+
+/**
+ * (Re)writes every host directory from the state and the seed ids: `sandbox up`, and `sandbox reset`
+ * to undo what tests and rehearsals changed.
+ */
+export async function writeHosts(state: SandboxState, seed: SeedResult, env: {nodePath?: string} = {}): Promise<void> {
+  const {dir} = state
+  await rm(join(dir, 'hosts'), {force: true, recursive: true})
+  const client = join(dir, 'control-client.mjs')
+  await copyFile(new URL('control-client.mjs', TEMPLATES), client)
+  const node = env.nodePath ?? process.execPath
+  const controlScript = (action: string, name: string) =>
+    `exec ${shellQuote(node)} ${shellQuote(client)} ${shellQuote(statePath(dir))} ${action} ${shellQuote(name)}\n`
+  const notSimulated = (action: string, host: string) =>
+    `echo "kasm ${action}: the services of ${host} are simulated by the kasmctl sandbox daemon; nothing to ${action}"\n`
+
+  for (const name of WEBAPPS) {
+    await kasmTree(dir, name, state.kasmVersion, {start: controlScript('start', name), stop: controlScript('stop', name)})
+    await writeHostFile(
+      appConfigPath(dir, name, 'api.app.config.yaml'),
+      await template('api.app.config.yaml', {
+        DB_PASSWORD: state.postgres.kasmappPassword,
+        DB_PORT: state.postgres.port,
+        HOSTNAME: name,
+        MANAGER_ID: seed.managers[name],
+        REDIS_PASSWORD: randomBytes(16).toString('hex'),
+        SERVER_ID: seed.webappServerIds[name],
+        SHARE_ID: seed.webappServerIds[name].slice(0, 8),
+      }),
+    )
+  }
+
+  for (const name of CONNECTION_PROXIES) {
+    await kasmTree(dir, name, state.kasmVersion, {start: notSimulated('start', name), stop: notSimulated('stop', name)})
+    const values = {
+      API_PORT: state.proxies.find((p) => p.scheme === 'https')?.port ?? 443,
+      AUTH_TOKEN: seed.connectionProxies[name].authToken,
+      HOSTNAME: name,
+      PROXY_ID: seed.connectionProxies[name].id,
+      REGISTRATION_TOKEN: randomBytes(16).toString('hex'),
+    }
+    for (const file of ['kasmguac.app.config.yaml', 'passthrough.app.config.yaml', 'rdp_https_gateway.app.config.yaml']) {
+      await writeHostFile(appConfigPath(dir, name, file), await template(file, values))
+    }
+  }
+
+  await kasmTree(dir, DB_HOST, state.kasmVersion, await databaseScripts(state))
+
+  for (const proxy of state.proxies) {
+    await kasmTree(dir, proxy.name, state.kasmVersion, {start: notSimulated('start', proxy.name), stop: notSimulated('stop', proxy.name)})
+    const https = proxy.scheme === 'https'
+    await writeHostFile(
+      proxy.configPath,
+      await template('kasm.conf', {
+        HOSTNAME: proxy.name,
+        LISTEN_SSL: https ? ' ssl' : '',
+        PORT: proxy.port,
+        SCHEME: proxy.scheme,
+        SSL_LINES: https ? `    ssl_certificate ${state.tls.certFile};\n    ssl_certificate_key ${state.tls.keyFile};\n` : '',
+        UPSTREAMS: state.webapps.map((w) => `    server 127.0.0.1:${w.port};`).join('\n'),
+      }),
+    )
+  }
+}
+
+/** db-1's bin/stop and bin/start stop and start the sandbox's PostgreSQL, as stopping kasm_db would. */
+async function databaseScripts(state: SandboxState): Promise<{start: string; stop: string}> {
+  const asPostgres = process.getuid?.() === 0 ? 'runuser -u postgres -- ' : ''
+  const pgCtl = `${asPostgres}${shellQuote(join(state.postgres.binDir, 'pg_ctl'))} -D ${shellQuote(state.postgres.dataDir)}`
+  const log = shellQuote(join(dirname(state.postgres.dataDir), 'postgres.log'))
+  return {
+    start: `exec ${pgCtl} -l ${log} -w start\n`,
+    stop: `exec ${pgCtl} -m fast -w stop\n`,
+  }
+}

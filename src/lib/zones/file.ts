@@ -1,0 +1,210 @@
+/**
+ * Zones as code: the YAML document `zone export` writes and `zone diff` / `zone apply` / `zone lint`
+ * read. Zones are keyed by name (never ids), settings use Kasm's field names, and every problem is
+ * reported with its line and column before anything is sent.
+ *
+ *   version: 1
+ *   zones:
+ *     east:
+ *       enclave: true              # kasmctl policy, not a Kasm field (zone lint)
+ *       search_alternate_zones: false
+ */
+import {readFile} from 'node:fs/promises'
+import {Document, isMap, isScalar, LineCounter, type Node, parseDocument, type Pair, type YAMLMap} from 'yaml'
+
+import {UsageError} from '../errors.js'
+import type {Zone, ZoneSettings} from '../kasm/types.js'
+import {ZONE_SETTINGS, parseBooleanWord, parseZoneName, parseSetting, settingSpec, settingsOf} from './settings.js'
+
+export const FILE_VERSION = 1
+
+export interface DesiredZone {
+  name: string
+  /** `enclave: true`: a security boundary (zone lint checks search_alternate_zones is off). */
+  enclave: boolean
+  /** Only the settings the file gives; the others are left as they are (or Kasm's defaults on create). */
+  settings: Partial<ZoneSettings>
+}
+
+export interface ZonesFile {
+  /** The path as given (`-` for stdin), for messages. */
+  source: string
+  zones: DesiredZone[]
+}
+
+export interface ZonesDocument {
+  version: typeof FILE_VERSION
+  zones: Record<string, Partial<ZoneSettings> & {enclave?: true}>
+}
+
+/** Reads and validates a zones file (`-` reads stdin). All problems are reported at once, exit 64. */
+export async function readZonesFile(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<ZonesFile> {
+  let text: string
+  try {
+    text = path === '-' ? await readStream(stdin) : await readFile(path, 'utf8')
+  } catch (error) {
+    throw new UsageError(`cannot read zones file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      hint: 'give an existing file with -f (or - for stdin); `kasmctl zone export > zones.yaml` writes one',
+    })
+  }
+
+  return parseZonesFile(text, path)
+}
+
+export function parseZonesFile(text: string, source: string): ZonesFile {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false, uniqueKeys: true})
+  const problems = new Problems(source, lines)
+  for (const error of doc.errors) problems.add(error.pos[0], `not valid YAML: ${error.message.replace(/ at line \d+, column \d+:?.*$/s, '')}`)
+  problems.throwIfAny()
+
+  const zones = readDocument(doc, problems)
+  problems.throwIfAny()
+  return {source, zones}
+}
+
+function readDocument(doc: Document, problems: Problems): DesiredZone[] {
+  const root = doc.contents
+  if (!isMap(root)) {
+    problems.add(root?.range?.[0] ?? 0, 'expected a mapping with `version: 1` and `zones:` (see `kasmctl zone export`)')
+    return []
+  }
+
+  let zonesNode: Node | null | undefined
+  for (const pair of root.items as Pair<Node, Node | null>[]) {
+    const key = keyOf(pair)
+    if (key === 'version') {
+      if (!isScalar(pair.value) || pair.value.value !== FILE_VERSION) problems.add(offsetOf(pair.value ?? pair.key), `version must be ${FILE_VERSION}`)
+    } else if (key === 'zones') {
+      zonesNode = pair.value
+    } else {
+      problems.add(offsetOf(pair.key), `unknown key "${key}": the top level has version and zones`)
+    }
+  }
+
+  if (zonesNode === undefined) {
+    problems.add(root.range?.[0] ?? 0, 'missing `zones:` (a mapping of zone name to settings)')
+    return []
+  }
+
+  if (zonesNode === null || (isScalar(zonesNode) && zonesNode.value === null)) return []
+  if (!isMap(zonesNode)) {
+    problems.add(offsetOf(zonesNode), '`zones` must be a mapping of zone name to settings, e.g. `zones: {east: {search_alternate_zones: false}}`')
+    return []
+  }
+
+  const zones: DesiredZone[] = []
+  for (const pair of zonesNode.items as Pair<Node, Node | null>[]) {
+    const rawName = isScalar(pair.key) ? pair.key.value : undefined
+    const name = problems.attempt(offsetOf(pair.key), () => parseZoneName(rawName, 'zone name'))
+    const zone = readZone(name ?? String(rawName), pair.value, problems)
+    if (name !== undefined && zone) zones.push(zone)
+  }
+
+  return zones
+}
+
+function readZone(name: string, node: Node | null, problems: Problems): DesiredZone | undefined {
+  const zone: DesiredZone = {enclave: false, name, settings: {}}
+  if (node === null || (isScalar(node) && node.value === null)) return zone
+  if (!isMap(node)) {
+    problems.add(offsetOf(node), `zone ${name}: expected a mapping of settings (or nothing)`)
+    return undefined
+  }
+
+  const settings: Record<string, unknown> = {}
+  for (const pair of (node as YAMLMap<Node, Node | null>).items) {
+    const key = keyOf(pair)
+    const value = isScalar(pair.value) ? pair.value.value : pair.value?.toJSON()
+    const at = offsetOf(pair.value ?? pair.key)
+    if (key === 'enclave') {
+      const enclave = typeof value === 'boolean' ? value : typeof value === 'string' ? parseBooleanWord(value) : undefined
+      if (enclave === undefined) problems.add(at, `${name}.enclave: ${JSON.stringify(value)} is not a boolean: use true or false`)
+      else zone.enclave = enclave
+      continue
+    }
+
+    const spec = settingSpec(key)
+    if (!spec) {
+      problems.add(offsetOf(pair.key), `${name}: unknown key "${key}"${suggestion(key)}`)
+      continue
+    }
+
+    const parsed = problems.attempt(at, () => parseSetting(spec, value, `${name}.${key}`))
+    if (parsed !== undefined) settings[spec.field] = parsed
+  }
+
+  zone.settings = settings as Partial<ZoneSettings>
+  return zone
+}
+
+/** A key given as a flag name (search-alternate) or with another case: point at the field name. */
+function suggestion(key: string): string {
+  const folded = key.toLowerCase().replaceAll('-', '_')
+  const match = ZONE_SETTINGS.find((spec) => spec.flag === key.toLowerCase() || spec.field === folded || spec.field.startsWith(folded))
+  const valid = `valid keys are enclave and ${ZONE_SETTINGS.map((spec) => spec.field).join(', ')}`
+  return match ? ` (did you mean ${match.field}?)` : `: ${valid}`
+}
+
+function keyOf(pair: Pair<unknown, unknown>): string {
+  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key)
+}
+
+function offsetOf(node: unknown): number {
+  return (node as Node | undefined)?.range?.[0] ?? 0
+}
+
+/** Collects problems with their positions, so the operator fixes the whole file in one go. */
+class Problems {
+  private readonly messages: string[] = []
+  constructor(
+    private readonly source: string,
+    private readonly lines: LineCounter,
+  ) {}
+
+  add(offset: number, message: string): void {
+    const {col, line} = this.lines.linePos(offset)
+    this.messages.push(`${this.source}:${line}:${col}: ${message}`)
+  }
+
+  /** Runs a validator; a UsageError becomes a problem at `offset`. */
+  attempt<T>(offset: number, validate: () => T): T | undefined {
+    try {
+      return validate()
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error
+      this.add(offset, error.message)
+      return undefined
+    }
+  }
+
+  throwIfAny(): void {
+    if (this.messages.length === 0) return
+    const count = this.messages.length === 1 ? 'a problem' : `${this.messages.length} problems`
+    throw new UsageError(`zones file ${this.source} has ${count}; nothing was sent:\n${this.messages.map((m) => `  ${m}`).join('\n')}`, {
+      details: {problems: this.messages},
+      hint: '`kasmctl zone export` writes a valid file to start from',
+    })
+  }
+}
+
+/** The export document: names not ids, settings only (no counts), enclave marks from the context. */
+export function exportDocument(zones: readonly Zone[], enclaves: readonly string[] = []): ZonesDocument {
+  const entries = [...zones]
+    .sort((a, b) => a.zone_name.localeCompare(b.zone_name))
+    .map((zone) => [zone.zone_name, {...(enclaves.includes(zone.zone_name) ? {enclave: true as const} : {}), ...settingsOf(zone)}])
+  return {version: FILE_VERSION, zones: Object.fromEntries(entries)}
+}
+
+/** The export document as YAML with a comment header saying where it came from. */
+export function exportYaml(document: ZonesDocument, header: string): string {
+  const doc = new Document(document)
+  doc.commentBefore = ` ${header.split('\n').join('\n ')}`
+  return doc.toString({lineWidth: 0}).trimEnd()
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
+  return Buffer.concat(chunks).toString('utf8')
+}

@@ -1,0 +1,94 @@
+import {expect} from 'chai'
+import {mkdtemp, readFile, rm, stat} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {baseEnv, runCli} from '../../helpers/cli.js'
+
+describe('kasmctl context', () => {
+  let dir: string
+  let env: NodeJS.ProcessEnv
+  let configFile: string
+  const secret = 'Sup3r-Secret-Value'
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kasmctl-context-'))
+    configFile = join(dir, 'config.yaml')
+    env = baseEnv({KASMCTL_CONFIG: configFile})
+  })
+  after(async () => rm(dir, {force: true, recursive: true}))
+
+  it('adds a context with the secret from stdin, writes the file 0600 and makes it current', async () => {
+    const result = await runCli(
+      ['context', 'add', 'prod', '--api-url', 'https://kasm.example.com', '--api-key', 'AbCdEf123456', '--api-secret-stdin', '--json'],
+      {env, input: `${secret}\n`},
+    )
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(JSON.parse(result.stdout)).to.deep.equal({current: true, name: 'prod', path: configFile})
+    expect((await stat(configFile)).mode & 0o777).to.equal(0o600)
+    expect(await readFile(configFile, 'utf8')).to.include('currentContext: prod')
+  })
+
+  it('never prints the secret: show and list describe where it comes from', async () => {
+    const show = await runCli(['context', 'show', '--json'], {env})
+    const list = await runCli(['context', 'list'], {env})
+    expect(show.stdout + show.stderr + list.stdout + list.stderr).to.not.include(secret)
+    expect(JSON.parse(show.stdout)).to.include({apiKey: 'AbCdEf123456', apiSecret: '(stored in config)', apiUrl: 'https://kasm.example.com', current: true, name: 'prod'})
+    expect(list.stdout).to.match(/\*\s+prod\s+https:\/\/kasm\.example\.com/)
+  })
+
+  it('keeps the current context when another is added, and switches with `use`', async () => {
+    await runCli(['context', 'add', 'lab', '--api-url', 'https://lab', '--api-key', 'k', '--api-secret-env', 'LAB_SECRET', '--insecure'], {env})
+    expect(JSON.parse((await runCli(['context', 'current', '--json'], {env})).stdout)).to.include({name: 'prod', source: 'current-context'})
+    const use = await runCli(['context', 'use', 'lab'], {env})
+    expect(use.stdout).to.include('Switched to context "lab"')
+    const current = await runCli(['context', 'current', '--json'], {env})
+    expect(JSON.parse(current.stdout)).to.include({name: 'lab'})
+    expect(current.stderr).to.include('skips TLS certificate verification')
+  })
+
+  it('selects per command with --context and KASMCTL_CONTEXT', async () => {
+    expect(JSON.parse((await runCli(['context', 'current', '--json', '--context', 'prod'], {env})).stdout).source).to.equal('flag')
+    const viaEnv = await runCli(['context', 'current', '--json'], {env: {...env, KASMCTL_CONTEXT: 'prod'}})
+    expect(JSON.parse(viaEnv.stdout)).to.include({name: 'prod', source: 'KASMCTL_CONTEXT'})
+  })
+
+  it('runs with no config file at all from KASMCTL_API_URL', async () => {
+    const result = await runCli(['context', 'current', '-o', 'yaml'], {env: baseEnv({KASMCTL_API_KEY: 'k', KASMCTL_API_SECRET: 's', KASMCTL_API_URL: 'https://ci', KASMCTL_CONFIG: join(dir, 'none.yaml')})})
+    expect(result.stdout).to.include('source: env')
+  })
+
+  it('refuses to prompt for the secret when stdin is not a terminal (exit 64, nothing written)', async () => {
+    const before = await readFile(configFile, 'utf8')
+    const result = await runCli(['context', 'add', 'x', '--api-url', 'https://x', '--api-key', 'k'], {env})
+    expect(result.exitCode).to.equal(64)
+    expect(result.stderr).to.include('--api-secret-stdin')
+    expect(await readFile(configFile, 'utf8')).to.equal(before)
+  })
+
+  it('rejects bad input with exit 64 naming the value and the valid ones', async () => {
+    const auth = await runCli(['context', 'add', 'x', '--api-url', 'https://x', '--api-key', 'k', '--api-secret-env', 'S', '--auth', 'token'], {env})
+    expect(auth.exitCode).to.equal(64)
+    expect(auth.stderr).to.include('token')
+    const url = await runCli(['context', 'add', 'x', '--api-url', 'kasm.example.com', '--api-key', 'k', '--api-secret-env', 'S', '--json'], {env})
+    expect(url.exitCode).to.equal(64)
+    expect(JSON.parse(url.stdout).error).to.include({code: 'USAGE', exitCode: 64})
+    expect(JSON.parse(url.stdout).error.message).to.include('"kasm.example.com" is not a URL')
+    const unknown = await runCli(['context', 'use', 'nope'], {env})
+    expect(unknown.exitCode).to.equal(64)
+    expect(unknown.stderr).to.include('context "nope" does not exist')
+  })
+
+  it('removes a context and says when none is current any more', async () => {
+    const result = await runCli(['context', 'remove', 'lab', '--json'], {env})
+    expect(JSON.parse(result.stdout)).to.deep.equal({current: null, removed: 'lab'})
+    const current = await runCli(['context', 'current'], {env})
+    expect(current.exitCode).to.equal(64)
+    expect(current.stderr).to.include('kasmctl context use NAME')
+  })
+
+  it('documents examples and exit codes in --help', async () => {
+    const help = await runCli(['context', 'add', '--help'], {env})
+    expect(help.stdout).to.include('EXAMPLES').and.include('EXIT CODES').and.include('77  authentication')
+  })
+})

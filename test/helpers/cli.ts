@@ -1,0 +1,62 @@
+import {spawn} from 'node:child_process'
+import {resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+
+export interface CliResult {
+  stdout: string
+  stderr: string
+  exitCode: number
+}
+
+export interface RunCliOptions {
+  /** Environment of the CLI process (e.g. `sandbox.env`); merged over nothing but PATH/HOME when given. */
+  env?: NodeJS.ProcessEnv
+  /** Written to stdin, which is a pipe (never a TTY) either way. */
+  input?: string
+  /** Kills the CLI after this long (default 60 s) and fails the test with what it printed. */
+  timeoutMs?: number
+}
+
+/**
+ * Runs kasmctl as a user would: `node bin/run.js` (the built CLI) or the entry point named by
+ * KASMCTL_TEST_BIN (e.g. bin/dev.js to run the TypeScript sources through tsx). stdin is never a TTY.
+ */
+export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const bin = resolve(ROOT, process.env.KASMCTL_TEST_BIN ?? 'bin/run.js')
+  const execArgv = bin.endsWith('dev.js') ? ['--import', 'tsx'] : []
+  const env: NodeJS.ProcessEnv = {...(options.env ?? baseEnv())}
+  // A debug variable inherited from the developer's shell would change the output under test.
+  delete env.KASMCTL_DEBUG
+
+  const child = spawn(process.execPath, [...execArgv, bin, ...args], {cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  child.stdin.on('error', () => {}) // the CLI may exit before reading its input
+  child.stdin.end(options.input ?? '')
+
+  const timeoutMs = options.timeoutMs ?? 60_000
+  return new Promise<CliResult>((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`kasmctl ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+    }, timeoutMs)
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolvePromise({exitCode: code ?? (signal ? 128 : 1), stderr, stdout})
+    })
+  })
+}
+
+/** A minimal environment with no kasmctl variables: tests pass `sandbox.env` or build on this. */
+export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const {HOME, LANG, PATH, TMPDIR} = process.env
+  return {HOME, LANG, NO_COLOR: '1', PATH, TMPDIR, ...extra}
+}

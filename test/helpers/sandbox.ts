@@ -1,0 +1,112 @@
+/**
+ * The sandbox test harness: one real sandbox (PostgreSQL + the API simulator daemon) per mocha
+ * process, started lazily in a temp dir by the first test that asks for it and stopped by the root
+ * hook in test/setup.ts. Tests that change state call `sandbox.reset()` first.
+ */
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import type pg from 'pg'
+
+import type {ContextConfig} from '../../src/lib/config/types.js'
+import type {KasmClient} from '../../src/lib/kasm/client.js'
+import type {Fault, SandboxState} from '../../src/lib/sandbox/contract.js'
+import {baseEnv} from './cli.js'
+
+export interface TestSandbox {
+  dir: string
+  state: SandboxState
+  /** Env for running the CLI against this sandbox: KASMCTL_CONFIG (a config file with the `sandbox` context as current),
+   *  XDG_CONFIG_HOME, XDG_DATA_HOME, KASMCTL_SANDBOX_DIR, NO_COLOR=1. */
+  env: NodeJS.ProcessEnv
+  /** The `sandbox` ContextConfig written by `sandbox up`. */
+  context: ContextConfig
+  /** An API client for the admin key (default), the read-only key or the ZONES_VIEW-only key. Caller closes it. */
+  client(key?: 'admin' | 'limited' | 'readonly'): Promise<KasmClient>
+  /** A pg.Client connected to database kasm as the superuser (caller ends it). */
+  db(): Promise<pg.Client>
+  /** Back to the seeded state: clears faults, re-seeds the database from its template, restarts stopped
+   *  web apps, restores host config files. */
+  reset(): Promise<void>
+  fault(f: Fault): Promise<void>
+  clearFaults(): Promise<void>
+  stopWebapp(name: string): Promise<void>
+  startWebapp(name: string): Promise<void>
+  stopDatabase(): Promise<void>
+  startDatabase(): Promise<void>
+  /** Runs one live-loop tick now (agent check-ins, session expiry). */
+  tick(): Promise<void>
+}
+
+let shared: Promise<TestSandbox> | undefined
+let root: string | undefined
+
+/** The shared sandbox of this mocha process, started on first use. */
+export async function useSandbox(): Promise<TestSandbox> {
+  shared ??= startSandbox().catch((error) => {
+    shared = undefined
+    throw error
+  })
+  return shared
+}
+
+/** Stops the shared sandbox (daemon and PostgreSQL) and removes its temp dir. Safe to call when none started. */
+export async function stopSharedSandbox(): Promise<void> {
+  if (!shared) return
+  const pending = shared
+  shared = undefined
+  const sandbox = await pending.catch(() => undefined)
+  const {sandboxDown} = await import('../../src/lib/sandbox/manager.js')
+  if (sandbox) await sandboxDown(sandbox.dir, {purge: true})
+  if (root) await rm(root, {force: true, recursive: true})
+  root = undefined
+}
+
+async function startSandbox(): Promise<TestSandbox> {
+  const [manager, control, postgres] = await Promise.all([
+    import('../../src/lib/sandbox/manager.js'),
+    import('../../src/lib/sandbox/control.js'),
+    import('../../src/lib/sandbox/postgres.js'),
+  ])
+  root = await mkdtemp(join(tmpdir(), 'kasmctl-test-'))
+  const dir = join(root, 'sandbox')
+  const env = baseEnv({
+    KASMCTL_CONFIG: join(root, 'config', 'kasmctl', 'config.yaml'),
+    KASMCTL_SANDBOX_DIR: dir,
+    XDG_CONFIG_HOME: join(root, 'config'),
+    XDG_DATA_HOME: join(root, 'data'),
+  })
+  const {context, state} = await manager.sandboxUp({configPath: env.KASMCTL_CONFIG!, dir, useContext: true})
+  const call = (method: 'DELETE' | 'GET' | 'POST', path: string, body?: unknown) => control.controlRequest(state, method, path, body)
+
+  return {
+    clearFaults: async () => {
+      await call('DELETE', '/faults')
+    },
+    async client(key = 'admin') {
+      const {KasmClient} = await import('../../src/lib/kasm/client.js')
+      const apiKey = state.apiKeys[key]
+      return KasmClient.fromContext({...context, api: {...context.api, key: apiKey.key, secret: {file: apiKey.secretFile}}})
+    },
+    context,
+    db: () => postgres.connectSuperuser(state, 'kasm'),
+    dir,
+    env,
+    fault: async (f) => {
+      await call('POST', '/faults', f)
+    },
+    reset: () => manager.sandboxReset(state),
+    startDatabase: () => postgres.startPostgres(state),
+    startWebapp: async (name) => {
+      await call('POST', `/webapps/${encodeURIComponent(name)}/start`)
+    },
+    state,
+    stopDatabase: () => postgres.stopPostgres(state),
+    stopWebapp: async (name) => {
+      await call('POST', `/webapps/${encodeURIComponent(name)}/stop`)
+    },
+    tick: async () => {
+      await call('POST', '/tick')
+    },
+  }
+}

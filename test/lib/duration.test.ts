@@ -1,0 +1,27 @@
+import {expect} from 'chai'
+
+import {formatAge, formatDuration, parseDuration} from '../../src/lib/duration.js'
+
+describe('durations', () => {
+  it('parses units and combinations', () => {
+    expect(parseDuration('90s')).to.equal(90_000)
+    expect(parseDuration('1h30m')).to.equal(5_400_000)
+    expect(parseDuration('7d')).to.equal(604_800_000)
+    expect(parseDuration('250ms')).to.equal(250)
+    expect(parseDuration('5')).to.equal(5000)
+  })
+
+  it('rejects unknown units, negatives and empty input, naming the value', () => {
+    for (const bad of ['7x', '-1d', '', '1h foo', 'h']) {
+      expect(() => parseDuration(bad, '--older-than')).to.throw(`--older-than "${bad}" is not a duration`)
+    }
+  })
+
+  it('formats durations and ages for people', () => {
+    expect(formatDuration(75_000)).to.equal('1m15s')
+    expect(formatDuration(0)).to.equal('0ms')
+    const now = new Date('2026-01-01T12:00:00Z')
+    expect(formatAge(new Date('2026-01-01T11:59:15Z'), now)).to.equal('45s')
+    expect(formatAge(new Date('2025-12-29T12:00:00Z'), now)).to.equal('3d')
+  })
+})
