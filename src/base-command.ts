@@ -1,5 +1,6 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
+import {expandBooleanValues} from './flags.js'
 import type {ResolvedContext} from './lib/config/resolve.js'
 import {redact} from './lib/config/secrets.js'
 import {EXIT_CODES_HELP, ExitCode, isKasmctlError} from './lib/errors.js'
@@ -50,13 +51,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   public async init(): Promise<void> {
     await super.init()
     const ctor = this.ctor as typeof BaseCommand
-    const {args, flags} = await this.parse({
-      args: ctor.args,
-      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
-      enableJsonFlag: ctor.enableJsonFlag,
-      flags: ctor.flags,
-      strict: ctor.strict,
-    })
+    const baseFlags = (super.ctor as typeof BaseCommand).baseFlags
+    // `--flag=false` for boolean flags, which oclif does not parse (src/flags.ts).
+    const argv = expandBooleanValues(this.argv, {...baseFlags, ...ctor.flags})
+    const {args, flags} = await this.parse({args: ctor.args, baseFlags, enableJsonFlag: ctor.enableJsonFlag, flags: ctor.flags, strict: ctor.strict}, argv)
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
   }

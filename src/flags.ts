@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {parseDuration} from './lib/duration.js'
+import {UsageError} from './lib/errors.js'
+import {BOOLEAN_WORDS_HELP, parseBooleanWord, STRATEGY_NAMES, ZONE_SETTINGS} from './lib/zones/settings.js'
 
 /** Flags shared by many commands. Defined once so their names and help stay consistent. */
 
@@ -16,3 +18,68 @@ export const durationFlag = Flags.custom<number>({
 })
 
 export const zoneFlag = Flags.string({description: 'deployment zone (name, id or unique id prefix)'})
+
+/**
+ * A boolean that also takes a value: `--x`, `--no-x` and `--x=true|false|yes|no|1|0`.
+ * oclif's boolean flags take no value (`--x=false` would turn "false" into an argument), so the base
+ * command rewrites `--x=VALUE` to `--x` / `--no-x` before parsing: see expandBooleanValues.
+ */
+export function booleanValueFlag(options: {description: string; helpGroup?: string}) {
+  return Flags.boolean({...options, allowNo: true})
+}
+
+/**
+ * Rewrites `--x=VALUE` for the command's `--no-` capable boolean flags into `--x` or `--no-x`.
+ * A bad value, or the same flag given both ways (`--x --no-x`), is a UsageError (exit 64).
+ */
+export function expandBooleanValues(argv: readonly string[], flags: Record<string, {allowNo?: boolean; type: string}>): string[] {
+  const seen = new Map<string, {given: string; value: boolean}>()
+  const out: string[] = []
+  for (const [index, arg] of argv.entries()) {
+    if (arg === '--') return [...out, ...argv.slice(index)]
+    const match = /^--(no-)?([\w-]+)(?:=(.*))?$/s.exec(arg)
+    const flag = match && flags[match[2]]
+    if (!match || !flag || flag.type !== 'boolean' || !flag.allowNo) {
+      out.push(arg)
+      continue
+    }
+
+    const [, negated, name, text] = match
+    let value = !negated
+    if (text !== undefined) {
+      const word = negated ? undefined : parseBooleanWord(text)
+      if (word === undefined) {
+        throw new UsageError(`${arg}: "${text}" is not a boolean value for --${name}: use ${BOOLEAN_WORDS_HELP}, or --${name} / --no-${name}`)
+      }
+
+      value = word
+    }
+
+    const previous = seen.get(name)
+    if (previous && previous.value !== value) throw new UsageError(`conflicting flags: ${previous.given} and ${arg}`, {hint: `give --${name} once`})
+    seen.set(name, {given: arg, value})
+    out.push(value ? `--${name}` : `--no-${name}`)
+  }
+
+  return out
+}
+
+/** `zone create` / `zone set`: one flag per zone setting (src/lib/zones/settings.ts), help grouped. */
+export function zoneSettingFlags() {
+  const helpGroup = 'ZONE SETTINGS'
+  const helpValues: Record<string, string> = {port: '0-65535', strategy: STRATEGY_NAMES.join('|'), string: 'VALUE'}
+  return Object.fromEntries(
+    ZONE_SETTINGS.map((spec) => [
+      spec.flag,
+      spec.kind === 'boolean'
+        ? booleanValueFlag({description: spec.description, helpGroup})
+        : Flags.string({description: spec.description, helpGroup, helpValue: helpValues[spec.kind]}),
+    ]),
+  )
+}
+
+/** Database commands: read the connection from a web app host's api.app.config.yaml instead of the context. */
+export const fromHostFlag = Flags.string({
+  description: "connect with the database: block of this host's api.app.config.yaml (a host of the context; read locally or over SSH)",
+  helpValue: 'HOST',
+})

@@ -3,34 +3,35 @@ import {sameId} from '../kasm/ids.js'
 import {parseKasmDate} from '../kasm/normalize.js'
 import type {Kasm, Server, Zone} from '../kasm/types.js'
 import {serverNow} from '../sessions/sessions.js'
-import {computeZoneCapacity, effectiveResources, sessionsOn, sessionsThatFit, type ZoneCapacity} from './capacity.js'
+import {computeZoneCapacity, effectiveResources, sessionsOn, sessionsThatFit, usage, type ZoneCapacity} from './capacity.js'
 import {isAgent, resolveAgent, resolveZone} from './resolve.js'
 import {type DisableRecord, listDisableRecords, readDisableRecord, removeDisableRecord, writeDisableRecord} from './state.js'
 
-/** One agent as `agent list --json` / `agent get --json` show it. */
+/** One agent as `agent list --json` / `agent get --json` show it (docs/json.md). Kasm's field names where they exist. */
 export interface AgentView {
-  agentId: string
+  server_id: string
   hostname: string
-  zoneId: null | string
-  zoneName: null | string
+  zone_id: null | string
+  zone_name: null | string
   enabled: boolean
-  /** Kasm's operational_status: running, starting, missing, dead... */
-  status: null | string
+  /** running, starting, missing, dead... */
+  operational_status: null | string
   /** Last check-in (ISO 8601 UTC) and its age by the Kasm server's clock. */
-  lastCheckIn: null | string
-  lastCheckInAgeSeconds: null | number
+  last_reported: null | string
+  last_reported_age_seconds: null | number
   sessions: number
   cores: number
-  coresOverride: number
+  cores_override: number
+  /** Bytes. */
   memory: number
-  memoryOverride: number
+  memory_override: number
   /** What Kasm counts: the override when set, else the detected value. */
-  effectiveCores: number
-  effectiveMemory: number
-  /** Sessions of the zone's average size that still fit on this agent; null when no session runs anywhere. */
-  freeSessions: null | number
-  agentVersion: null | string
-  /** Set when kasmctl disabled the agent: why, when and by which command. */
+  effective_cores: number
+  effective_memory: number
+  /** Sessions of the zone's average size that still fit on this agent (0 when disabled); null when no session runs anywhere. */
+  free_sessions: null | number
+  agent_version: null | string
+  /** Set while the agent is disabled by kasmctl: why, when, by which command, and the drain if any. */
   disabled: null | {by: DisableRecord['by']; at: string; reason: null | string; drain: DisableRecord['drain'] | null}
 }
 
@@ -46,33 +47,32 @@ export async function loadFleet(client: KasmClient): Promise<Fleet> {
   return {kasms, now: serverNow(currentTime), servers}
 }
 
-export function toAgentView(server: Server, fleet: Fleet, capacity: ZoneCapacity | undefined, record?: DisableRecord): AgentView {
+export function toAgentView(server: Server, fleet: Fleet, capacity: undefined | ZoneCapacity, record?: DisableRecord): AgentView {
   const kasms = sessionsOn(server.server_id, fleet.kasms)
   const effective = effectiveResources(server)
-  const used = kasms.reduce((t, k) => ({cores: t.cores + (k.cores ?? 0), memory: t.memory + (k.memory ?? 0)}), {cores: 0, memory: 0})
-  const lastCheckIn = parseKasmDate(server.last_reported)
-  const free = {cores: effective.cores - used.cores, memory: effective.memory - used.memory}
+  const used = usage(kasms)
+  const lastReported = parseKasmDate(server.last_reported)
+  const fit = sessionsThatFit({cores: effective.cores - used.cores, memory: effective.memory - used.memory}, capacity?.sessionSize ?? undefined)
   return {
-    agentId: server.server_id,
-    agentVersion: server.agent_version ?? null,
-    cores: server.cores ?? 0,
-    coresOverride: server.cores_override ?? 0,
-    // A record left behind after someone re-enabled the agent in the Kasm UI says nothing true.
-    disabled:
-      record && !server.enabled ? {at: record.disabledAt, by: record.by, drain: record.drain ?? null, reason: record.reason ?? null} : null,
-    effectiveCores: effective.cores,
-    effectiveMemory: effective.memory,
-    enabled: server.enabled,
-    freeSessions: server.enabled ? Math.max(0, sessionsThatFit(free, capacity?.sessionSize ?? undefined) ?? 0) : 0,
+    server_id: server.server_id,
     hostname: server.hostname,
-    lastCheckIn: lastCheckIn?.toISOString() ?? null,
-    lastCheckInAgeSeconds: lastCheckIn ? Math.max(0, Math.round((fleet.now.getTime() - lastCheckIn.getTime()) / 1000)) : null,
-    memory: server.memory ?? 0,
-    memoryOverride: server.memory_override ?? 0,
+    zone_id: server.zone_id ?? null,
+    zone_name: server.zone_name ?? null,
+    enabled: server.enabled,
+    operational_status: server.operational_status ?? null,
+    last_reported: lastReported?.toISOString() ?? null,
+    last_reported_age_seconds: lastReported ? Math.max(0, Math.round((fleet.now.getTime() - lastReported.getTime()) / 1000)) : null,
     sessions: kasms.length,
-    status: server.operational_status ?? null,
-    zoneId: server.zone_id ?? null,
-    zoneName: server.zone_name ?? null,
+    cores: server.cores ?? 0,
+    cores_override: server.cores_override ?? 0,
+    memory: server.memory ?? 0,
+    memory_override: server.memory_override ?? 0,
+    effective_cores: effective.cores,
+    effective_memory: effective.memory,
+    free_sessions: fit === null ? null : server.enabled ? Math.max(0, fit) : 0,
+    agent_version: server.agent_version ?? null,
+    // A record left behind after someone re-enabled the agent in the Kasm UI says nothing true.
+    disabled: record && !server.enabled ? {at: record.disabledAt, by: record.by, drain: record.drain ?? null, reason: record.reason ?? null} : null,
   }
 }
 
@@ -100,9 +100,9 @@ export async function getAgent(client: KasmClient, context: string, input: strin
 
 /** Result of enable/disable for one agent (`agent enable|disable --json` items). */
 export interface ToggleResult {
-  agentId: string
+  server_id: string
   hostname: string
-  zoneName: null | string
+  zone_name: null | string
   enabled: boolean
   /** False when the agent already was in the wanted state (idempotent, still exit 0). */
   changed: boolean
@@ -149,5 +149,5 @@ export async function enableAgent(client: KasmClient, server: Server, context: s
 }
 
 function toggle(server: Server, enabled: boolean, changed: boolean): Omit<ToggleResult, 'reason'> {
-  return {agentId: server.server_id, changed, enabled, hostname: server.hostname, zoneName: server.zone_name ?? null}
+  return {server_id: server.server_id, hostname: server.hostname, zone_name: server.zone_name ?? null, enabled, changed}
 }

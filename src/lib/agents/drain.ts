@@ -1,52 +1,55 @@
 import {NotFoundError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
-import type {Server} from '../kasm/types.js'
+import type {Kasm, Server} from '../kasm/types.js'
 import {destroySessions, serverNow, toSessionView} from '../sessions/sessions.js'
-import {sessionsOn} from './capacity.js'
 import {disableAgent} from './agents.js'
-import {pollUntil, type PollFailure} from './poll.js'
+import {sessionsOn} from './capacity.js'
+import {type PollFailure, pollUntil} from './poll.js'
 import {type DisableRecord, readDisableRecord, updateDrainRecord} from './state.js'
 
 export const DEFAULT_DRAIN_DEADLINE = '1h'
 export const DEFAULT_POLL_INTERVAL = '5s'
 /** After --force destroyed the sessions left, how long to wait for them to go. */
 const FORCE_GRACE_MS = 5 * 60_000
-/** A "sessions" event is repeated at least this often while nothing changes (a heartbeat). */
+/** While nothing changes, a "sessions" event is still repeated this often (a heartbeat). */
 const HEARTBEAT_MS = 60_000
 
 /** A session that keeps a drain waiting. */
 export interface SessionLeft {
-  kasmId: string
+  kasm_id: string
   username: null | string
-  ageSeconds: null | number
-  status: string
+  age_seconds: null | number
+  operational_status: string
 }
 
-/** Progress of a drain, for listr2 / plain lines / --json lines. */
+/** Progress of a drain: rendered by listr2, as plain lines, or one JSON object per line (docs/json.md). */
 export type DrainEvent =
-  | {event: 'deadline'; agent: string; sessionsLeft: number; force: boolean}
-  | {event: 'destroy-failed'; agent: string; kasmId: string; username: null | string; error: string}
-  | {event: 'destroyed'; agent: string; kasmId: string; username: null | string}
-  | {event: 'drain-started'; agent: string; agentId: string; alreadyDisabled: boolean; deadlineAt: string; reason: null | string}
-  | {event: 'drained'; agent: string; elapsedMs: number}
-  | ({event: 'poll-failed'; agent: string} & PollFailure)
-  | {event: 'sessions'; agent: string; sessionsLeft: number; sessions: SessionLeft[]; elapsedMs: number; deadlineMs: number}
+  | {event: 'deadline'; agent: string; sessions_left: number; force: boolean}
+  | {event: 'destroy_failed'; agent: string; kasm_id: string; username: null | string; error: string}
+  | {event: 'destroyed'; agent: string; kasm_id: string; username: null | string}
+  | {event: 'drain_started'; agent: string; server_id: string; already_disabled: boolean; deadline_at: string; force: boolean; reason: null | string}
+  | {event: 'drained'; agent: string; elapsed_ms: number}
+  | {event: 'poll_failed'; agent: string; code: string; error: string; failures: number; retry_in_ms: number}
+  | {event: 'sessions'; agent: string; sessions_left: number; sessions: SessionLeft[]; elapsed_ms: number; deadline_ms: number}
 
+/** drained: no session left · timed-out: deadline passed (no --force) · failed: --force could not clear it · interrupted: Ctrl-C. */
 export type DrainStatus = 'drained' | 'failed' | 'interrupted' | 'timed-out'
 
 export interface DrainOutcome {
-  agentId: string
+  server_id: string
   hostname: string
   status: DrainStatus
-  startedAt: string
-  deadlineAt: string
-  elapsedMs: number
-  /** Sessions still on the agent when the drain stopped (last successful poll). */
-  sessionsLeft: SessionLeft[]
+  started_at: string
+  deadline_at: string
+  elapsed_ms: number
+  /** Sessions still on the agent at the last successful poll. */
+  sessions_left: SessionLeft[]
   /** Sessions destroyed by --force. */
   destroyed: string[]
   reason: null | string
 }
+
+export type RecordedDrain = DisableRecord & {drain: NonNullable<DisableRecord['drain']>}
 
 export interface StartDrainOptions {
   context: string
@@ -56,7 +59,7 @@ export interface StartDrainOptions {
   by: DisableRecord['by']
 }
 
-/** Disables the agent and records the drain (deadline, force) so `--monitor` can re-attach. */
+/** Disables the agent and records the drain (deadline, force) so that `--monitor` can re-attach. */
 export async function startDrain(client: KasmClient, server: Server, options: StartDrainOptions): Promise<{alreadyDisabled: boolean; record: RecordedDrain}> {
   const started = new Date()
   const drain = {
@@ -70,7 +73,17 @@ export async function startDrain(client: KasmClient, server: Server, options: St
   return {alreadyDisabled: !result.changed, record: await recordedDrain(options.context, server)}
 }
 
-export type RecordedDrain = DisableRecord & {drain: NonNullable<DisableRecord['drain']>}
+export function drainStartedEvent(record: RecordedDrain, alreadyDisabled: boolean): DrainEvent {
+  return {
+    agent: record.hostname,
+    already_disabled: alreadyDisabled,
+    deadline_at: record.drain.deadlineAt,
+    event: 'drain_started',
+    force: record.drain.force,
+    reason: record.reason ?? null,
+    server_id: record.agentId,
+  }
+}
 
 /** The recorded drain of an agent, for `--monitor`. */
 export async function recordedDrain(context: string, server: Server): Promise<RecordedDrain> {
@@ -91,31 +104,43 @@ export interface WatchDrainOptions {
 }
 
 /**
- * Waits until no session runs on the agent, or the recorded deadline. At the deadline with
- * `force`, destroys the sessions left (with each owner's user_id) and waits for them to go.
- * Updates the drain record with the outcome. Ctrl-C (the signal) only stops the watching.
+ * Waits until no session runs on the agent, or until the recorded deadline. At the deadline with
+ * `force`, destroys the sessions left (with each owner's user_id) and waits for them to go. Every
+ * failed poll is reported and retried. The outcome is written to the drain record; an interrupted
+ * watch (Ctrl-C) leaves the record "draining": the agent stays disabled and the drain goes on.
  */
 export async function watchDrain(client: KasmClient, record: RecordedDrain, options: WatchDrainOptions): Promise<DrainOutcome> {
   const agent = record.hostname
   const startedAt = Date.parse(record.drain.startedAt)
   const deadlineAt = Date.parse(record.drain.deadlineAt)
-  let lastKey = ''
-  let lastEmit = 0
   let left: SessionLeft[] = []
-  const read = async () => {
+  let lastKey: string | undefined
+  let lastEmit = 0
+
+  const read = async (): Promise<Kasm[]> => {
     const {currentTime, kasms} = await client.getKasms()
     const now = serverNow(currentTime)
     const on = sessionsOn(record.agentId, kasms)
-    left = on.map((k) => toSessionView(k, [], now)).map((s) => ({ageSeconds: s.ageSeconds, kasmId: s.kasmId, status: s.status, username: s.username}))
+    left = on.map((kasm) => {
+      const view = toSessionView(kasm, [], now)
+      return {age_seconds: view.age_seconds, kasm_id: view.kasm_id, operational_status: view.operational_status, username: view.username}
+    })
     return on
   }
 
   const report = () => {
-    const key = left.map((s) => `${s.kasmId}:${s.status}`).join(',')
+    const key = left.map((s) => `${s.kasm_id}:${s.operational_status}`).join(',')
     if (key === lastKey && Date.now() - lastEmit < HEARTBEAT_MS) return
     lastKey = key
     lastEmit = Date.now()
-    options.onEvent({agent, deadlineMs: deadlineAt - startedAt, elapsedMs: Date.now() - startedAt, event: 'sessions', sessions: left, sessionsLeft: left.length})
+    options.onEvent({
+      agent,
+      deadline_ms: deadlineAt - startedAt,
+      elapsed_ms: Date.now() - startedAt,
+      event: 'sessions',
+      sessions: left,
+      sessions_left: left.length,
+    })
   }
 
   const poll = (until: number) =>
@@ -123,7 +148,7 @@ export async function watchDrain(client: KasmClient, record: RecordedDrain, opti
       deadlineAt: until,
       done: (kasms) => kasms.length === 0,
       intervalMs: options.pollIntervalMs,
-      onFailure: (failure) => options.onEvent({agent, event: 'poll-failed', ...failure}),
+      onFailure: (failure: PollFailure) => options.onEvent({agent, code: failure.code, error: failure.error, event: 'poll_failed', failures: failure.failures, retry_in_ms: failure.retryInMs}),
       onValue: report,
       read,
       signal: options.signal,
@@ -132,40 +157,36 @@ export async function watchDrain(client: KasmClient, record: RecordedDrain, opti
   const destroyed: string[] = []
   let result = await poll(deadlineAt)
   let status: DrainStatus = result.status === 'done' ? 'drained' : result.status === 'interrupted' ? 'interrupted' : 'timed-out'
+  if (status === 'timed-out') options.onEvent({agent, event: 'deadline', force: record.drain.force, sessions_left: left.length})
   if (status === 'timed-out' && record.drain.force) {
-    options.onEvent({agent, event: 'deadline', force: true, sessionsLeft: left.length})
-    const kasms = result.value ?? (await read())
-    for (const outcome of await destroySessions(client, kasms, [])) {
-      if (outcome.destroyed) {
-        destroyed.push(outcome.kasmId)
-        options.onEvent({agent, event: 'destroyed', kasmId: outcome.kasmId, username: outcome.username})
-      } else {
-        options.onEvent({agent, error: outcome.error ?? 'unknown error', event: 'destroy-failed', kasmId: outcome.kasmId, username: outcome.username})
-      }
+    for (const outcome of await destroySessions(client, result.value ?? (await read()))) {
+      options.onEvent(
+        outcome.destroyed
+          ? {agent, event: 'destroyed', kasm_id: outcome.kasm_id, username: outcome.username}
+          : {agent, error: outcome.error ?? 'unknown error', event: 'destroy_failed', kasm_id: outcome.kasm_id, username: outcome.username},
+      )
+      if (outcome.destroyed) destroyed.push(outcome.kasm_id)
     }
 
     result = await poll(Date.now() + Math.max(FORCE_GRACE_MS, 4 * options.pollIntervalMs))
     status = result.status === 'done' ? 'drained' : result.status === 'interrupted' ? 'interrupted' : 'failed'
-  } else if (status === 'timed-out') {
-    options.onEvent({agent, event: 'deadline', force: false, sessionsLeft: left.length})
   }
 
   if (status === 'drained') {
     left = []
-    options.onEvent({agent, elapsedMs: Date.now() - startedAt, event: 'drained'})
+    options.onEvent({agent, elapsed_ms: Date.now() - startedAt, event: 'drained'})
   }
 
-  // Interrupted: the drain goes on (the agent stays disabled), so the record stays "draining".
   if (status !== 'interrupted') await updateDrainRecord(record.context, record.agentId, {sessionsLeft: left.length, status})
   return {
-    agentId: record.agentId,
-    deadlineAt: record.drain.deadlineAt,
+    deadline_at: record.drain.deadlineAt,
     destroyed,
-    elapsedMs: Date.now() - startedAt,
+    elapsed_ms: Date.now() - startedAt,
     hostname: record.hostname,
     reason: record.reason ?? null,
-    sessionsLeft: left,
-    startedAt: record.drain.startedAt,
+    server_id: record.agentId,
+    sessions_left: left,
+    started_at: record.drain.startedAt,
     status,
   }
 }

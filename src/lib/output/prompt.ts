@@ -33,3 +33,14 @@ export async function confirmYesNo(question: string, options: ConfirmOptions): P
   const {confirm} = await import('@inquirer/prompts')
   return confirm({default: false, message: question})
 }
+
+/** A pick list (arrow keys); same non-TTY rule as confirmTyped, with `hint` saying how to name the choice instead. */
+export async function chooseOne<T>(
+  message: string,
+  choices: Array<{name: string; value: T}>,
+  options: {interactive: boolean; hint: string},
+): Promise<T> {
+  if (!options.interactive) throw new UsageError(`${message}: stdin is not a terminal, so there is no pick list`, {hint: options.hint})
+  const {select} = await import('@inquirer/prompts')
+  return select({choices, message})
+}

@@ -99,7 +99,7 @@ async function ownDir(path: string): Promise<void> {
   if (user) await chown(path, user.uid, user.gid)
 }
 
-/** initdb a fresh cluster: trust for the superuser on the socket and 127.0.0.1, SSL + password for everyone else. */
+/** initdb a fresh cluster: trust for the superuser on the socket and 127.0.0.1, a password for everyone else. */
 export async function initCluster(options: {dir: string; binDir: string; port: number; tls: SandboxState['tls']}): Promise<{dataDir: string; socketDir: string}> {
   const {dataDir, root, socketDir} = postgresLayout(options.dir)
   await rm(root, {force: true, recursive: true})
@@ -138,10 +138,11 @@ export async function initCluster(options: {dir: string; binDir: string; port: n
   ].join('\n')
   await writeFile(join(dataDir, 'postgresql.conf'), `${await readFile(join(dataDir, 'postgresql.conf'), 'utf8')}\n${conf}`)
   const hba = [
-    '# kasmctl sandbox: like Kasm, local access is trusted; remote clients need SSL and a password.',
+    '# kasmctl sandbox: like Kasm, local access is trusted and other clients need a password.',
+    '# (kasmctl connects with sslmode=require, as Kasm requires SSL for remote clients.)',
     'local all all trust',
     `host all ${SUPERUSER} 127.0.0.1/32 trust`,
-    'hostssl all all 127.0.0.1/32 scram-sha-256',
+    'host all all 127.0.0.1/32 scram-sha-256',
     '',
   ].join('\n')
   await writeFile(join(dataDir, 'pg_hba.conf'), hba)

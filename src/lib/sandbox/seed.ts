@@ -319,7 +319,7 @@ async function seedLogs(client: pg.Client, now: Date, seed: SeedResult): Promise
               'process', CASE WHEN h.idx > 2 THEN 'agent' ELSE 'api_server' END,
               'name', 'kasm.' || lvl.func)
      FROM generate_series(1, $3::int) AS g
-     CROSS JOIN LATERAL (SELECT 1 + g % array_length($5::text[], 1) AS idx) i
+     CROSS JOIN LATERAL (SELECT 1 + (g / 3) % array_length($5::text[], 1) AS idx) i
      CROSS JOIN LATERAL (SELECT i.idx, ($5::text[])[i.idx] AS host) h
      CROSS JOIN LATERAL (SELECT
        CASE WHEN g % 20 = 0 THEN 'ERROR' WHEN g % 20 IN (1, 2) THEN 'WARNING' WHEN g % 20 BETWEEN 3 AND 6 THEN 'DEBUG' ELSE 'INFO' END AS levelname,

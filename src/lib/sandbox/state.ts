@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs'
 import {readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -40,13 +41,23 @@ export async function removeState(dir: string): Promise<void> {
   await rm(statePath(dir), {force: true})
 }
 
-/** True when a process with this pid exists (signal 0 probes without signalling). */
+/**
+ * True when a process with this pid exists and is not a zombie (signal 0 probes without
+ * signalling; an exited daemon stays a zombie until init reaps it).
+ */
 export function processAlive(pid: number | undefined): boolean {
   if (!pid) return false
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ...": the state letter follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return true // no /proc (not Linux): trust the signal probe
   }
 }

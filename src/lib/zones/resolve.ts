@@ -2,9 +2,11 @@
  * Resolving what the operator typed (a name, a full or dashed id, a unique id prefix) to one object.
  * Generic so that agents and hosts resolve their arguments the same way zones do.
  */
-import {NotFoundError, listValues} from '../errors.js'
+import type {ContextConfig} from '../config/types.js'
+import {NotFoundError, UsageError, listValues} from '../errors.js'
 import {normalizeId, shortId} from '../kasm/ids.js'
 import type {Zone} from '../kasm/types.js'
+import {chooseOne} from '../output/prompt.js'
 
 export interface RefOptions<T> {
   /** "zone", "agent"... for messages. */
@@ -58,4 +60,27 @@ const ZONE_REF: RefOptions<Zone> = {id: (zone) => zone.zone_id, name: (zone) => 
 /** The zone a ZONE argument designates. */
 export function resolveZone<T extends Zone>(zones: readonly T[], ref: string): T {
   return resolveRef(zones, ref, ZONE_REF as RefOptions<T>)
+}
+
+/**
+ * The zone a command without a ZONE argument works on: the argument, else the context's
+ * defaultZone, else a pick list on a terminal, else an error listing the zones.
+ */
+export async function chooseZone<T extends Zone>(zones: readonly T[], ref: string | undefined, options: {context: ContextConfig; interactive: boolean}): Promise<T> {
+  if (ref !== undefined) return resolveZone(zones, ref)
+  const {defaultZone, name} = options.context
+  if (defaultZone) return resolveZone(zones, defaultZone)
+  const names = zones.map((zone) => zone.zone_name)
+  if (!options.interactive) {
+    throw new UsageError(`no ZONE given and context "${name}" has no defaultZone: name one of ${listValues(names)}`, {
+      details: {known: names},
+      hint: 'give the zone as the first argument, or set a default zone (`kasmctl context add NAME --default-zone ZONE ...`)',
+    })
+  }
+
+  return chooseOne(
+    'Which zone?',
+    zones.map((zone) => ({name: `${zone.zone_name}  (${shortId(zone.zone_id)})`, value: zone})),
+    {hint: 'give the zone as the first argument', interactive: true},
+  )
 }

@@ -1,0 +1,89 @@
+import {rm} from 'node:fs/promises'
+
+import type {BackupConfig} from '../config/types.js'
+import {UsageError} from '../errors.js'
+import type {BackupEntry} from './catalog.js'
+import {checksumPath} from './checksum.js'
+import {manifestPath} from './manifest.js'
+
+/**
+ * pg_back-style retention: remove backups beyond the newest `keep`, and those older than `keepDays`,
+ * but never the newest `minKeep` verified ones (so a run of failed backups cannot age out the last
+ * good ones).
+ */
+export interface RetentionPolicy {
+  keep?: number
+  keepDays?: number
+  minKeep: number
+}
+
+export interface RetentionDecision {
+  entry: BackupEntry
+  /** Why it goes, e.g. "beyond --keep 7" or "older than 14 days". */
+  reason: string
+}
+
+export interface RetentionPlan {
+  keep: BackupEntry[]
+  remove: RetentionDecision[]
+}
+
+const DAY_MS = 86_400_000
+
+/** Flags override the context's `backup:` settings; undefined when no rule is set at all. Rejects nonsense (exit 64). */
+export function retentionPolicy(flags: {keep?: number; keepDays?: number; minKeep?: number}, config: BackupConfig | undefined): RetentionPolicy | undefined {
+  const keep = flags.keep ?? config?.keep
+  const keepDays = flags.keepDays ?? config?.keepDays
+  const minKeep = flags.minKeep ?? config?.minKeep ?? 1
+  const source = (flag: number | undefined, name: string, key: string): string => (flag === undefined ? `backup.${key} in the context` : `--${name}`)
+  for (const [value, flag, name, key] of [
+    [keep, flags.keep, 'keep', 'keep'],
+    [keepDays, flags.keepDays, 'keep-days', 'keepDays'],
+    [minKeep, flags.minKeep, 'min-keep', 'minKeep'],
+  ] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+      throw new UsageError(`${source(flag, name, key)} ${value} is not valid: it must be a whole number of at least 1`, {
+        hint: name === 'keep' ? 'to keep every backup, leave --keep unset' : undefined,
+      })
+    }
+  }
+
+  if (keep !== undefined && keep < minKeep) {
+    throw new UsageError(`${source(flags.keep, 'keep', 'keep')} ${keep} is below ${source(flags.minKeep, 'min-keep', 'minKeep')} ${minKeep}`, {
+      hint: 'min-keep is the floor retention never goes below: raise --keep or lower --min-keep',
+    })
+  }
+
+  if (keep === undefined && keepDays === undefined) return undefined
+  return {keep, keepDays, minKeep}
+}
+
+/** Decides which complete backups go. `entries` newest first (as listBackups returns them); incomplete ones are left alone. */
+export function planRetention(entries: BackupEntry[], policy: RetentionPolicy, now = new Date()): RetentionPlan {
+  const plan: RetentionPlan = {keep: [], remove: []}
+  let position = 0
+  let protectedCount = 0
+  for (const entry of entries) {
+    if (!entry.complete) continue
+    position++
+    if (entry.verified && protectedCount < policy.minKeep) {
+      protectedCount++
+      plan.keep.push(entry)
+      continue
+    }
+
+    const ageDays = (now.getTime() - entry.createdAt.getTime()) / DAY_MS
+    if (policy.keep !== undefined && position > policy.keep) plan.remove.push({entry, reason: `beyond --keep ${policy.keep}`})
+    else if (policy.keepDays !== undefined && ageDays > policy.keepDays) plan.remove.push({entry, reason: `older than ${policy.keepDays} days`})
+    else plan.keep.push(entry)
+  }
+
+  return plan
+}
+
+/** Deletes a backup and its .sha256 and manifest (manifest first: a half-removed backup must not look complete). */
+export async function removeBackup(path: string): Promise<void> {
+  await rm(manifestPath(path), {force: true})
+  await rm(checksumPath(path), {force: true})
+  await rm(path, {force: true})
+}

@@ -1,0 +1,211 @@
+import {randomBytes, randomUUID} from 'node:crypto'
+
+import {asUuid, kasmNow, transaction} from '../db.js'
+import {businessError, statusError, unhandled} from '../http.js'
+import {archiveKasms, DELETE_STATES} from '../live.js'
+import {type AgentLoad, chooseAgent} from '../placement.js'
+import {capacity, KASM_SELECT, kasmJson} from '../views.js'
+import type {ApiContext, Endpoint, Row} from './context.js'
+
+const USERS_AUTH_SESSION = 352
+const SESSIONS_DELETE = 803
+
+/** Kasm's answer when no agent can take the session. */
+export const NO_RESOURCES = 'No resources are available to create the requested Kasm. Please try again later or contact an Administrator'
+
+const DEFAULT_SESSION_SECONDS = 3600
+
+/** Sending user_id acts as that user: the key needs USERS_AUTH_SESSION, and the user must exist. */
+async function actingUser(ctx: ApiContext, ...orPermissions: number[]): Promise<string | undefined> {
+  if (ctx.body.user_id === undefined || ctx.body.user_id === null) return undefined
+  if (!ctx.key.has(USERS_AUTH_SESSION, ...orPermissions)) {
+    throw statusError(401, `API Key (${ctx.key.name}) is not authorized to impersonate a user.`)
+  }
+
+  const userId = asUuid(ctx.body.user_id)
+  const {rowCount} = userId ? await ctx.db.query('SELECT 1 FROM users WHERE user_id = $1', [userId]) : {rowCount: 0}
+  if (!userId || !rowCount) throw statusError(400, `Invalid user_id (${String(ctx.body.user_id)})`)
+  return userId
+}
+
+/** The body's kasm_id, checked as Kasm's decorator does (400 when unknown). */
+async function bodyKasm(ctx: ApiContext): Promise<Row> {
+  if (ctx.body.kasm_id === undefined || ctx.body.kasm_id === null) throw statusError(400, 'Invalid Request')
+  const kasmId = asUuid(ctx.body.kasm_id)
+  const {rows} = kasmId ? await ctx.db.query('SELECT kasm_id, user_id, operational_status FROM kasms WHERE kasm_id = $1', [kasmId]) : {rows: []}
+  if (rows.length === 0) throw statusError(400, `Invalid kasm_id (${String(ctx.body.kasm_id)})`)
+  return rows[0]
+}
+
+interface Placement {
+  image: Row
+  user: Row
+}
+
+/** Agents that may take sessions: enabled Docker agents, running, recently checked in; with their usage. */
+async function candidateAgents(ctx: ApiContext, db: {query: ApiContext['db']['query']}): Promise<AgentLoad[]> {
+  const {rows} = await db.query(
+    `SELECT s.server_id, s.hostname, s.zone_id, s.cores, s.cores_override, s.memory_bytes, s.memory_override_bytes,
+            (s.autoscale_config_id IS NOT NULL) AS autoscaled,
+            COALESCE(sum(k.cores), 0) AS used_cores, COALESCE(sum(k.memory_bytes), 0)::bigint AS used_memory,
+            count(k.kasm_id)::int AS sessions
+       FROM servers s LEFT JOIN kasms k ON k.server_id = s.server_id
+      WHERE s.server_type = 'host' AND s.enabled AND s.operational_status = 'running'
+        AND s.last_reported > localtimestamp - make_interval(secs => $1)
+      GROUP BY s.server_id`,
+    [ctx.checkinWindowMs / 1000],
+  )
+  return rows.map((r) => {
+    const max = capacity(r)
+    return {
+      autoscaled: r.autoscaled,
+      hostname: r.hostname,
+      maxCores: max.cores,
+      maxMemory: max.memory,
+      serverId: r.server_id,
+      sessions: r.sessions,
+      usedCores: Number(r.used_cores),
+      usedMemory: Number(r.used_memory),
+      zoneId: r.zone_id,
+    }
+  })
+}
+
+async function placeSession(ctx: ApiContext, {image, user}: Placement): Promise<Row> {
+  const kasmId = await transaction(ctx.db, async (client) => {
+    // One placement at a time, so that two requests never both take an agent's last free cores.
+    await client.query('SELECT pg_advisory_xact_lock(8150)')
+    const [zones, agents] = await Promise.all([
+      client.query('SELECT zone_id, zone_name, load_strategy, prioritize_static_agents, search_alternate_zones FROM zones ORDER BY zone_name'),
+      candidateAgents(ctx, client),
+    ])
+    // Kasm resolves the web app's server.zone_name at request time; a renamed zone is not found.
+    const home = zones.rows.find((z) => z.zone_name === ctx.zoneName)
+    if (!home) throw unhandled()
+    const order = home.search_alternate_zones ? [home, ...zones.rows.filter((z) => z !== home)] : [home]
+    const allowed = image.restrict_to_zone && image.zone_id ? order.filter((z) => z.zone_id === image.zone_id) : order
+    const need = {cores: Number(image.cores), memory: Number(image.memory_bytes)}
+    let agent: AgentLoad | undefined
+    for (const zone of allowed) {
+      agent = chooseAgent(
+        agents.filter((a) => a.zoneId === zone.zone_id),
+        need,
+        home.load_strategy,
+        home.prioritize_static_agents,
+      )
+      if (agent) break
+    }
+
+    if (!agent) throw businessError(NO_RESOURCES)
+    const id = randomUUID().replaceAll('-', '')
+    const seconds = Number(image.session_time_limit) > 0 ? Number(image.session_time_limit) : DEFAULT_SESSION_SECONDS
+    await client.query(
+      `INSERT INTO kasms (kasm_id, user_id, image_id, server_id, operational_status, created_date, start_date,
+                          keepalive_date, expiration_date, container_id, container_ip, hostname, cores, memory_bytes, gpus)
+       VALUES ($1, $2, $3, $4, 'running', localtimestamp, localtimestamp, localtimestamp,
+               localtimestamp + make_interval(secs => $5), $6, $7, $8, $9, $10, $11)`,
+      [
+        id,
+        user.user_id,
+        image.image_id,
+        agent.serverId,
+        seconds,
+        randomBytes(32).toString('hex'),
+        `172.18.${1 + Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`,
+        agent.hostname,
+        image.cores,
+        image.memory_bytes,
+        image.gpus ?? 0,
+      ],
+    )
+    return id
+  })
+  const sessionToken = randomUUID()
+  return {
+    kasm_id: kasmId,
+    kasm_url: `/#/connect/kasm/${kasmId}/${user.user_id}/${sessionToken}`,
+    session_token: sessionToken,
+    share_id: null,
+    status: 'running',
+    user_id: user.user_id,
+    username: user.username,
+  }
+}
+
+export const sessionEndpoints: Record<string, Endpoint> = {
+  get_kasms: {
+    permissions: [800],
+    write: false,
+    async handle(ctx) {
+      const {rows} = await ctx.db.query(`${KASM_SELECT} ORDER BY k.created_date, k.kasm_id`)
+      return {current_time: kasmNow(), kasms: rows.map((r) => kasmJson(r, ctx.version))}
+    },
+  },
+
+  get_kasm: {
+    permissions: [800],
+    write: false,
+    async handle(ctx) {
+      const input = ctx.body.target_kasm as Row | undefined
+      if (!input || typeof input !== 'object') throw businessError('Invalid Request: Missing required parameters')
+      const kasmId = asUuid(input.kasm_id)
+      const {rows} = kasmId ? await ctx.db.query(`${KASM_SELECT} WHERE k.kasm_id = $1`, [kasmId]) : {rows: []}
+      if (rows.length === 0) throw businessError('Could not find requested Kasm.')
+      return {current_time: kasmNow(), kasm: kasmJson(rows[0], ctx.version)}
+    },
+  },
+
+  destroy_kasm: {
+    // SESSIONS_DELETE destroys any session; otherwise USER + USERS_AUTH_SESSION, acting as the owner.
+    permissions: [SESSIONS_DELETE, 100],
+    write: true,
+    async handle(ctx) {
+      const asAdmin = ctx.key.has(SESSIONS_DELETE)
+      if (!asAdmin && !ctx.key.has(USERS_AUTH_SESSION)) {
+        throw statusError(401, `API Key (${ctx.key.name}) is not authorized to impersonate a user.`)
+      }
+
+      const userId = await actingUser(ctx, SESSIONS_DELETE)
+      const kasm = await bodyKasm(ctx)
+      if (!userId || kasm.user_id !== userId) throw businessError('Unauthorized attempt to delete session')
+      const destroyed = await archiveKasms(ctx.db, 'k.kasm_id = $1', [kasm.kasm_id, asAdmin ? 'admin_destroyed' : 'user_destroyed'], '$2::text')
+      if (destroyed === 0) throw businessError('Destroy Error')
+      return {}
+    },
+  },
+
+  request_kasm: {
+    permissions: [100],
+    write: true,
+    async handle(ctx) {
+      const userId = await actingUser(ctx)
+      const imageId = asUuid(ctx.body.image_id)
+      if (!userId || ctx.body.image_id === undefined) throw businessError('Invalid Request: Missing required parameters')
+      const [users, images] = await Promise.all([
+        ctx.db.query('SELECT user_id, username FROM users WHERE user_id = $1', [userId]),
+        imageId ? ctx.db.query('SELECT * FROM images WHERE image_id = $1 AND enabled', [imageId]) : {rows: []},
+      ])
+      if (images.rows.length === 0) throw businessError(`Image (${String(ctx.body.image_id)}) Does not Exist`)
+      return placeSession(ctx, {image: images.rows[0], user: users.rows[0]})
+    },
+  },
+
+  keepalive: {
+    permissions: [801],
+    write: true,
+    async handle(ctx) {
+      const kasm = await bodyKasm(ctx)
+      if (DELETE_STATES.includes(kasm.operational_status as string)) {
+        throw businessError('Kasm is currently scheduled to be deleted. Can not honor keepalive request')
+      }
+
+      await ctx.db.query(
+        `UPDATE kasms SET keepalive_date = localtimestamp,
+                expiration_date = GREATEST(expiration_date, localtimestamp + make_interval(secs => $2))
+          WHERE kasm_id = $1`,
+        [kasm.kasm_id, DEFAULT_SESSION_SECONDS],
+      )
+      return {usage_reached: false}
+    },
+  },
+}
