@@ -5,7 +5,7 @@ import type {ResolvedContext} from './lib/config/resolve.js'
 import {redact} from './lib/config/secrets.js'
 import {EXIT_CODES_HELP, ExitCode, isKasmctlError} from './lib/errors.js'
 import type {KasmClient} from './lib/kasm/client.js'
-import {OUTPUT_FORMATS, type OutputFormat, toYaml} from './lib/output/format.js'
+import {OUTPUT_FORMATS, type OutputFormat, yamlRenderer} from './lib/output/format.js'
 import {detectTerminal, type Terminal} from './lib/output/terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -33,6 +33,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private clientPromise?: Promise<KasmClient>
   private contextPromise?: Promise<ResolvedContext>
   private readonly secrets: string[] = []
+  private toYaml?: (data: unknown) => string
 
   /** Exit code for usage errors; `health` uses 3 (UNKNOWN) per the monitoring-plugin convention. */
   protected get usageExitCode(): number {
@@ -57,6 +58,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const {args, flags} = await this.parse({args: ctor.args, baseFlags, enableJsonFlag: ctor.enableJsonFlag, flags: ctor.flags, strict: ctor.strict}, argv)
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    if (this.format === 'yaml') this.toYaml = await yamlRenderer()
   }
 
   /** `-o json` behaves exactly like `--json`. */
@@ -112,7 +114,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * from run()'s return value. Returns the data so run() can `return this.emit(...)`.
    */
   protected emit<R>(data: R, human: (data: R) => string | undefined | void): R {
-    if (this.format === 'yaml') this.log(toYaml(data))
+    if (this.format === 'yaml' && this.toYaml) this.log(this.toYaml(data))
     else if (this.format === 'table') {
       const text = human(data)
       if (typeof text === 'string' && text !== '') this.log(text)

@@ -83,3 +83,12 @@ export const fromHostFlag = Flags.string({
   description: "connect with the database: block of this host's api.app.config.yaml (a host of the context; read locally or over SSH)",
   helpValue: 'HOST',
 })
+
+/** Backup retention (backup create / backup prune); defaults come from the context's `backup:` settings. */
+export const backupRetentionFlags = {
+  keep: Flags.integer({description: 'keep at most N backups of this context (default: backup.keep in the context)'}),
+  'keep-days': Flags.integer({description: 'remove backups older than D days (default: backup.keepDays in the context)'}),
+  'min-keep': Flags.integer({description: 'never go below M verified backups, whatever --keep/--keep-days say (default: backup.minKeep, else 1)'}),
+}
+
+export const backupDestFlag = Flags.string({description: 'backup directory (default: backup.dir in the context)'})

@@ -308,3 +308,18 @@ export function connectionError(target: DatabaseTarget, error: unknown): AuthErr
 
   return new UnavailableError(`cannot connect to PostgreSQL at ${where}: ${message}`, {details})
 }
+
+/** Connects (context database, or `fromHost`'s api.app.config.yaml), runs `work`, always disconnects. */
+export async function withDatabase<T>(context: ContextConfig, fromHost: string | undefined, work: (db: pg.Client) => Promise<T>): Promise<T> {
+  const db = await connectDatabase(context, {fromHost: fromHost ? findHost(context, fromHost) : undefined})
+  try {
+    return await work(db)
+  } finally {
+    await db.end().catch(() => undefined)
+  }
+}
+
+/** host:port/database of a connected client, for output. */
+export function connectedTo(db: pg.Client): {host: string; port: number; database: string; user: string} {
+  return {database: db.database ?? '', host: db.host, port: db.port, user: db.user ?? ''}
+}

@@ -124,6 +124,6 @@ async function logRetention(run: RunContext, row: LogsStats | undefined): Promis
   const days = Math.round((ageSeconds / DAY_S) * 10) / 10
   const status = grade(days, threshold)
   const oldest = `oldest log row ${formatDuration(ageSeconds * 1000)} old, retention ${logRetentionDays} days`
-  const advice = status === 'OK' ? '' : ": Kasm's log cleanup is stalled (issue #102); purge with `kasmctl db purge-logs`"
+  const advice = status === 'OK' ? '' : ": Kasm's log cleanup is stalled (issue #102); purge with `kasmctl db logs purge`"
   return {message: oldest + advice, status, threshold, unit: 'd', value: days}
 }

@@ -1,3 +1,4 @@
+import {computeZoneCapacity, type ZoneCapacity} from '../../agents/capacity.js'
 import {formatAge, formatDuration} from '../../duration.js'
 import {parseKasmDate} from '../../kasm/normalize.js'
 import type {Server, Zone} from '../../kasm/types.js'
@@ -77,7 +78,8 @@ async function withDeployment(run: RunContext, role: HealthRole, build: (view: D
 
 /**
  * Docker agents: check-in age and operational status of each; per zone, the HA minimum of two
- * enabled, live agents (high-availability.txt: "2+ Agents per zone").
+ * enabled, live agents (high-availability.txt: "2+ Agents per zone") and whether the zone's
+ * sessions still fit after losing its largest agent (N+1).
  */
 export async function agentChecks(run: RunContext): Promise<HealthCheck[]> {
   return withDeployment(run, 'agent', (view) => {
@@ -91,10 +93,19 @@ export async function agentChecks(run: RunContext): Promise<HealthCheck[]> {
         return {...checkin, message: operational === 'running' ? checkin.message : `${operational}; ${checkin.message}`, status}
       }, {limited: false}),
     )
+    let capacities: Promise<ZoneCapacity[]> | undefined
+    const capacityOf = async (zoneId: string) => {
+      capacities ??= run.client().then(async (client) => computeZoneCapacity(view.servers, (await client.getKasms()).kasms, view.zones))
+      return (await capacities).find((c) => c.zoneId === zoneId)
+    }
+
     const perZone = zonesInScope(run, view).flatMap((zone) => {
       const inZone = agents.filter((a) => zoneOf(view, a) === zone.zone_name)
       if (inZone.length === 0) return []
-      return [run.check('agent', zone.zone_name, 'ha-minimum', async () => haMinimum(run, inZone), {limited: false})]
+      return [
+        run.check('agent', zone.zone_name, 'ha-minimum', async () => haMinimum(run, inZone), {limited: false}),
+        run.check('agent', zone.zone_name, 'capacity', async () => loseOne(await capacityOf(zone.zone_id)), {limited: false}),
+      ]
     })
     return [...perAgent, ...perZone]
   })
@@ -107,6 +118,15 @@ function haMinimum(run: RunContext, agents: Server[]): CheckOutcome {
   const status = grade(live, threshold)
   const advice = status === 'OK' ? '' : live === 0 ? ': no agent can take new sessions in this zone' : ': losing it stops new sessions in this zone (HA minimum 2)'
   return {message: `${live} live of ${enabled} enabled / ${agents.length} agents${advice}`, status, threshold, unit: 'count', value: live}
+}
+
+function loseOne(capacity: undefined | ZoneCapacity): CheckOutcome {
+  const base = {threshold: null, unit: 'count' as const, value: capacity?.freeSessions ?? null}
+  if (!capacity || capacity.availableAgents === 0) return {...base, message: 'no available agent', status: 'CRITICAL'}
+  const room = capacity.freeSessions === null ? '' : `, room for about ${capacity.freeSessions} more`
+  const sessions = `${capacity.sessions} session(s) on ${capacity.availableAgents} available agent(s)${room}`
+  if (capacity.canLoseOne) return {...base, message: `${sessions}; survives losing any one agent`, status: 'OK'}
+  return {...base, message: `${sessions}; losing the largest agent would leave too little room for them (N+1 not met)`, status: 'WARNING'}
 }
 
 /**

@@ -1,0 +1,44 @@
+import {formatDuration} from '../duration.js'
+import {formatCount} from './format.js'
+import type {PurgeProgress} from './purge.js'
+
+/** "12,345 rows deleted · 45,000 rows/s · 37% · ETA 12s" */
+export function purgeProgressLine(p: PurgeProgress): string {
+  const eta = p.etaMs === null ? '' : ` · ETA ${formatDuration(p.etaMs)}`
+  return `${formatCount(p.deletedRows)} rows deleted · ${formatCount(Math.round(p.rowsPerSecond))} rows/s · ${Math.floor(p.fraction * 100)}%${eta}`
+}
+
+/**
+ * Runs `work` with a progress reporter: a listr2 task whose output line is redrawn on a TTY, or a
+ * plain line on stderr at most every `plainEveryMs` otherwise (cron logs stay short).
+ */
+export async function withProgress<T>(
+  options: {tty: boolean; title: string; plainEveryMs?: number},
+  work: (report: (line: string) => void) => Promise<T>,
+): Promise<T> {
+  if (!options.tty) {
+    let last = Date.now()
+    return work((line) => {
+      if (Date.now() - last < (options.plainEveryMs ?? 10_000)) return
+      last = Date.now()
+      process.stderr.write(`${options.title}: ${line}\n`)
+    })
+  }
+
+  const {Listr} = await import('listr2')
+  let result: T | undefined
+  await new Listr(
+    [
+      {
+        async task(_ctx, task) {
+          result = await work((line) => {
+            task.output = line
+          })
+        },
+        title: options.title,
+      },
+    ],
+    {concurrent: false, exitOnError: true, renderer: 'default', rendererOptions: {collapseErrors: false}},
+  ).run()
+  return result as T
+}
