@@ -29,6 +29,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected args!: BaseArgs<T>
   protected flags!: BaseFlags<T>
+  /** Every positional argument, for commands with `strict = false` that take a list (`zone export [ZONE...]`). */
+  protected positionals: string[] = []
   protected term: Terminal = detectTerminal()
   private clientPromise?: Promise<KasmClient>
   private contextPromise?: Promise<ResolvedContext>
@@ -55,9 +57,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const baseFlags = (super.ctor as typeof BaseCommand).baseFlags
     // `--flag=false` for boolean flags, which oclif does not parse (src/flags.ts).
     const argv = expandBooleanValues(this.argv, {...baseFlags, ...ctor.flags})
-    const {args, flags} = await this.parse({args: ctor.args, baseFlags, enableJsonFlag: ctor.enableJsonFlag, flags: ctor.flags, strict: ctor.strict}, argv)
-    this.flags = flags as BaseFlags<T>
-    this.args = args as BaseArgs<T>
+    const parsed = await this.parse({args: ctor.args, baseFlags, enableJsonFlag: ctor.enableJsonFlag, flags: ctor.flags, strict: ctor.strict}, argv)
+    this.flags = parsed.flags as BaseFlags<T>
+    this.args = parsed.args as BaseArgs<T>
+    this.positionals = parsed.argv as string[]
     if (this.format === 'yaml') this.toYaml = await yamlRenderer()
   }
 
@@ -123,6 +126,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return data
   }
 
+  /**
+   * Streaming commands (agent drain, agent rotate) print one JSON object per line under --json:
+   * their events, then the result (or the error) on one line too.
+   */
+  protected jsonLines = false
+
+  public logJson(json: unknown): void {
+    if (this.jsonLines) process.stdout.write(`${JSON.stringify(json)}\n`)
+    else super.logJson(json)
+  }
+
   /** Maps an error to the exit code this command reports. */
   protected exitCodeFor(error: unknown): number {
     if (isKasmctlError(error)) return error.exitCode === ExitCode.USAGE ? this.usageExitCode : error.exitCode
@@ -138,7 +152,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       : {code: isParseError(error) ? 'USAGE' : 'INTERNAL', exitCode, message: error.message}
     payload.exitCode = exitCode
     if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({error: redactObject(payload, this.secrets)}, null, 2)}\n`)
+      process.stdout.write(`${JSON.stringify({error: redactObject(payload, this.secrets)}, null, this.jsonLines ? undefined : 2)}\n`)
     } else {
       const {chalk} = detectTerminal()
       process.stderr.write(`${chalk.red('Error:')} ${redact(error.message, this.secrets)}\n`)
@@ -157,7 +171,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 }
 
 function isParseError(error: unknown): boolean {
-  return error instanceof Errors.CLIError && 'parse' in error
+  // A flag's own parse() failing (e.g. Flags.integer's min) comes back as a plain CLIError prefixed "Parsing --flag".
+  // So does an option flag given twice ("Flag --x can only be specified once").
+  return error instanceof Errors.CLIError && ('parse' in error || /^Parsing --|^Flag --\S+ can only be specified once/.test(error.message))
 }
 
 function redactObject(payload: Record<string, unknown>, secrets: string[]): Record<string, unknown> {

@@ -92,3 +92,18 @@ export const backupRetentionFlags = {
 }
 
 export const backupDestFlag = Flags.string({description: 'backup directory (default: backup.dir in the context)'})
+
+/** Agent commands (disable, drain, rotate): the capacity guard. */
+export const capacityGuardFlags = {
+  headroom: Flags.string({
+    default: '1agent',
+    description: "spare capacity the zone must keep besides its sessions: agents (1agent = the largest agent that stays, 2agents) or sessions (10)",
+  }),
+  'ignore-capacity': Flags.boolean({description: 'skip the capacity guard (new sessions may then fail to start)'}),
+}
+
+/** Why an agent is taken out of service; Kasm has no field for it, so kasmctl keeps it and `agent list` shows it. */
+export const reasonFlag = Flags.string({description: 'why (kept by kasmctl, shown by `agent list` and `agent get`)'})
+
+/** How often long waits (drain, rotate) poll the Kasm API. */
+export const pollIntervalFlag = durationFlag({default: 5000, description: 'how often to poll the Kasm API while waiting', helpValue: 'DURATION'})

@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {type ChildProcess, type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -17,6 +17,8 @@ export interface RunCliOptions {
   input?: string
   /** Kills the CLI after this long (default 60 s) and fails the test with what it printed. */
   timeoutMs?: number
+  /** Receives the CLI's process as soon as it starts, e.g. to signal it mid-run. */
+  onSpawn?: (child: ChildProcess) => void
 }
 
 /**
@@ -24,6 +26,20 @@ export interface RunCliOptions {
  * KASMCTL_TEST_BIN (e.g. bin/dev.js to run the TypeScript sources through tsx). stdin is never a TTY.
  */
 export async function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).result
+}
+
+export interface StartedCli {
+  /** The kasmctl process, for tests that signal it (Ctrl-C, kill -9) while it runs. */
+  child: ChildProcessWithoutNullStreams
+  /** Everything printed so far (grows while the process runs). */
+  output(): {stdout: string; stderr: string}
+  /** Settles when the process has exited (and been reaped). */
+  result: Promise<CliResult>
+}
+
+/** Like runCli, but returns at once with the running process. */
+export function startCli(args: string[], options: RunCliOptions = {}): StartedCli {
   const bin = resolve(ROOT, process.env.KASMCTL_TEST_BIN ?? 'bin/run.js')
   const execArgv = bin.endsWith('dev.js') ? ['--import', 'tsx'] : []
   const env: NodeJS.ProcessEnv = {...(options.env ?? baseEnv())}
@@ -31,6 +47,7 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
   delete env.KASMCTL_DEBUG
 
   const child = spawn(process.execPath, [...execArgv, bin, ...args], {cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe']})
+  options.onSpawn?.(child)
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
@@ -39,7 +56,7 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
   child.stdin.end(options.input ?? '')
 
   const timeoutMs = options.timeoutMs ?? 60_000
-  return new Promise<CliResult>((resolvePromise, reject) => {
+  const result = new Promise<CliResult>((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`kasmctl ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
@@ -53,6 +70,7 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
       resolvePromise({exitCode: code ?? (signal ? 128 : 1), stderr, stdout})
     })
   })
+  return {child, output: () => ({stderr, stdout}), result}
 }
 
 /** A minimal environment with no kasmctl variables: tests pass `sandbox.env` or build on this. */

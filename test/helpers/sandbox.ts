@@ -77,6 +77,7 @@ async function startSandbox(): Promise<TestSandbox> {
     XDG_DATA_HOME: join(root, 'data'),
   })
   const {context, state} = await manager.sandboxUp({configPath: env.KASMCTL_CONFIG!, dir, useContext: true})
+  stopOnInterrupt(state, postgres.postgresPid)
   const call = (method: 'DELETE' | 'GET' | 'POST', path: string, body?: unknown) => control.controlRequest(state, method, path, body)
 
   return {
@@ -109,4 +110,30 @@ async function startSandbox(): Promise<TestSandbox> {
       await call('POST', '/tick')
     },
   }
+}
+
+/**
+ * Mocha has no SIGINT handling, so Ctrl-C would skip the root hook and leave the sandbox running:
+ * signal the daemon and the postmaster (fast shutdown) first, then die of the same signal.
+ */
+function stopOnInterrupt(state: SandboxState, postgresPid: (state: SandboxState) => number | undefined): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const [pid, how] of [
+      [state.daemon.pid, 'SIGTERM'],
+      [postgresPid(state), 'SIGINT'],
+    ] as const) {
+      try {
+        if (pid && shared) process.kill(pid, how)
+      } catch {
+        // already gone
+      }
+    }
+
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+    process.kill(process.pid, signal)
+  }
+
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
 }

@@ -21,9 +21,9 @@ export default class ZoneCreate extends BaseCommand<typeof ZoneCreate> {
       import('../../lib/zones/operations.js'),
     ])
     // Validate everything before the first request.
-    const name = parseZoneName(this.args.name, 'NAME')
+    const name = parseZoneName(this.args.name, 'zone name')
     const settings = settingsFromFlags(this.flags as Record<string, unknown>)
-    const result = await createZone(await this.kasm(), name, settings, {dryRun: this.flags['dry-run']})
+    const result = await createZone(await this.kasm(), name, settings, {dryRun: Boolean(this.flags['dry-run'])})
     return this.emit(result, (r) =>
       r.dry_run ? `would create zone ${r.zone.zone_name} (dry run: nothing sent)` : `created zone ${r.zone.zone_name} (${r.zone.zone_id})`,
     )

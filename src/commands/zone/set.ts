@@ -36,7 +36,7 @@ differ the zone is "unchanged" and nothing is sent.`
 
     const [client, {context}] = await Promise.all([this.kasm(), this.resolvedContext()])
     const zone = await chooseZone(await listZones(client), this.args.zone, {context, interactive: this.term.interactive})
-    const result = await setZone(client, zone, settings, {dryRun: this.flags['dry-run']})
+    const result = await setZone(client, zone, settings, {dryRun: Boolean(this.flags['dry-run'])})
     return this.emit(result, (r) => {
       if (r.changes.length === 0) return `zone ${r.zone_name} unchanged`
       const verb = r.dry_run ? 'would change (dry run: nothing sent)' : 'changed'

@@ -5,7 +5,7 @@ import type {Kasm, Server, Zone} from '../kasm/types.js'
 import {serverNow} from '../sessions/sessions.js'
 import {computeZoneCapacity, effectiveResources, sessionsOn, sessionsThatFit, usage, type ZoneCapacity} from './capacity.js'
 import {isAgent, resolveAgent, resolveZone} from './resolve.js'
-import {type DisableRecord, listDisableRecords, readDisableRecord, removeDisableRecord, writeDisableRecord} from './state.js'
+import {type DisableRecord, type DrainRecord, listDisableRecords, readDisableRecord, removeDisableRecord, writeDisableRecord} from './state.js'
 
 /** One agent as `agent list --json` / `agent get --json` show it (docs/json.md). Kasm's field names where they exist. */
 export interface AgentView {
@@ -32,7 +32,30 @@ export interface AgentView {
   free_sessions: null | number
   agent_version: null | string
   /** Set while the agent is disabled by kasmctl: why, when, by which command, and the drain if any. */
-  disabled: null | {by: DisableRecord['by']; at: string; reason: null | string; drain: DisableRecord['drain'] | null}
+  disabled: null | {by: DisableRecord['by']; at: string; reason: null | string; drain: DrainView | null}
+}
+
+/** A drain kasmctl recorded (`--monitor` re-attaches to it). */
+export interface DrainView {
+  started_at: string
+  deadline_at: string
+  force: boolean
+  status: DrainRecord['status']
+  updated_at: string
+  /** At the last outcome; null while draining. */
+  sessions_left: null | number
+}
+
+function drainView(drain: DrainRecord | undefined): DrainView | null {
+  if (!drain) return null
+  return {
+    deadline_at: drain.deadlineAt,
+    force: drain.force,
+    sessions_left: drain.sessionsLeft ?? null,
+    started_at: drain.startedAt,
+    status: drain.status,
+    updated_at: drain.updatedAt,
+  }
 }
 
 /** Everything agent commands work from, fetched in parallel. */
@@ -72,7 +95,7 @@ export function toAgentView(server: Server, fleet: Fleet, capacity: undefined | 
     free_sessions: fit === null ? null : server.enabled ? Math.max(0, fit) : 0,
     agent_version: server.agent_version ?? null,
     // A record left behind after someone re-enabled the agent in the Kasm UI says nothing true.
-    disabled: record && !server.enabled ? {at: record.disabledAt, by: record.by, drain: record.drain ?? null, reason: record.reason ?? null} : null,
+    disabled: record && !server.enabled ? {at: record.disabledAt, by: record.by, drain: drainView(record.drain), reason: record.reason ?? null} : null,
   }
 }
 

@@ -127,3 +127,38 @@ export function canLose(count: number, agents: Resources[], used: Resources): bo
 function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0)
 }
+
+/** `agent capacity --json` items (docs/json.md): ZoneCapacity with the snake_case keys of kasmctl's JSON. */
+export interface ZoneCapacityView {
+  zone_id: string
+  zone_name: string
+  agents: number
+  available_agents: number
+  sessions: number
+  total: Resources
+  used: Resources
+  free: Resources
+  session_size: null | Resources
+  session_capacity: null | number
+  free_sessions: null | number
+  can_lose_one: boolean
+  can_lose_two: boolean
+}
+
+export function capacityView(z: ZoneCapacity): ZoneCapacityView {
+  return {
+    zone_id: z.zoneId,
+    zone_name: z.zoneName,
+    agents: z.agents,
+    available_agents: z.availableAgents,
+    sessions: z.sessions,
+    total: z.total,
+    used: z.used,
+    free: z.free,
+    session_size: z.sessionSize,
+    session_capacity: z.sessionCapacity,
+    free_sessions: z.freeSessions,
+    can_lose_one: z.canLoseOne,
+    can_lose_two: z.canLoseTwo,
+  }
+}

@@ -1,4 +1,4 @@
-import {NotFoundError} from '../errors.js'
+import {NotFoundError, OperationError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import type {Kasm, Server} from '../kasm/types.js'
 import {destroySessions, serverNow, toSessionView} from '../sessions/sessions.js'
@@ -32,8 +32,11 @@ export type DrainEvent =
   | {event: 'poll_failed'; agent: string; code: string; error: string; failures: number; retry_in_ms: number}
   | {event: 'sessions'; agent: string; sessions_left: number; sessions: SessionLeft[]; elapsed_ms: number; deadline_ms: number}
 
-/** drained: no session left · timed-out: deadline passed (no --force) · failed: --force could not clear it · interrupted: Ctrl-C. */
-export type DrainStatus = 'drained' | 'failed' | 'interrupted' | 'timed-out'
+/**
+ * drained: no session left · timed-out: deadline passed (no --force) · failed: --force could not clear it ·
+ * interrupted: Ctrl-C stopped the watching (the drain goes on) · detached: --detach returned after disabling.
+ */
+export type DrainStatus = 'detached' | 'drained' | 'failed' | 'interrupted' | 'timed-out'
 
 export interface DrainOutcome {
   server_id: string
@@ -64,7 +67,7 @@ export async function startDrain(client: KasmClient, server: Server, options: St
   const started = new Date()
   const drain = {
     deadlineAt: new Date(started.getTime() + options.deadlineMs).toISOString(),
-    force: options.force,
+    force: Boolean(options.force),
     startedAt: started.toISOString(),
     status: 'draining' as const,
     updatedAt: started.toISOString(),
@@ -188,5 +191,36 @@ export async function watchDrain(client: KasmClient, record: RecordedDrain, opti
     sessions_left: left,
     started_at: record.drain.startedAt,
     status,
+  }
+}
+
+/** A drain that ended without emptying the agent: exit 1, the agent left disabled, the exact undo command. */
+export function drainFailure(outcome: DrainOutcome): OperationError {
+  const left = outcome.sessions_left.length
+  const what =
+    outcome.status === 'timed-out'
+      ? `deadline ${outcome.deadline_at} reached with ${left} session(s) left on agent ${outcome.hostname}`
+      : `--force could not clear agent ${outcome.hostname}: ${left} session(s) still there`
+  return new OperationError(`${what}; the agent stays disabled`, {
+    code: outcome.status === 'timed-out' ? 'DRAIN_DEADLINE' : 'DRAIN_FAILED',
+    details: {outcome},
+    hint: `undo with \`kasmctl agent enable ${outcome.hostname}\`; see what is left with \`kasmctl session list --agent ${outcome.hostname}\`${
+      outcome.status === 'timed-out' ? `; end those sessions with \`kasmctl agent drain ${outcome.hostname} --force --deadline 0s\`` : ''
+    }`,
+  })
+}
+
+/** What `--detach` reports: the drain as recorded, nobody watching. */
+export function detachedOutcome(record: RecordedDrain): DrainOutcome {
+  return {
+    deadline_at: record.drain.deadlineAt,
+    destroyed: [],
+    elapsed_ms: 0,
+    hostname: record.hostname,
+    reason: record.reason ?? null,
+    server_id: record.agentId,
+    sessions_left: [],
+    started_at: record.drain.startedAt,
+    status: 'detached',
   }
 }

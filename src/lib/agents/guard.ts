@@ -4,7 +4,7 @@ import type {Kasm, Server} from '../kasm/types.js'
 import {averageSession, effectiveResources, isAvailable, type Resources, sessionsThatFit, usage} from './capacity.js'
 import {isAgent} from './resolve.js'
 
-/** Spare capacity to keep: a number of agents (the largest ones of the zone) or of average sessions. */
+/** Spare capacity to keep: a number of agents (the largest of those that stay) or of average sessions. */
 export type Headroom = {agents: number} | {sessions: number}
 
 export const DEFAULT_HEADROOM = '1agent'
@@ -27,12 +27,12 @@ export function describeHeadroom(headroom: Headroom): string {
 
 export interface CapacityCheck {
   ok: boolean
-  zoneId: string
-  zoneName: string
+  zone_id: string
+  zone_name: string
   /** Hostnames of the agents that would stop taking sessions. */
   removing: string[]
   /** Available agents left in the zone afterwards. */
-  remainingAgents: number
+  remaining_agents: number
   sessions: number
   remaining: Resources
   used: Resources
@@ -40,7 +40,7 @@ export interface CapacityCheck {
   /** used + headroom. */
   needed: Resources
   /** Sessions of average size the remaining agents hold; null when no session runs anywhere. */
-  remainingSessionCapacity: null | number
+  remaining_session_capacity: null | number
   message: string
 }
 
@@ -57,9 +57,11 @@ export function checkCapacity(servers: Server[], kasms: Kasm[], zoneId: string, 
   const size = averageSession(zoneKasms) ?? averageSession(kasms)
   const used = usage(zoneKasms)
   const remaining = total(remainingAgents.map((s) => effectiveResources(s)))
-  const spare = headroomResources(headroom, available.map((s) => effectiveResources(s)), size)
+  // "One agent's worth" is measured on the agents that stay: afterwards the zone can still lose one.
+  const spare = headroomResources(headroom, remainingAgents.map((s) => effectiveResources(s)), size)
   const needed = {cores: used.cores + spare.cores, memory: used.memory + spare.memory}
-  const ok = remaining.cores >= needed.cores && remaining.memory >= needed.memory
+  const enoughAgents = !('agents' in headroom) || remainingAgents.length >= headroom.agents
+  const ok = enoughAgents && remaining.cores >= needed.cores && remaining.memory >= needed.memory
   const zoneName = members[0]?.zone_name ?? zoneId
   const names = removing.map((s) => s.hostname)
   const remainingSessionCapacity = sessionsThatFit(remaining, size)
@@ -67,20 +69,22 @@ export function checkCapacity(servers: Server[], kasms: Kasm[], zoneId: string, 
   const want = `its ${zoneKasms.length} session${zoneKasms.length === 1 ? '' : 's'} (${describeResources(used)}) plus a headroom of ${describeHeadroom(headroom)} (${describeResources(spare)})`
   const message = ok
     ? `zone "${zoneName}" keeps ${left} for ${want}`
-    : `taking ${names.join(', ')} out of service would leave zone "${zoneName}" ${left} for ${want}: short by ${describeShortfall(remaining, needed)}`
+    : `taking ${names.join(', ')} out of service would leave zone "${zoneName}" ${left} for ${want}: ${
+        enoughAgents ? `short by ${describeShortfall(remaining, needed)}` : `fewer agents than the headroom`
+      }`
   return {
     headroom: {...spare, description: describeHeadroom(headroom)},
     message,
     needed,
     ok,
     remaining,
-    remainingAgents: remainingAgents.length,
-    remainingSessionCapacity,
+    remaining_agents: remainingAgents.length,
+    remaining_session_capacity: remainingSessionCapacity,
     removing: names,
     sessions: zoneKasms.length,
     used,
-    zoneId,
-    zoneName,
+    zone_id: zoneId,
+    zone_name: zoneName,
   }
 }
 
@@ -90,14 +94,14 @@ export function assertCapacity(check: CapacityCheck): void {
   throw new OperationError(check.message, {
     code: 'CAPACITY',
     details: {capacity: check},
-    hint: `nothing was changed. Enable or add agents in zone "${check.zoneName}" first, lower --headroom, or re-run with --ignore-capacity to go ahead anyway (new sessions may then fail to start)`,
+    hint: `nothing was changed. Enable or add agents in zone "${check.zone_name}" first, lower --headroom, or re-run with --ignore-capacity to go ahead anyway (new sessions may then fail to start)`,
   })
 }
 
-function headroomResources(headroom: Headroom, available: Resources[], size: Resources | undefined): Resources {
+function headroomResources(headroom: Headroom, agents: Resources[], size: Resources | undefined): Resources {
   if ('sessions' in headroom) return {cores: (size?.cores ?? 0) * headroom.sessions, memory: (size?.memory ?? 0) * headroom.sessions}
   const largest = (key: keyof Resources) =>
-    available
+    agents
       .map((a) => a[key])
       .sort((a, b) => b - a)
       .slice(0, headroom.agents)
@@ -128,4 +132,20 @@ function describeShortfall(remaining: Resources, needed: Resources): string {
   if (remaining.cores < needed.cores) parts.push(formatCores(needed.cores - remaining.cores))
   if (remaining.memory < needed.memory) parts.push(formatMemory(needed.memory - remaining.memory))
   return parts.join(' and ')
+}
+
+/**
+ * The capacity guard of disable / drain: for each zone touched, could its other available agents hold
+ * its sessions plus the headroom once `servers` stop taking sessions? Throws with the numbers unless
+ * `ignore`; agents already out of service change nothing and are not checked.
+ */
+export function guardRemoval(fleet: {kasms: Kasm[]; servers: Server[]}, servers: Server[], options: {headroom: string; ignore: boolean}): CapacityCheck[] {
+  const headroom = parseHeadroom(options.headroom)
+  const taking = servers.filter((s) => s.enabled)
+  const zoneIds = [...new Set(taking.map((s) => s.zone_id ?? ''))]
+  const checks = zoneIds.map((zoneId) =>
+    checkCapacity(fleet.servers, fleet.kasms, zoneId, taking.filter((s) => (s.zone_id ?? '') === zoneId).map((s) => s.server_id), headroom),
+  )
+  if (!options.ignore) for (const check of checks) assertCapacity(check)
+  return checks
 }

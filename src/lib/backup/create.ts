@@ -1,3 +1,4 @@
+import {createWriteStream} from 'node:fs'
 import {open, rename, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
@@ -5,14 +6,13 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {ContextConfig} from '../config/types.js'
 import {isKasmctlError, OperationError} from '../errors.js'
-import {listBackups} from './catalog.js'
 import {HashingStream, sha256File, writeChecksumFile} from './checksum.js'
 import {checkDestination, lockBackupDir, removeLeftovers} from './destination.js'
 import {type BackupManifest, writeManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, backupFileName, contextSlug, PARTIAL_SUFFIX} from './naming.js'
 import {checkPgDumpVersion, KEY_TABLES, openSnapshotSession, type PgEndpoint, resolveEndpoint, toolInvocation, toolVersion, type Via} from './pg-tools.js'
 import {compressorCommand, dumpCompressionArgs, failureOf, requireCompressor, startTool, stopTool, type Tool} from './processes.js'
-import {planRetention, removeBackup, type RetentionDecision, type RetentionPolicy} from './retention.js'
+import {applyRetention, removeBackup, type RetentionDecision, type RetentionPolicy} from './retention.js'
 
 export interface CreateBackupOptions {
   context: ContextConfig
@@ -77,7 +77,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
         finishedAt: finishedAt.toISOString(),
         kasmctlVersion: options.kasmctlVersion,
         manifestVersion: 1,
-        options: {compression: options.compression, excludeLogs: options.excludeLogs, format: options.format},
+        options: {compression: options.compression, excludeLogs: Boolean(options.excludeLogs), format: options.format},
         pgDumpVersion,
         rowCounts,
         sha256: written.sha256,
@@ -90,18 +90,11 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
       await session.close()
     }
 
-    const removed = options.retention ? await applyRetention(options.dir, contextSlug(options.context.name), options.retention) : []
+    const removed = options.retention ? (await applyRetention(options.dir, contextSlug(options.context.name), options.retention)).remove : []
     return {manifest, path, removed}
   } finally {
     await lock.release()
   }
-}
-
-/** Runs retention on a directory's backups of one context; returns what it removed. */
-export async function applyRetention(dir: string, context: string, policy: RetentionPolicy, dryRun = false): Promise<RetentionDecision[]> {
-  const plan = planRetention(await listBackups(dir, {context}), policy)
-  if (!dryRun) for (const {entry} of plan.remove) await removeBackup(entry.path)
-  return plan.remove
 }
 
 function dumpArgs(options: CreateBackupOptions, snapshot: string): string[] {
@@ -138,7 +131,7 @@ interface Written {
 /** pg_dump → [compressor] → hash → <partial>; the data never sits in this process's memory beyond stream buffers. */
 async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateBackupOptions, partial: string): Promise<Written> {
   const call = toolInvocation(endpoint, 'pg_dump', args)
-  const handle = await open(partial, 'wx', 0o600)
+  const file = createWriteStream(partial, {flags: 'wx', highWaterMark: 1024 * 1024, mode: 0o600})
   let dump: Tool | undefined
   let compressor: Tool | undefined
   try {
@@ -153,7 +146,7 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
     const hashing = new HashingStream()
     const source = (compressor ?? dump).child.stdout!
     try {
-      await pipeline(source, hashing, handle.createWriteStream({autoClose: false, highWaterMark: 1024 * 1024}), {signal: options.signal})
+      await pipeline(source, hashing, file, {signal: options.signal})
     } catch (error) {
       stopTool(dump)
       stopTool(compressor)
@@ -166,8 +159,7 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
       if (failure) throw new OperationError(`${failure}; no backup was written`, {code: 'DUMP_FAILED', details: {stderr: tool.stderrTail()}})
     }
 
-    await handle.sync()
-    await handle.close()
+    await fsyncFile(partial)
     const sha256 = hashing.digest()
     const onDisk = await sha256File(partial)
     if (onDisk !== sha256) {
@@ -181,10 +173,15 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
   } catch (error) {
     stopTool(dump)
     stopTool(compressor)
-    await handle.close().catch(() => undefined)
+    file.destroy()
     await rm(partial, {force: true})
     throw error
   }
+}
+
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r')
+  await handle.sync().finally(() => handle.close())
 }
 
 function streamError(error: unknown, options: CreateBackupOptions, dump: Tool, dumpExit: {signal: NodeJS.Signals | null}): Error {
@@ -214,8 +211,7 @@ async function publish(path: string, manifest: BackupManifest, dir: string): Pro
     await writeChecksumFile(path, manifest.sha256)
     await writeManifest(path, manifest)
     await rename(`${path}${PARTIAL_SUFFIX}`, path)
-    const dirHandle = await open(dir, 'r')
-    await dirHandle.sync().finally(() => dirHandle.close())
+    await fsyncFile(dir)
   } catch (error) {
     await removeBackup(path)
     await rm(`${path}${PARTIAL_SUFFIX}`, {force: true})

@@ -2,7 +2,7 @@ import {rm} from 'node:fs/promises'
 
 import type {BackupConfig} from '../config/types.js'
 import {UsageError} from '../errors.js'
-import type {BackupEntry} from './catalog.js'
+import {type BackupEntry, listBackups} from './catalog.js'
 import {checksumPath} from './checksum.js'
 import {manifestPath} from './manifest.js'
 
@@ -86,4 +86,11 @@ export async function removeBackup(path: string): Promise<void> {
   await rm(manifestPath(path), {force: true})
   await rm(checksumPath(path), {force: true})
   await rm(path, {force: true})
+}
+
+/** Plans retention for one context's backups in a directory and, unless dryRun, removes what the plan says. Hold the directory's lock. */
+export async function applyRetention(dir: string, context: string, policy: RetentionPolicy, dryRun = false): Promise<RetentionPlan> {
+  const plan = planRetention(await listBackups(dir, {context}), policy)
+  if (!dryRun) for (const {entry} of plan.remove) await removeBackup(entry.path)
+  return plan
 }

@@ -75,8 +75,9 @@ export async function connectTarget(target: DatabaseTarget, options: Pick<Connec
     }
   }
 
+  const ssl = sslOptions(target)
   try {
-    return await attempt(sslOptions(target))
+    return await attempt(ssl)
   } catch (error) {
     if (target.sslmode === 'prefer' && /does not support SSL/i.test((error as Error).message)) {
       try {

@@ -76,14 +76,17 @@ export function queryError(error: unknown, what: string, options: KasmctlErrorOp
 }
 
 /** Sessions holding a lock on a table that blocks writers (for messages about a locked table). */
-export async function tableLockHolders(db: pg.Client, table: string): Promise<Array<{pid: number; mode: string; application: string | null; user: string | null}>> {
+export async function tableLockHolders(
+  db: pg.Client,
+  table: string,
+  modes = ['ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'],
+): Promise<Array<{pid: number; mode: string; application: string | null; user: string | null}>> {
   const {rows} = await db.query(
     `SELECT l.pid, l.mode, a.application_name AS application, a.usename AS user
        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.relation = to_regclass($1) AND l.granted AND l.pid <> pg_backend_pid()
-        AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+      WHERE l.relation = to_regclass($1) AND l.granted AND l.pid <> pg_backend_pid() AND l.mode = ANY ($2)
       ORDER BY l.pid`,
-    [table],
+    [table, modes],
   )
   return rows
 }

@@ -8,13 +8,16 @@ import {formatCount} from './format.js'
 /**
  * The online log purge (issue #102's cleanup, done safely): rows older than the retention, and
  * DEBUG rows older than the debug retention, deleted in short autonomous transactions that each
- * cover one log_id range. Each batch is an index range scan on the primary key, so it never
- * rescans what earlier batches deleted (the `IN (SELECT … LIMIT)` shape does, and slows down batch
- * after batch: performance-notes.md §1).
+ * cover one ingest_date range. Each batch is a range scan on the ingest_date index that starts
+ * where the previous one ended, so it never rescans what earlier batches deleted (the
+ * `IN (SELECT … LIMIT)` shape does, and slows down batch after batch: performance-notes.md §1).
+ * Every bound is found through that index: nothing scans the table.
  */
 
 /** Where a row goes: older than `cutoff`, or DEBUG and older than `debugCutoff`. Cutoffs are naive UTC, as Kasm stores them. */
 const MATCH = `(ingest_date < $1::timestamp OR (levelname = 'DEBUG' AND ingest_date < $2::timestamp))`
+/** One batch: [$3, $4) on ingest_date. */
+const RANGE = `ingest_date >= $3::timestamp AND ingest_date < $4::timestamp AND ${MATCH}`
 
 export interface PurgeCutoffs {
   /** Ages in ms, as given (flags or retention settings). */
@@ -33,7 +36,7 @@ export interface LevelCount {
 }
 
 export interface PurgeOptions {
-  /** Fixed id span per batch; default adapts toward `targetBatchMs`. */
+  /** Aim for about this many rows per batch; default: adapt toward `targetBatchMs`. */
   batchSize?: number
   targetBatchMs?: number
   /** Upper bound on rows deleted per second (sleeps between batches). */
@@ -51,10 +54,9 @@ export interface PurgeProgress {
   batches: number
   elapsedMs: number
   rowsPerSecond: number
-  /** Share of the key range walked, 0..1. */
+  /** Share of the time range walked, 0..1. */
   fraction: number
   etaMs: number | null
-  batchSize: number
 }
 
 export interface PurgeResult {
@@ -71,9 +73,10 @@ export interface PurgeResult {
   tableBytesAfter: number
 }
 
-const MIN_SPAN = 100
-const MAX_SPAN = 1_000_000
-const INITIAL_SPAN = 2000
+/** The first batch aims at this many rows (from the table's row estimate), then the size adapts. */
+const FIRST_BATCH_ROWS = 5000
+/** A batch never covers less than a millisecond of log time. */
+const MIN_SPAN_US = 1000
 /** Attempts when the whole table is locked (VACUUM FULL, LOCK TABLE) before giving up. */
 const TABLE_LOCK_RETRIES = 3
 
@@ -121,35 +124,36 @@ class Purge {
   private readonly durations: number[] = []
   private deleted = 0
   private skipped = 0
-  private span: number
+  /** Width of the next batch, in microseconds of ingest_date. */
+  private span = 0
   private started = 0
-  private readonly params: [string, string]
+  private readonly cutoffs: [string, string]
 
   constructor(
     private readonly db: pg.Client,
     cutoffs: PurgeCutoffs,
     private readonly options: PurgeOptions,
   ) {
-    this.span = options.batchSize ?? INITIAL_SPAN
-    this.params = [cutoffs.cutoff, cutoffs.debugCutoff]
+    this.cutoffs = [cutoffs.cutoff, cutoffs.debugCutoff]
   }
 
   async run(): Promise<PurgeResult> {
     this.started = performance.now()
     const before = await this.measure()
     const bounds = await this.bounds()
-    const lockedRanges: Array<[bigint, bigint]> = []
+    const lockedRanges: Array<[number, number]> = []
     if (bounds) {
-      const [first, last] = bounds
-      for (let next = first; next <= last; ) {
+      const {first, end} = bounds
+      for (let from = first; from < end; ) {
         this.stopIfAborted()
-        const end = next + BigInt(this.span) > last ? last + 1n : next + BigInt(this.span)
-        const outcome = await this.batch(next, end)
+        const to = Math.min(end, from + this.span)
+        const outcome = await this.batch(from, to)
         if (outcome === 'retry') continue
-        if (outcome.skipped > 0) lockedRanges.push([next, end])
-        this.progress(Number(end - first) / Number(last - first + 1n))
+        if (outcome.skipped > 0) lockedRanges.push([from, to])
+        this.progress((to - first) / (end - first))
         await this.throttle()
-        next = end
+        // An empty range (a gap in the logs, e.g. Kasm was down): jump to the next row instead of widening the span.
+        from = outcome.deleted === 0 && to < end ? ((await this.nextRow(to, end)) ?? end) : to
       }
 
       // Rows skipped because another transaction held them: one more try now that time has passed.
@@ -178,12 +182,34 @@ class Purge {
     }
   }
 
-  /** The log_id range holding rows to delete (each bound found through an index); undefined when none. */
-  private async bounds(): Promise<[bigint, bigint] | undefined> {
-    const min = await this.query<{id: string | null}>(`SELECT min(log_id) AS id FROM logs WHERE ${MATCH}`, this.params, 'finding the rows to purge')
-    if (min.rows[0].id === null) return undefined
-    const max = await this.query<{id: string}>(`SELECT max(log_id) AS id FROM logs WHERE ${MATCH}`, this.params, 'finding the rows to purge')
-    return [BigInt(min.rows[0].id), BigInt(max.rows[0].id)]
+  /**
+   * The ingest_date range to walk: from the oldest row to the later cutoff (both through the index),
+   * and the first batch's width from the table's row estimate, assuming rows spread evenly in time.
+   */
+  private async bounds(): Promise<{first: number; end: number} | undefined> {
+    const {rows} = await this.query<{first: string | null; last: string | null; rows: number}>(
+      `SELECT (SELECT min(ingest_date) FROM logs WHERE ingest_date < greatest($1::timestamp, $2::timestamp))::text AS first,
+              (SELECT max(ingest_date) FROM logs)::text AS last,
+              (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'logs'::regclass)::float8 AS rows`,
+      this.cutoffs,
+      'finding the rows to purge',
+    )
+    const [{first, last, rows: estimate}] = rows
+    if (first === null || last === null) return undefined
+    const start = toMicros(first)
+    const end = Math.max(...this.cutoffs.map((c) => toMicros(c)))
+    const perMicro = Math.max(estimate, 1) / Math.max(toMicros(last) - start, 1)
+    this.span = Math.max(MIN_SPAN_US, Math.round((this.options.batchSize ?? FIRST_BATCH_ROWS) / perMicro))
+    return {end, first: start}
+  }
+
+  private async nextRow(from: number, end: number): Promise<number | undefined> {
+    const {rows} = await this.query<{next: string | null}>(
+      'SELECT min(ingest_date)::text AS next FROM logs WHERE ingest_date >= $1::timestamp AND ingest_date < $2::timestamp',
+      [fromMicros(from), fromMicros(end)],
+      'finding the rows to purge',
+    )
+    return rows[0].next === null ? undefined : toMicros(rows[0].next)
   }
 
   /**
@@ -191,16 +217,13 @@ class Purge {
    * statement_timeout. When a row lock makes it wait too long, the same range is deleted with
    * FOR UPDATE SKIP LOCKED instead, leaving only the locked rows. A statement timeout shrinks the batch.
    */
-  private async batch(from: bigint, to: bigint, tableLockAttempt = 0): Promise<'retry' | {skipped: number}> {
+  private async batch(from: number, to: number, tableLockAttempt = 0): Promise<'retry' | {deleted: number; skipped: number}> {
     const started = performance.now()
-    const range = [...this.params, from.toString(), to.toString()]
+    const params = [...this.cutoffs, fromMicros(from), fromMicros(to)]
     try {
-      const deleted = await this.transaction(async () => {
-        const result = await this.db.query(`DELETE FROM logs WHERE log_id >= $3 AND log_id < $4 AND ${MATCH}`, range)
-        return result.rowCount ?? 0
-      })
+      const deleted = await this.transaction(async () => (await this.db.query(`DELETE FROM logs WHERE ${RANGE}`, params)).rowCount ?? 0)
       this.done(started, deleted)
-      return {skipped: 0}
+      return {deleted, skipped: 0}
     } catch (error) {
       if (sqlState(error) === SQLSTATE.QUERY_CANCELED) return this.shrink(error)
       if (sqlState(error) !== SQLSTATE.LOCK_NOT_AVAILABLE) throw this.failure(error)
@@ -208,16 +231,12 @@ class Purge {
 
     try {
       const {deleted, skipped} = await this.transaction(async () => {
-        const result = await this.db.query(
-          `DELETE FROM logs WHERE ctid = ANY (ARRAY(
-             SELECT ctid FROM logs WHERE log_id >= $3 AND log_id < $4 AND ${MATCH} FOR UPDATE SKIP LOCKED))`,
-          range,
-        )
-        const left = await this.db.query<{n: string}>(`SELECT count(*) AS n FROM logs WHERE log_id >= $3 AND log_id < $4 AND ${MATCH}`, range)
+        const result = await this.db.query(`DELETE FROM logs WHERE ctid = ANY (ARRAY(SELECT ctid FROM logs WHERE ${RANGE} FOR UPDATE SKIP LOCKED))`, params)
+        const left = await this.db.query<{n: string}>(`SELECT count(*) AS n FROM logs WHERE ${RANGE}`, params)
         return {deleted: result.rowCount ?? 0, skipped: Number(left.rows[0].n)}
       })
       this.done(started, deleted)
-      return {skipped}
+      return {deleted, skipped}
     } catch (error) {
       if (sqlState(error) === SQLSTATE.QUERY_CANCELED) return this.shrink(error)
       if (sqlState(error) !== SQLSTATE.LOCK_NOT_AVAILABLE) throw this.failure(error)
@@ -239,7 +258,7 @@ class Purge {
   /** BEGIN; SET LOCAL timeouts; work; COMMIT — rolled back on any error. */
   private async transaction<T>(work: () => Promise<T>): Promise<T> {
     const lockTimeout = Math.round(this.options.lockTimeoutMs ?? 200)
-    const statementTimeout = Math.round(this.options.statementTimeoutMs ?? 2000)
+    const statementTimeout = Math.round(this.options.statementTimeoutMs ?? 1000)
     await this.db.query(`BEGIN; SET LOCAL lock_timeout = '${lockTimeout}ms'; SET LOCAL statement_timeout = '${statementTimeout}ms'`)
     try {
       const result = await work()
@@ -251,21 +270,21 @@ class Purge {
     }
   }
 
+  /** Records a committed batch and steers the next one's width: toward `batchSize` rows, or `targetBatchMs`. */
   private done(started: number, deleted: number): void {
     const ms = performance.now() - started
     this.durations.push(ms)
     this.deleted += deleted
-    if (this.options.batchSize !== undefined) return
-    // Steer the span toward the target duration; at most double or halve at a time.
-    const target = this.options.targetBatchMs ?? 100
-    const factor = Math.min(2, Math.max(0.5, target / Math.max(ms, 1)))
-    this.span = Math.round(Math.min(MAX_SPAN, Math.max(MIN_SPAN, this.span * factor)))
+    if (deleted === 0) return
+    const factor = this.options.batchSize === undefined ? (this.options.targetBatchMs ?? 100) / Math.max(ms, 1) : this.options.batchSize / deleted
+    // At most double or halve at a time: one odd batch must not swing the next one far.
+    this.span = Math.max(MIN_SPAN_US, Math.round(this.span * Math.min(2, Math.max(0.5, factor))))
   }
 
-  /** A batch hit statement_timeout (rolled back): retry the same range smaller, down to a floor. */
+  /** A batch hit statement_timeout (rolled back): retry the same range narrower, down to a floor. */
   private shrink(error: unknown): 'retry' {
-    if (this.span <= MIN_SPAN) throw this.failure(error)
-    this.span = Math.max(MIN_SPAN, Math.floor(this.span / 4))
+    if (this.span <= MIN_SPAN_US) throw this.failure(error)
+    this.span = Math.max(MIN_SPAN_US, Math.floor(this.span / 4))
     return 'retry'
   }
 
@@ -273,7 +292,6 @@ class Purge {
     if (!this.options.onProgress) return
     const elapsedMs = performance.now() - this.started
     this.options.onProgress({
-      batchSize: this.span,
       batches: this.durations.length,
       deletedRows: this.deleted,
       elapsedMs,
@@ -303,9 +321,9 @@ class Purge {
     let wal: string | null = null
     let walBytes: number | null = null
     try {
-      // Not available on a standby or on some managed services: then the WAL figure is left out.
+      // WAL inserted (not yet flushed counts too). Not available on a standby or some managed services: then left out.
       const lsn = await this.db.query<{lsn: string; diff: string | null}>(
-        'SELECT pg_current_wal_lsn()::text AS lsn, pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint AS diff',
+        'SELECT pg_current_wal_insert_lsn()::text AS lsn, pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::bigint AS diff',
         [walStart ?? '0/0'],
       )
       wal = lsn.rows[0].lsn
@@ -340,6 +358,21 @@ class Purge {
   private stateDetails(): Record<string, unknown> {
     return {batches: this.durations.length, deletedRows: this.deleted}
   }
+}
+
+/** "2026-11-14 07:40:10.398647" (naive UTC, as PostgreSQL prints a timestamp) → microseconds since the epoch. */
+export function toMicros(timestamp: string): number {
+  const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/.exec(timestamp)
+  if (!match) throw new OperationError(`unexpected timestamp from the database: "${timestamp}"`)
+  const [, date, time, fraction = ''] = match
+  return Date.parse(`${date}T${time}Z`) * 1000 + Number(fraction.padEnd(6, '0'))
+}
+
+/** The inverse of toMicros. */
+export function fromMicros(micros: number): string {
+  const seconds = Math.floor(micros / 1_000_000)
+  const fraction = String(micros - seconds * 1_000_000).padStart(6, '0')
+  return `${new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ')}.${fraction}`
 }
 
 function sleep(ms: number): Promise<void> {

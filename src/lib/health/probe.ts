@@ -47,15 +47,10 @@ const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
  * certificate is a finding to report, not a reason to skip the healthcheck behind it.
  */
 export class Prober {
-  private readonly httpAgent: http.Agent
-  private readonly httpsAgent: https.Agent
+  private readonly httpAgent = new http.Agent({keepAlive: true})
+  private httpsAgent?: https.Agent
 
-  constructor(private readonly options: ProberOptions) {
-    this.httpAgent = new http.Agent({keepAlive: true})
-    // One secure context for every connection: building one with all the roots per connect is costly.
-    const secureContext = createSecureContext({ca: options.caPem ? [...rootCertificates, options.caPem] : [...rootCertificates]})
-    this.httpsAgent = new https.Agent({keepAlive: true, rejectUnauthorized: false, secureContext})
-  }
+  constructor(private readonly options: ProberOptions) {}
 
   /** GET `url`; the body is kept up to 4 KB. Never throws. */
   async get(url: string): Promise<HttpProbe> {
@@ -143,12 +138,21 @@ export class Prober {
   /** Closes kept-alive connections so the process can exit. */
   close(): void {
     this.httpAgent.destroy()
-    this.httpsAgent.destroy()
+    this.httpsAgent?.destroy()
   }
 
   private request(url: string, options: http.RequestOptions): http.ClientRequest {
     const parsed = new URL(url)
-    if (parsed.protocol === 'https:') return https.request(parsed, {...options, agent: this.httpsAgent})
+    if (parsed.protocol === 'https:') {
+      // One secure context for every connection, built on first use: building one with all the roots is costly.
+      this.httpsAgent ??= new https.Agent({
+        keepAlive: true,
+        rejectUnauthorized: false,
+        secureContext: createSecureContext({ca: this.options.caPem ? [...rootCertificates, this.options.caPem] : [...rootCertificates]}),
+      })
+      return https.request(parsed, {...options, agent: this.httpsAgent})
+    }
+
     if (parsed.protocol === 'http:') return http.request(parsed, {...options, agent: this.httpAgent})
     throw new Error(`unsupported URL scheme ${parsed.protocol} in ${url}`)
   }

@@ -36,7 +36,7 @@ export interface RunContextOptions {
   concurrency: number
   /** Zone name filter for the zone-scoped roles (agent, manager, connection-proxy, zone). */
   zone?: string
-  /** The API client, created on first use (the web app and proxy checks never need it). */
+  /** Creates the API client; called at most once, on first use (the web app and proxy checks never need it). */
   client: () => Promise<KasmClient>
   caPem?: string
   now?: Date
@@ -54,8 +54,9 @@ export class RunContext {
   readonly zone?: string
   readonly now: Date
   readonly prober: Prober
-  readonly client: () => Promise<KasmClient>
   private readonly limiter: Limiter
+  private readonly clientFactory: () => Promise<KasmClient>
+  private clientPromise?: Promise<KasmClient>
   private deploymentPromise?: Promise<DeploymentView>
   private webappPromise?: Promise<WebappProbe[]>
 
@@ -65,22 +66,31 @@ export class RunContext {
     this.timeoutMs = options.timeoutMs
     this.zone = options.zone
     this.now = options.now ?? new Date()
-    this.client = options.client
+    this.clientFactory = options.client
     this.limiter = new Limiter(options.concurrency)
     this.prober = new Prober({caPem: options.caPem, timeoutMs: options.timeoutMs})
   }
 
+  /** The API client, created once on first use (its owner closes it). */
+  async client(): Promise<KasmClient> {
+    this.clientPromise ??= this.clientFactory()
+    return this.clientPromise
+  }
+
   /** Servers, managers, connection proxies and zones from the API (read concurrently, once). */
   async deployment(): Promise<DeploymentView> {
-    this.deploymentPromise ??= this.client().then(async (client) => {
-      const [zones, servers, managers, connectionProxies] = await Promise.all([
-        client.getZones({brief: true}),
-        client.getServers(),
-        client.getManagers(),
-        client.getConnectionProxies(),
-      ])
-      return {connectionProxies, managers, servers, zones}
-    })
+    this.deploymentPromise ??= withTimeout(
+      this.client().then(async (client) => {
+        const [zones, servers, managers, connectionProxies] = await Promise.all([
+          client.getZones({brief: true}),
+          client.getServers(),
+          client.getManagers(),
+          client.getConnectionProxies(),
+        ])
+        return {connectionProxies, managers, servers, zones}
+      }),
+      this.timeoutMs,
+    )
     return this.deploymentPromise
   }
 

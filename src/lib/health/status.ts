@@ -46,5 +46,5 @@ export function describeSummary(summary: HealthSummary): string {
   )
     .filter(([, n]) => n > 0)
     .map(([label, n]) => `${n} ${label}`)
-  return parts.length > 0 ? parts.join(', ') : `${summary.checks} checks OK`
+  return parts.length > 0 ? parts.join(', ') : `${summary.checks} check${summary.checks === 1 ? '' : 's'} OK`
 }

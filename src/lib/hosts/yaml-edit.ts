@@ -55,11 +55,14 @@ function renderScalar(value: string, type: Scalar['type']): string {
   return JSON.stringify(value)
 }
 
-/** A plain scalar that YAML reads back as this same string (not a number, bool, comment, flow or mapping). */
+/**
+ * A plain scalar that reads back as this same string (not a number, bool, null, comment, flow or
+ * mapping) under YAML 1.2 and under YAML 1.1, which Kasm's Python (PyYAML) reads: `yes` is a bool there.
+ */
 function readsBackAsPlain(value: string): boolean {
   if (value === '' || /[\n#]|: |:$/.test(value)) return false
   try {
-    return parse(`key: ${value}\n`)?.key === value
+    return (['1.1', '1.2'] as const).every((version) => parse(`key: ${value}\n`, {version})?.key === value)
   } catch {
     return false
   }

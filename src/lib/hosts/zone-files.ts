@@ -20,7 +20,6 @@ export async function readZoneFiles(host: HostEntry, root: string): Promise<Zone
   for (const key of zoneKeysOf(host)) {
     const path = `${confAppDir(root)}/${key.file}`
     // One at a time: over SSH each read is a connection, and a host rarely has more than three files.
-    // eslint-disable-next-line no-await-in-loop
     const content = await readHostFile(host, path)
     files.push({content, key, path, value: content === undefined ? undefined : zoneValue(host, path, content, key)})
   }

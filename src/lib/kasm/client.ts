@@ -320,7 +320,16 @@ function authError(method: string, url: string, status: number, message = ''): A
     return new AuthError(`the API key has expired (${url})`, {hint: 'create a new API key in Kasm and run `kasmctl context add` again'})
   }
 
-  if (status === 401 && needed && /^Unauthorized/.test(message)) {
+  // Sending user_id acts as that user, which needs USERS_AUTH_SESSION (kasm-api.md §2a).
+  if (status === 401 && /impersonate a user/.test(message)) {
+    return new AuthError(`the API key may not act for a user in ${method}: it needs ${describePermissions([352])} (Kasm said "${message}")`, {
+      details: {method, permissions: [352], status},
+      hint: 'grant the permission to the API key in Kasm (Settings → Developers), or use a context whose key has it',
+    })
+  }
+
+  // update_setting words a missing category permission as "User (...) is not authorized to make changes to this setting (...)".
+  if (status === 401 && needed && /^Unauthorized|is not authorized to make changes/.test(message)) {
     return new AuthError(`the API key lacks the permission for ${method}: it needs ${describePermissions(needed)} (Kasm said "${message}")`, {
       details: {method, permissions: needed, status},
       hint: 'grant the permission to the API key in Kasm (Settings → Developers), or use a context whose key has it',

@@ -43,8 +43,19 @@ fi
 sync -- "$tmp" 2>/dev/null || sync
 mv -f -- "$tmp" "$1"
 trap - EXIT`
-/** Copy keeping owner, mode and timestamps; fails rather than overwrite an existing target. */
-const COPY_SCRIPT = `[ -e "$1" ] || exit 3; [ ! -e "$2" ] || { echo "$2 already exists" >&2; exit 1; }; cp -p -- "$1" "$2" && { sync -- "$2" 2>/dev/null || sync; }`
+/**
+ * Copy keeping owner, mode and timestamps, through a temp file renamed into place: the copy either
+ * exists whole or not at all. Fails rather than overwrite an existing target.
+ */
+const COPY_SCRIPT = `set -e
+[ -e "$1" ] || exit 3
+[ ! -e "$2" ] || { echo "$2 already exists" >&2; exit 1; }
+tmp=$(mktemp "$(dirname -- "$2")/.kasmctl.XXXXXXXX")
+trap 'rm -f -- "$tmp"' EXIT
+cp -p -- "$1" "$tmp"
+sync -- "$tmp" 2>/dev/null || sync
+mv -f -- "$tmp" "$2"
+trap - EXIT`
 
 async function runScript(host: HostEntry, script: string, args: string[], options: RunOptions = {}) {
   return runOnHost(host, ['sh', '-c', script, 'sh', ...args], {sudo: true, ...options})
@@ -84,7 +95,7 @@ export async function writeHostFile(host: HostEntry, path: string, content: stri
   if (result.exitCode !== 0) throw failure(host, `write ${path}`, result.stderr)
 }
 
-/** Copies a file keeping owner, mode and timestamps (for backups). Refuses to overwrite `to`. */
+/** Copies a file keeping owner, mode and timestamps (for backups), atomically. Refuses to overwrite `to`. */
 export async function copyHostFile(host: HostEntry, from: string, to: string): Promise<void> {
   const result = await runScript(host, COPY_SCRIPT, [from, to])
   if (result.exitCode === MISSING) throw failure(host, `copy ${from}`, 'no such file')

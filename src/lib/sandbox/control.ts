@@ -1,7 +1,7 @@
 import {createServer, request, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {OperationError, UnavailableError} from '../errors.js'
+import {OperationError, UnavailableError, UsageError, listValues} from '../errors.js'
 import type {Deployment, Fault, SandboxState} from './contract.js'
 
 /** What `GET /status` answers. */
@@ -157,4 +157,98 @@ export async function startControlServer(options: {
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
   })
   return {port: (server.address() as AddressInfo).port, server}
+}
+
+/** Fault kinds `kasmctl sandbox fault` accepts: the deployment's, plus stopping/starting PostgreSQL. */
+export const FAULT_KINDS = [
+  'webapp-status',
+  'webapp-delay',
+  'api-down',
+  'proxy-down',
+  'proxy-delay',
+  'proxy-strip-upgrade',
+  'proxy-idle-timeout',
+  'agent-no-checkin',
+  'db-stop',
+  'db-start',
+] as const
+export type FaultKind = (typeof FAULT_KINDS)[number]
+
+export interface FaultInput {
+  target?: string
+  status?: number
+  ms?: number
+  seconds?: number
+}
+
+/**
+ * Builds a Fault from command-line input, checking the target against the sandbox's web apps,
+ * proxies or agents and the value each kind needs. db-stop / db-start are not deployment faults.
+ */
+export function buildFault(kind: Exclude<FaultKind, 'db-start' | 'db-stop'>, input: FaultInput, targets: {webapps: string[]; proxies: string[]; agents: string[]}): Fault {
+  const target = (valid: string[], what: string): string => {
+    if (!input.target) throw new UsageError(`fault ${kind} needs --target: one of the ${what} ${listValues(valid)}`)
+    if (!valid.includes(input.target)) throw new UsageError(`--target "${input.target}" is not one of the ${what}: ${listValues(valid)}`)
+    return input.target
+  }
+
+  const need = (flag: 'ms' | 'seconds' | 'status', value: number | undefined, min: number, max: number): number => {
+    if (value === undefined) throw new UsageError(`fault ${kind} needs --${flag}`)
+    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${flag} ${value} is out of range: use ${min}-${max}`)
+    return value
+  }
+
+  switch (kind) {
+    case 'api-down': {
+      return {kind}
+    }
+
+    case 'webapp-status': {
+      return {kind, status: need('status', input.status, 100, 599), target: target(targets.webapps, 'web apps')}
+    }
+
+    case 'webapp-delay': {
+      return {kind, ms: need('ms', input.ms, 0, 600_000), target: target(targets.webapps, 'web apps')}
+    }
+
+    case 'proxy-delay': {
+      return {kind, ms: need('ms', input.ms, 0, 600_000), target: target(targets.proxies, 'proxies')}
+    }
+
+    case 'proxy-idle-timeout': {
+      return {kind, seconds: need('seconds', input.seconds, 1, 86_400), target: target(targets.proxies, 'proxies')}
+    }
+
+    case 'proxy-down':
+    case 'proxy-strip-upgrade': {
+      return {kind, target: target(targets.proxies, 'proxies')}
+    }
+
+    case 'agent-no-checkin': {
+      return {kind, target: target(targets.agents, 'agents')}
+    }
+  }
+}
+
+/** One line per fault, for humans. */
+export function describeFault(fault: Fault): string {
+  const on = 'target' in fault ? ` on ${fault.target}` : ''
+  switch (fault.kind) {
+    case 'webapp-status': {
+      return `web app answers HTTP ${fault.status}${on}`
+    }
+
+    case 'webapp-delay':
+    case 'proxy-delay': {
+      return `${fault.kind === 'webapp-delay' ? 'web app' : 'proxy'} answers after ${fault.ms} ms${on}`
+    }
+
+    case 'proxy-idle-timeout': {
+      return `proxy closes idle connections after ${fault.seconds} s${on}`
+    }
+
+    default: {
+      return `${fault.kind}${on}`
+    }
+  }
 }

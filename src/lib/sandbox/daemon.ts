@@ -1,5 +1,4 @@
 import {spawn} from 'node:child_process'
-import {existsSync} from 'node:fs'
 import {open, readFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 
@@ -16,9 +15,6 @@ import {processAlive, readState} from './state.js'
 
 const SELF = fileURLToPath(import.meta.url)
 const SIMULATOR = fileURLToPath(new URL(`simulator/index.${SELF.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url))
-
-/** The simulator is built by a separate part of the project; without it the sandbox is PostgreSQL only. */
-export const simulatorAvailable = (): boolean => existsSync(SIMULATOR)
 
 interface ReadyMessage {
   ready: true

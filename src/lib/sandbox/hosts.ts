@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto'
+import {createHash} from 'node:crypto'
 import {chmod, copyFile, mkdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
@@ -36,6 +36,10 @@ async function writeHostFile(path: string, text: string, mode = 0o644): Promise<
   await writeFile(path, text)
   await chmod(path, mode)
 }
+
+/** Secrets no component checks, fixed per install so that rewriting a host file reproduces it byte for byte. */
+const derivedSecret = (seed: SeedResult, purpose: string): string =>
+  createHash('sha256').update(`${seed.installationId}:${purpose}`).digest('hex').slice(0, 32)
 
 const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`
 
@@ -79,7 +83,7 @@ export async function writeHosts(state: SandboxState, seed: SeedResult, env: {no
         DB_PORT: state.postgres.port,
         HOSTNAME: name,
         MANAGER_ID: seed.managers[name],
-        REDIS_PASSWORD: randomBytes(16).toString('hex'),
+        REDIS_PASSWORD: derivedSecret(seed, `redis:${name}`),
         SERVER_ID: seed.webappServerIds[name],
         SHARE_ID: seed.webappServerIds[name].slice(0, 8),
       }),
@@ -93,14 +97,14 @@ export async function writeHosts(state: SandboxState, seed: SeedResult, env: {no
       AUTH_TOKEN: seed.connectionProxies[name].authToken,
       HOSTNAME: name,
       PROXY_ID: seed.connectionProxies[name].id,
-      REGISTRATION_TOKEN: randomBytes(16).toString('hex'),
+      REGISTRATION_TOKEN: derivedSecret(seed, `registration:${name}`),
     }
     for (const file of ['kasmguac.app.config.yaml', 'passthrough.app.config.yaml', 'rdp_https_gateway.app.config.yaml']) {
       await writeHostFile(appConfigPath(dir, name, file), await template(file, values))
     }
   }
 
-  await kasmTree(dir, DB_HOST, state.kasmVersion, await databaseScripts(state))
+  await kasmTree(dir, DB_HOST, state.kasmVersion, databaseScripts(state))
 
   for (const proxy of state.proxies) {
     await kasmTree(dir, proxy.name, state.kasmVersion, {start: notSimulated('start', proxy.name), stop: notSimulated('stop', proxy.name)})
@@ -120,7 +124,7 @@ export async function writeHosts(state: SandboxState, seed: SeedResult, env: {no
 }
 
 /** db-1's bin/stop and bin/start stop and start the sandbox's PostgreSQL, as stopping kasm_db would. */
-async function databaseScripts(state: SandboxState): Promise<{start: string; stop: string}> {
+function databaseScripts(state: SandboxState): {start: string; stop: string} {
   const asPostgres = process.getuid?.() === 0 ? 'runuser -u postgres -- ' : ''
   const pgCtl = `${asPostgres}${shellQuote(join(state.postgres.binDir, 'pg_ctl'))} -D ${shellQuote(state.postgres.dataDir)}`
   const log = shellQuote(join(dirname(state.postgres.dataDir), 'postgres.log'))

@@ -6,10 +6,11 @@ import {join} from 'node:path'
 import {configPath as defaultConfigPath} from '../config/paths.js'
 import {loadConfig, saveConfig, upsertContext} from '../config/store.js'
 import type {ContextConfig} from '../config/types.js'
+import {UnavailableError} from '../errors.js'
 import {writeFileAtomic} from '../fs-util.js'
 import type {SandboxState} from './contract.js'
 import {controlRequest, type ControlStatus} from './control.js'
-import {simulatorAvailable, spawnDaemon} from './daemon.js'
+import {spawnDaemon} from './daemon.js'
 import {DB_HOST, PROXY_HOSTS, appConfigPath, kasmRoot, proxyConfigPath, writeHosts} from './hosts.js'
 import {SUPERUSER, connectSuperuser, findPgBinDir, initCluster, postgresPid, removeCluster, startPostgres, stopPostgres} from './postgres.js'
 import {AGENTS, API_KEY_NAMES, CONNECTION_PROXIES, WEBAPPS, type SeedResult, seedDatabase, shiftSeedDates} from './seed.js'
@@ -40,17 +41,29 @@ export interface UpResult {
   alreadyRunning: boolean
   /** The context was made current (none was, or --use-context). */
   madeCurrent: boolean
-  /** Set when the deployment could not run (no simulator): only PostgreSQL is up. */
-  warning?: string
   elapsedMs: number
 }
 
 const seedPath = (dir: string): string => join(dir, 'seed.json')
 const secretPath = (dir: string, name: string): string => join(dir, 'secrets', name)
 
-/** True when every process the state names is alive. */
+/**
+ * The state of a running sandbox (its daemon alive; PostgreSQL may be stopped on purpose, as
+ * `sandbox fault db-stop` does), else an UnavailableError saying what to run.
+ */
+export async function runningState(dir: string): Promise<SandboxState> {
+  const state = await readState(dir)
+  if (!state) throw new UnavailableError(`there is no sandbox in ${dir}`, {hint: 'run `kasmctl sandbox up`'})
+  if (!processAlive(state.daemon.pid)) {
+    throw new UnavailableError(`the sandbox in ${dir} is not running`, {hint: 'run `kasmctl sandbox up` (it cleans up what is left and starts afresh)'})
+  }
+
+  return state
+}
+
+/** True when PostgreSQL and the daemon are both alive. */
 export function isRunning(state: SandboxState): boolean {
-  return Boolean(postgresPid(state)) && (!state.daemon.pid || processAlive(state.daemon.pid))
+  return Boolean(postgresPid(state)) && processAlive(state.daemon.pid)
 }
 
 /** Brings the sandbox up (idempotent): fresh cluster, seed, host dirs, daemon, context. */
@@ -58,7 +71,15 @@ export async function sandboxUp(options: UpOptions): Promise<UpResult> {
   const started = performance.now()
   const step = options.onStep ?? (() => {})
   const {dir} = options
+  // A config file kasmctl cannot read would fail the last step: fail before starting anything.
+  await loadConfig(options.configPath ?? defaultConfigPath())
   const existing = await readState(dir)
+  if (existing && processAlive(existing.daemon.pid) && !postgresPid(existing)) {
+    step('starting PostgreSQL, stopped on purpose (sandbox fault db-stop)')
+    await startPostgres(existing)
+    await writeState(existing)
+  }
+
   if (existing && isRunning(existing)) {
     const context = buildContext(existing)
     const madeCurrent = await writeContext(context, options)
@@ -96,31 +117,32 @@ export async function sandboxUp(options: UpOptions): Promise<UpResult> {
   step('starting PostgreSQL')
   await startPostgres(state)
   await writeState(state)
-  step('loading the Kasm schema and seeding')
-  const seed = await createDatabases(state)
-  for (const name of API_KEY_NAMES) {
-    state.apiKeys[name].key = seed.apiKeys[name].key
-    await writeFileAtomic(state.apiKeys[name].secretFile, `${seed.apiKeys[name].secret}\n`, 0o600)
-  }
+  try {
+    step('loading the Kasm schema and seeding')
+    const seed = await createDatabases(state)
+    for (const name of API_KEY_NAMES) {
+      state.apiKeys[name].key = seed.apiKeys[name].key
+      await writeFileAtomic(state.apiKeys[name].secretFile, `${seed.apiKeys[name].secret}\n`, 0o600)
+    }
 
-  await writeFileAtomic(secretPath(dir, 'kasmapp.password'), `${state.postgres.kasmappPassword}\n`, 0o600)
-  await writeFileAtomic(seedPath(dir), `${JSON.stringify({...seed, apiKeys: undefined}, null, 2)}\n`, 0o600)
-  step('writing the host directories')
-  await writeHosts(state, seed)
-  await writeState(state)
-
-  let warning: string | undefined
-  if (simulatorAvailable()) {
+    await writeFileAtomic(secretPath(dir, 'kasmapp.password'), `${state.postgres.kasmappPassword}\n`, 0o600)
+    await writeFileAtomic(seedPath(dir), `${JSON.stringify({...seed, apiKeys: undefined}, null, 2)}\n`, 0o600)
+    step('writing the host directories')
+    await writeHosts(state, seed)
+    await writeState(state)
     step('starting the web apps, reverse proxies and live loop')
     state.daemon = {...state.daemon, ...(await spawnDaemon(state))}
     await writeState(state)
-  } else {
-    warning = 'the API simulator is not part of this build: only PostgreSQL is running'
+  } catch (error) {
+    // Nothing half-up: stop what did start; the next `sandbox up` starts afresh.
+    await stopProcesses(state).catch(() => {})
+    await writeState(state)
+    throw error
   }
 
   const context = buildContext(state)
   const madeCurrent = await writeContext(context, options)
-  return {alreadyRunning: false, context, elapsedMs: performance.now() - started, madeCurrent, state, warning}
+  return {alreadyRunning: false, context, elapsedMs: performance.now() - started, madeCurrent, state}
 }
 
 /** Role kasmapp, the seeded template database kasm_seed, and kasm as a copy of it. */
@@ -178,15 +200,12 @@ export async function sandboxReset(state: SandboxState): Promise<void> {
     await writeState(state)
   }
 
-  const daemonUp = Boolean(state.daemon.pid) && processAlive(state.daemon.pid)
-  if (daemonUp) await controlRequest(state, 'DELETE', '/faults')
+  await controlRequest(state, 'DELETE', '/faults')
   await reseedDatabase(state, seed)
   await writeHosts(state, seed)
-  if (daemonUp) {
-    for (const webapp of state.webapps) {
-      await controlRequest(state, 'POST', `/webapps/${encodeURIComponent(webapp.name)}/stop`)
-      await controlRequest(state, 'POST', `/webapps/${encodeURIComponent(webapp.name)}/start`)
-    }
+  for (const webapp of state.webapps) {
+    await controlRequest(state, 'POST', `/webapps/${encodeURIComponent(webapp.name)}/stop`)
+    await controlRequest(state, 'POST', `/webapps/${encodeURIComponent(webapp.name)}/start`)
   }
 }
 
@@ -256,8 +275,7 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   const pgPid = postgresPid(state) ?? null
   const daemonPid = state.daemon.pid && processAlive(state.daemon.pid) ? state.daemon.pid : null
   const control = daemonPid ? await controlRequest<ControlStatus>(state, 'GET', '/status', undefined, 5000).catch(() => undefined) : undefined
-  const expectDaemon = Boolean(state.daemon.pid) || simulatorAvailable()
-  const running = pgPid !== null && (daemonPid !== null || !expectDaemon)
+  const running = pgPid !== null && daemonPid !== null
   return {
     apiUrl: apiUrl(state),
     daemon: {controlPort: state.daemon.controlPort, logFile: state.daemon.logFile, pid: daemonPid, running: daemonPid !== null},

@@ -91,12 +91,13 @@ export async function seedDatabase(client: pg.Client): Promise<SeedResult> {
   await client.query('INSERT INTO alembic_version (version_num) VALUES ($1)', [ALEMBIC_VERSION])
 
   for (const zone of ZONES) result.zones[zone] = randomUUID()
+  // proxy_port 0 = the browser's port (the docs' default): the sandbox proxies listen on random ports.
   await insert(client, 'zones', [
-    {load_strategy: 'least_load', search_alternate_zones: true, zone_id: result.zones.default, zone_name: 'default'},
+    {load_strategy: 'least_load', proxy_port: 0, search_alternate_zones: true, zone_id: result.zones.default, zone_name: 'default'},
     // Left at '$request_host$' with autoscaling on: a finding for `zone lint`.
-    {load_strategy: 'most_kasms', search_alternate_zones: true, zone_id: result.zones.east, zone_name: 'east'},
+    {load_strategy: 'most_kasms', proxy_port: 0, search_alternate_zones: true, zone_id: result.zones.east, zone_name: 'east'},
     // An enclave that lets sessions spill into other zones: a finding for `zone lint`.
-    {load_strategy: 'least_load', search_alternate_zones: true, zone_id: result.zones.enclave, zone_name: 'enclave'},
+    {load_strategy: 'least_load', proxy_port: 0, search_alternate_zones: true, zone_id: result.zones.enclave, zone_name: 'enclave'},
   ])
 
   for (const name of WEBAPPS) {

@@ -48,7 +48,7 @@ export async function readZonesFile(path: string, stdin: NodeJS.ReadableStream =
     })
   }
 
-  return parseZonesFile(text, path)
+  return parseZonesFile(text, path === '-' ? '<stdin>' : path)
 }
 
 export function parseZonesFile(text: string, source: string): ZonesFile {
@@ -156,7 +156,7 @@ function offsetOf(node: unknown): number {
 
 /** Collects problems with their positions, so the operator fixes the whole file in one go. */
 class Problems {
-  private readonly messages: string[] = []
+  private readonly found: Array<{col: number; line: number; message: string}> = []
   constructor(
     private readonly source: string,
     private readonly lines: LineCounter,
@@ -164,7 +164,7 @@ class Problems {
 
   add(offset: number, message: string): void {
     const {col, line} = this.lines.linePos(offset)
-    this.messages.push(`${this.source}:${line}:${col}: ${message}`)
+    this.found.push({col, line, message})
   }
 
   /** Runs a validator; a UsageError becomes a problem at `offset`. */
@@ -179,10 +179,13 @@ class Problems {
   }
 
   throwIfAny(): void {
-    if (this.messages.length === 0) return
-    const count = this.messages.length === 1 ? 'a problem' : `${this.messages.length} problems`
-    throw new UsageError(`zones file ${this.source} has ${count}; nothing was sent:\n${this.messages.map((m) => `  ${m}`).join('\n')}`, {
-      details: {problems: this.messages},
+    if (this.found.length === 0) return
+    const messages = this.found
+      .sort((a, b) => a.line - b.line || a.col - b.col)
+      .map(({col, line, message}) => `${this.source}:${line}:${col}: ${message}`)
+    const count = messages.length === 1 ? 'a problem' : `${messages.length} problems`
+    throw new UsageError(`zones file ${this.source} has ${count}; nothing was sent:\n${messages.map((m) => `  ${m}`).join('\n')}`, {
+      details: {problems: messages},
       hint: '`kasmctl zone export` writes a valid file to start from',
     })
   }

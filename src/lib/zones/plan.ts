@@ -99,7 +99,7 @@ export async function applyPlan(client: KasmClient, plan: Plan, live: readonly Z
   } catch (error) {
     const remaining = plan.actions.slice(done.length).map((action) => `${action.action} ${action.zone_name}`)
     throw new OperationError(
-      `zone apply stopped at "${remaining[0]}": ${(error as Error).message}\n  done: ${done.join(', ') || 'nothing'}\n  not done: ${remaining.join(', ')}`,
+      `zone apply stopped at "${remaining[0]}": ${(error as Error).message}\n  done: ${done.join(', ') || 'nothing'}\n  not done: ${remaining.slice(1).join(', ') || 'nothing else'}`,
       {
         cause: error,
         code: 'APPLY_INCOMPLETE',

@@ -1,6 +1,7 @@
 /** Human renderings of the zone commands' results. Loaded only in table mode (cli-table3). */
 import {shortId} from '../kasm/ids.js'
 import {renderDetails, renderTable} from '../output/table.js'
+import type {LintFinding} from './lint.js'
 import {ZONE_SETTINGS, displayValue} from './settings.js'
 import {proxySummary, type ZoneDetails, type ZoneView} from './view.js'
 
@@ -46,4 +47,12 @@ export function renderZoneDetails(zone: ZoneDetails): string {
     zone.servers,
   )
   return `${details}\n\n${servers}`
+}
+
+/** One line per finding, then the documentation's reason once per rule. */
+export function renderFindings(findings: readonly LintFinding[]): string {
+  if (findings.length === 0) return 'OK: no findings'
+  const lines = findings.map((f) => `${f.severity.toUpperCase().padEnd(7)} ${f.zone}: ${f.message} [${f.rule}]`)
+  const reasons = [...new Map(findings.map((f) => [f.rule, f.reason])).entries()].map(([rule, reason]) => `  ${rule}: ${reason}`)
+  return `${lines.join('\n')}\n\nWhy:\n${reasons.join('\n')}`
 }

@@ -41,7 +41,7 @@ export function resolveRef<T>(items: readonly T[], ref: string, options: RefOpti
   if (byFoldedName.length > 1) throw ambiguous(ref, byFoldedName, options)
 
   const names = items.map((item) => options.name(item))
-  throw new NotFoundError(`no ${what} "${ref}"${names.length > 0 ? `: known ${what}s are ${listValues(names)}` : ` (there are no ${what}s)`}`, {
+  throw new NotFoundError(`no ${what} "${ref}"${names.length > 0 ? `: known ${what}s: ${names.join(", ")}` : ` (there are no ${what}s)`}`, {
     details: {known: names, ref},
     hint: `name a ${what}, or give its id or a unique id prefix (at least ${MIN_PREFIX} characters)`,
   })

@@ -76,14 +76,12 @@ export function parseBooleanWord(text: string): boolean | undefined {
   return BOOLEAN_WORDS[text.trim().toLowerCase()]
 }
 
-/** Where a value came from, for messages: `--proxy-port` or `zones.yaml:4:17: east.proxy_port`. */
-export type ValueSource = string
-
 /**
- * Validates one setting value (from a flag or a zones file) and returns it in Kasm's form.
+ * Validates one setting value (from a flag or a zones file) and returns it in Kasm's form. `source`
+ * names where it came from in messages: `--proxy-port`, or `east.proxy_port` in a zones file.
  * Throws a UsageError naming the bad value and the valid ones.
  */
-export function parseSetting(spec: ZoneSettingSpec, raw: unknown, source: ValueSource): SettingValue {
+export function parseSetting(spec: ZoneSettingSpec, raw: unknown, source: string): SettingValue {
   switch (spec.kind) {
     case 'boolean': {
       if (typeof raw === 'boolean') return raw
@@ -144,7 +142,7 @@ export function withDefaults(settings: Partial<ZoneSettings>): ZoneSettings {
   return full as unknown as ZoneSettings
 }
 
-/** A setting whose field values differ (numbers and strings compared as Kasm stores them). */
+/** Equal as Kasm stores them: 443 and "443" are the same value. */
 export function sameValue(a: unknown, b: unknown): boolean {
   return a === b || (a !== undefined && b !== undefined && a !== null && b !== null && String(a) === String(b))
 }
@@ -164,13 +162,13 @@ export function settingsFromFlags(flags: Record<string, unknown>): Partial<ZoneS
 }
 
 /** Zone names: not empty, no surrounding or control whitespace (web apps register by this exact name). */
-export function parseZoneName(raw: unknown, source: ValueSource): string {
+export function parseZoneName(raw: unknown, source: string): string {
   if (typeof raw !== 'string' || raw.trim() === '') {
-    throw new UsageError(`${source}: the zone name ${show(raw)} is empty: give a name such as "east"`)
+    throw new UsageError(`${source} ${show(raw)} is empty: give a name such as "east"`)
   }
 
   if (raw !== raw.trim() || /[\p{Cc}]/u.test(raw)) {
-    throw new UsageError(`${source}: the zone name ${show(raw)} has surrounding whitespace or control characters: use ${show(raw.trim().replaceAll(/\p{Cc}/gu, ''))}`)
+    throw new UsageError(`${source} ${show(raw)} has surrounding whitespace or control characters: use ${show(raw.trim().replaceAll(/\p{Cc}/gu, ''))}`)
   }
 
   return raw

@@ -3,7 +3,7 @@ import type pg from 'pg'
 import {connectDatabase} from '../../db/connect.js'
 import {formatBytes, formatCount} from '../../db/format.js'
 import {getRetention} from '../../db/retention.js'
-import {formatDuration} from '../../duration.js'
+import {formatAge} from '../../duration.js'
 import {type CheckOutcome, errorMessage, type RunContext} from '../run-context.js'
 import {above, grade} from '../status.js'
 import type {HealthCheck} from '../types.js'
@@ -40,14 +40,15 @@ export async function databaseChecks(run: RunContext): Promise<HealthCheck[]> {
   try {
     const connectMs = Math.round(performance.now() - started)
     const {critical, warning} = run.thresholds.latencyMs
+    // A SELECT without FROM always returns its one row.
     const stats = query<{version: string; size: string; used: string; max: string}>(
       db,
       `SELECT current_setting('server_version') AS version, pg_database_size(current_database())::text AS size,
               (SELECT count(*) FROM pg_stat_activity)::text AS used, current_setting('max_connections') AS max`,
-    )
+    ).then((row) => row!)
     const logs = query<LogsStats>(
       db,
-      `SELECT pg_total_relation_size(c.oid)::text AS total_bytes, greatest(c.reltuples, 0)::bigint::text AS estimate,
+      `SELECT pg_total_relation_size(c.oid)::text AS total_bytes, (CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE coalesce(s.n_live_tup, 0) END)::text AS estimate,
               coalesce(s.n_live_tup, 0)::text AS live, coalesce(s.n_dead_tup, 0)::text AS dead,
               (SELECT min(ingest_date) FROM logs) AS oldest
          FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
@@ -92,9 +93,9 @@ async function query<R extends object>(db: pg.Client, sql: string): Promise<R | 
   return (await db.query<R>(sql)).rows[0]
 }
 
-function connections(run: RunContext, row: {max: string; used: string} | undefined): CheckOutcome {
-  const used = Number(row?.used)
-  const max = Number(row?.max)
+function connections(run: RunContext, row: {max: string; used: string}): CheckOutcome {
+  const used = Number(row.used)
+  const max = Number(row.max)
   const percent = Math.round((used / max) * 100)
   const {critical, warning} = run.thresholds.connectionsPercent
   const threshold = above(warning, critical)
@@ -123,7 +124,7 @@ async function logRetention(run: RunContext, row: LogsStats | undefined): Promis
   const ageSeconds = Math.max(0, (run.now.getTime() - row.oldest.getTime()) / 1000)
   const days = Math.round((ageSeconds / DAY_S) * 10) / 10
   const status = grade(days, threshold)
-  const oldest = `oldest log row ${formatDuration(ageSeconds * 1000)} old, retention ${logRetentionDays} days`
+  const oldest = `oldest log row ${formatAge(row.oldest, run.now)} old, retention ${logRetentionDays} days`
   const advice = status === 'OK' ? '' : ": Kasm's log cleanup is stalled (issue #102); purge with `kasmctl db logs purge`"
   return {message: oldest + advice, status, threshold, unit: 'd', value: days}
 }

@@ -121,7 +121,8 @@ function haMinimum(run: RunContext, agents: Server[]): CheckOutcome {
 }
 
 function loseOne(capacity: undefined | ZoneCapacity): CheckOutcome {
-  const base = {threshold: null, unit: 'count' as const, value: capacity?.freeSessions ?? null}
+  // Free sessions are shown, not graded (the grade is N+1), so no unit: they stay out of perfdata.
+  const base = {threshold: null, unit: null, value: capacity?.freeSessions ?? null}
   if (!capacity || capacity.availableAgents === 0) return {...base, message: 'no available agent', status: 'CRITICAL'}
   const room = capacity.freeSessions === null ? '' : `, room for about ${capacity.freeSessions} more`
   const sessions = `${capacity.sessions} session(s) on ${capacity.availableAgents} available agent(s)${room}`

@@ -167,11 +167,11 @@ async function curlFromProxy(run: RunContext, host: HostEntry, webapp: WebappPro
 /**
  * The nginx proxy_read_timeout / proxy_send_timeout on a proxy host. Only RDP sessions suffer
  * from short ones (containers send keep-alives every 5 s), so short timeouts warn when the
- * deployment has RDP servers. The configuration is read under <kasmRoot>/etc/nginx when the host
- * entry sets kasmRoot (a proxy installed under a prefix, as in the sandbox), else /etc/nginx.
+ * deployment has RDP servers. The files are nginx.conf, conf.d/*.conf and sites-enabled/* of the
+ * host's /etc/nginx.
  */
 async function idleTimeout(run: RunContext, host: HostEntry, found: ProxyFindings): Promise<CheckOutcome> {
-  const dir = host.kasmRoot ? join(host.kasmRoot, 'etc/nginx') : '/etc/nginx'
+  const dir = join(hostRoot(host), 'etc/nginx')
   const script = 'cd -- "$1" 2>/dev/null || exit 3; for f in nginx.conf conf.d/*.conf sites-enabled/*; do [ -f "$f" ] && cat -- "$f"; done; exit 0'
   const [result, rdp] = await Promise.all([runOnHost(host, ['sh', '-c', script, 'sh', dir], {sudo: true, timeoutMs: run.timeoutMs}), rdpServers(run)])
   if (result.exitCode !== 0 || result.stdout.trim() === '') {
@@ -188,6 +188,15 @@ async function idleTimeout(run: RunContext, host: HostEntry, found: ProxyFinding
   found.shortIdleSeconds = seconds
   const who = rdp === undefined ? 'RDP sessions (if any)' : `${rdp} RDP server(s)`
   return {...base, message: `${described} < ${formatMs(limit * 1000)}: idle ${who} will disconnect`, status: rdp === undefined ? 'UNKNOWN' : 'WARNING'}
+}
+
+/**
+ * The host's filesystem root as its kasmRoot implies it: /opt/kasm (the default) → /. A host
+ * installed under a prefix (the sandbox's hosts/<name>/opt/kasm) has its /etc under that prefix too.
+ */
+function hostRoot(host: HostEntry): string {
+  const kasmRoot = (host.kasmRoot ?? '/opt/kasm').replace(/\/+$/, '')
+  return kasmRoot.endsWith('/opt/kasm') ? kasmRoot.slice(0, -'/opt/kasm'.length) || '/' : '/'
 }
 
 /** Number of RDP servers in the deployment, or undefined when the API cannot say. */

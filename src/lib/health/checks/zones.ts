@@ -1,4 +1,5 @@
 import {lintZones} from '../../zones/lint.js'
+import {withTimeout} from '../pool.js'
 import type {RunContext} from '../run-context.js'
 import type {HealthCheck} from '../types.js'
 
@@ -11,7 +12,7 @@ export async function zoneChecks(run: RunContext, options: {withAgentChecks: boo
   const started = performance.now()
   let findings
   try {
-    findings = await lintZones({client: await run.client(), context: run.context})
+    findings = await withTimeout(run.client().then((client) => lintZones({client, context: run.context})), run.timeoutMs)
   } catch (error) {
     return [await run.check('zone', run.zone ?? '*', 'lint', async () => {
       throw error

@@ -212,9 +212,9 @@ export const KASM_SELECT = `
 /** Statuses before an agent is assigned: the admin list shows no server for them. */
 const UNASSIGNED = new Set(['assigned', 'provisioning', 'requested'])
 
-export function kasmJson(row: Row, version: KasmVersion): Row {
+export function kasmJson(row: Row, version: KasmVersion, requestHost: string): Row {
   const container = (row.image_type ?? 'Container') === 'Container'
-  const proxyHost = row.proxy_hostname ?? null
+  const proxyHost = row.proxy_hostname === '$request_host$' ? requestHost : row.proxy_hostname ?? null
   const path = `${row.proxy_path ?? 'desktop'}/${row.kasm_id}`
   const unassigned = UNASSIGNED.has(String(row.operational_status))
   return {

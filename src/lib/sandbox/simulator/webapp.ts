@@ -1,8 +1,6 @@
 import {randomUUID} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
-import http, {type IncomingMessage, type ServerResponse} from 'node:http'
-import {STATUS_CODES} from 'node:http'
-import type {Socket} from 'node:net'
+import http, {type IncomingMessage, type ServerResponse, STATUS_CODES} from 'node:http'
 import type {Duplex} from 'node:stream'
 
 import type pg from 'pg'
@@ -138,8 +136,8 @@ export class WebApp {
       `UPDATE managers SET zone_id = (SELECT zone_id FROM zones WHERE zone_name = $3),
               last_reported = localtimestamp, first_reported = COALESCE(first_reported, localtimestamp)
         WHERE manager_id = (SELECT manager_id FROM managers
-                             WHERE manager_id = $1 OR ($1 IS NULL AND manager_hostname = $2)
-                             ORDER BY manager_id = $1 LIMIT 1)
+                             WHERE manager_id = $1::uuid OR manager_hostname = $2
+                             ORDER BY (manager_id = $1::uuid) DESC NULLS LAST LIMIT 1)
         RETURNING manager_id`,
       [configuredId ?? null, this.name, this.zoneName],
     )
@@ -180,6 +178,7 @@ export class WebApp {
         installationId: this.shared.installationId,
         key,
         registrationJwt: this.shared.registrationJwt,
+        requestHost: (req.headers['x-forwarded-host'] as string | undefined) ?? req.headers.host?.replace(/:\d+$/, '') ?? '127.0.0.1',
         version: this.shared.version,
         zoneName: this.zoneName,
       }
@@ -238,5 +237,3 @@ function parseBody(req: IncomingMessage, raw: Buffer): Row {
 
   throw new KasmReply(400, errorPage(400))
 }
-
-export type {Socket}

@@ -24,7 +24,9 @@ const req = request({host: '127.0.0.1', method: 'POST', path: `/webapps/${encode
     let message = body
     try {
       message = JSON.parse(body).error ?? body
-    } catch {}
+    } catch {
+      // not JSON: show the body as it is
+    }
     console.error(`kasm ${action}: ${name}: ${message}`)
     process.exitCode = 1
   })

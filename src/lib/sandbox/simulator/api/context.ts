@@ -12,6 +12,8 @@ export interface ApiContext {
   body: Row
   key: ApiKey
   version: KasmVersion
+  /** Host name the client asked for (Host header): what Kasm puts in place of "$request_host$". */
+  requestHost: string
   /** server.zone_name of the answering web app (where request_kasm places sessions first). */
   zoneName: string
   /** The installation id that keys the settings encryption. */

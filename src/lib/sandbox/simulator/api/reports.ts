@@ -74,4 +74,13 @@ export const reportEndpoints: Record<string, Endpoint> = {
       return rows.length > 0 ? {data: rows} : {}
     },
   },
+
+  get_distinct_hosts: {
+    permissions: [1700],
+    write: false,
+    async handle(ctx) {
+      const {rows} = await ctx.db.query('SELECT DISTINCT host FROM logs WHERE host IS NOT NULL ORDER BY host')
+      return {data: rows}
+    },
+  },
 }

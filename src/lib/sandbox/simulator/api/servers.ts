@@ -144,6 +144,19 @@ export const serverEndpoints: Record<string, Endpoint> = {
     },
   },
 
+  delete_manager: {
+    permissions: [1803],
+    write: true,
+    async handle(ctx) {
+      const managerId = asUuid(target(ctx.body, 'manager').manager_id)
+      if (!managerId) throw businessError('Invalid Request: manager_id must be a uuid')
+      // Zones and agents that pointed at it keep NULL (foreign keys ON DELETE SET NULL).
+      const {rowCount} = await ctx.db.query('DELETE FROM managers WHERE manager_id = $1', [managerId])
+      if (!rowCount) throw businessError(`Manager (${managerId}) Does not Exist`)
+      return {}
+    },
+  },
+
   get_connection_proxies: {
     permissions: [2100],
     write: false,

@@ -1,6 +1,6 @@
 import {randomBytes, randomUUID} from 'node:crypto'
 
-import {asUuid, kasmNow, transaction} from '../db.js'
+import {asUuid, kasmNow, type Queryable, transaction} from '../db.js'
 import {businessError, statusError, unhandled} from '../http.js'
 import {archiveKasms, DELETE_STATES} from '../live.js'
 import {type AgentLoad, chooseAgent} from '../placement.js'
@@ -43,7 +43,7 @@ interface Placement {
 }
 
 /** Agents that may take sessions: enabled Docker agents, running, recently checked in; with their usage. */
-async function candidateAgents(ctx: ApiContext, db: {query: ApiContext['db']['query']}): Promise<AgentLoad[]> {
+async function candidateAgents(db: Queryable, checkinWindowMs: number): Promise<AgentLoad[]> {
   const {rows} = await db.query(
     `SELECT s.server_id, s.hostname, s.zone_id, s.cores, s.cores_override, s.memory_bytes, s.memory_override_bytes,
             (s.autoscale_config_id IS NOT NULL) AS autoscaled,
@@ -53,7 +53,7 @@ async function candidateAgents(ctx: ApiContext, db: {query: ApiContext['db']['qu
       WHERE s.server_type = 'host' AND s.enabled AND s.operational_status = 'running'
         AND s.last_reported > localtimestamp - make_interval(secs => $1)
       GROUP BY s.server_id`,
-    [ctx.checkinWindowMs / 1000],
+    [checkinWindowMs / 1000],
   )
   return rows.map((r) => {
     const max = capacity(r)
@@ -75,10 +75,8 @@ async function placeSession(ctx: ApiContext, {image, user}: Placement): Promise<
   const kasmId = await transaction(ctx.db, async (client) => {
     // One placement at a time, so that two requests never both take an agent's last free cores.
     await client.query('SELECT pg_advisory_xact_lock(8150)')
-    const [zones, agents] = await Promise.all([
-      client.query('SELECT zone_id, zone_name, load_strategy, prioritize_static_agents, search_alternate_zones FROM zones ORDER BY zone_name'),
-      candidateAgents(ctx, client),
-    ])
+    const zones = await client.query('SELECT zone_id, zone_name, load_strategy, prioritize_static_agents, search_alternate_zones FROM zones ORDER BY zone_name')
+    const agents = await candidateAgents(client, ctx.checkinWindowMs)
     // Kasm resolves the web app's server.zone_name at request time; a renamed zone is not found.
     const home = zones.rows.find((z) => z.zone_name === ctx.zoneName)
     if (!home) throw unhandled()
@@ -138,7 +136,7 @@ export const sessionEndpoints: Record<string, Endpoint> = {
     write: false,
     async handle(ctx) {
       const {rows} = await ctx.db.query(`${KASM_SELECT} ORDER BY k.created_date, k.kasm_id`)
-      return {current_time: kasmNow(), kasms: rows.map((r) => kasmJson(r, ctx.version))}
+      return {current_time: kasmNow(), kasms: rows.map((r) => kasmJson(r, ctx.version, ctx.requestHost))}
     },
   },
 
@@ -151,7 +149,7 @@ export const sessionEndpoints: Record<string, Endpoint> = {
       const kasmId = asUuid(input.kasm_id)
       const {rows} = kasmId ? await ctx.db.query(`${KASM_SELECT} WHERE k.kasm_id = $1`, [kasmId]) : {rows: []}
       if (rows.length === 0) throw businessError('Could not find requested Kasm.')
-      return {current_time: kasmNow(), kasm: kasmJson(rows[0], ctx.version)}
+      return {current_time: kasmNow(), kasm: kasmJson(rows[0], ctx.version, ctx.requestHost)}
     },
   },
 

@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {backupDestFlag} from '../../flags.js'
+import type {BackupListEntryJson} from '../../lib/backup/render.js'
+
+export default class BackupList extends BaseCommand<typeof BackupList> {
+  static summary = 'List backups: time, age, size, format, and whether their checksum is in order'
+  static description =
+    'Reads the backup directory (--dest or the context\'s backup.dir). Without --checksums the listing is cheap: ' +
+    '"ok" means the .sha256 and the manifest are present and agree; --checksums hashes every file ("verified").'
+
+  static examples = [
+    '<%= config.bin %> backup list',
+    '<%= config.bin %> backup list --dest /var/backups/kasm --checksums',
+    '<%= config.bin %> backup list --all-contexts --json',
+  ]
+
+  static flags = {
+    dest: backupDestFlag,
+    checksums: Flags.boolean({description: 'hash every backup and compare it with its .sha256 (reads every file)'}),
+    'all-contexts': Flags.boolean({description: "also list other contexts' backups in the same directory"}),
+  }
+
+  async run(): Promise<{dir: string; backups: BackupListEntryJson[]}> {
+    const [{listBackups}, {backupDir}, {contextSlug}, render] = await Promise.all([
+      import('../../lib/backup/catalog.js'),
+      import('../../lib/backup/destination.js'),
+      import('../../lib/backup/naming.js'),
+      import('../../lib/backup/render.js'),
+    ])
+    const {context} = await this.resolvedContext()
+    const dir = backupDir(this.flags.dest, context)
+    const entries = await listBackups(dir, {
+      checksums: this.flags.checksums,
+      context: this.flags['all-contexts'] ? undefined : contextSlug(context.name),
+    })
+    const backups = entries.map((entry) => render.listEntryJson(entry))
+    return this.emit({backups, dir}, (data) => render.renderBackupList(data.backups))
+  }
+}

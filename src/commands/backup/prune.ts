@@ -1,0 +1,42 @@
+import {BaseCommand} from '../../base-command.js'
+import {backupDestFlag, backupRetentionFlags, dryRunFlag} from '../../flags.js'
+import type {RemovedJson} from '../../lib/backup/render.js'
+
+export default class BackupPrune extends BaseCommand<typeof BackupPrune> {
+  static summary = 'Remove old backups by count and age, never below --min-keep verified ones'
+  static description =
+    'A backup goes when it is beyond the newest --keep, or older than --keep-days; the newest --min-keep verified ' +
+    "backups always stay. Only this context's backups are considered. Takes the backup directory's lock."
+
+  static examples = [
+    '<%= config.bin %> backup prune --keep 7 --dry-run',
+    '<%= config.bin %> backup prune --keep-days 14 --min-keep 3',
+  ]
+
+  static flags = {
+    dest: backupDestFlag,
+    ...backupRetentionFlags,
+    'dry-run': dryRunFlag,
+  }
+
+  async run(): Promise<{dir: string; dryRun: boolean; removed: RemovedJson[]; kept: number}> {
+    const [{pruneBackups}, {backupDir}, {retentionPolicy}, {removedJson, renderRemoved}] = await Promise.all([
+      import('../../lib/backup/prune.js'),
+      import('../../lib/backup/destination.js'),
+      import('../../lib/backup/retention.js'),
+      import('../../lib/backup/render.js'),
+    ])
+    const {context} = await this.resolvedContext()
+    const {flags} = this
+    const policy = retentionPolicy({keep: flags.keep, keepDays: flags['keep-days'], minKeep: flags['min-keep']}, context.backup)
+    if (!policy) {
+      const {UsageError} = await import('../../lib/errors.js')
+      throw new UsageError('nothing to prune by: pass --keep N and/or --keep-days D, or set backup.keep / backup.keepDays in the context')
+    }
+
+    const dir = backupDir(flags.dest, context)
+    const plan = await pruneBackups(dir, context.name, policy, {dryRun: flags['dry-run'], onWarning: (line) => this.warn(line)})
+    const result = {dir, dryRun: flags['dry-run'], kept: plan.keep.length, removed: removedJson(plan.remove)}
+    return this.emit(result, (r) => [...renderRemoved(r.removed, r.dryRun), `${r.removed.length === 0 ? 'nothing to remove; ' : ''}${r.kept} backup(s) kept in ${r.dir}`].join('\n'))
+  }
+}

@@ -1,0 +1,112 @@
+import {Errors, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import {durationFlag, zoneFlag} from '../flags.js'
+import {yamlRenderer} from '../lib/output/format.js'
+import type {HealthReport} from '../lib/health/types.js'
+import {HEALTH_ROLES} from '../lib/health/types.js'
+
+/** Any failure of the tool itself (bad flag, no context, internal error) is UNKNOWN to a monitoring system. */
+const UNKNOWN = 3
+
+export default class Health extends BaseCommand<typeof Health> {
+  static summary = 'Check the web apps and the API; with --all every role: proxies, agents, managers, connection proxies, database, backups, zones'
+  static description =
+    'All targets are checked concurrently with a timeout each, so a run takes about as long as its slowest target. ' +
+    'Exit codes follow the monitoring-plugin convention in every output mode, --json included.'
+
+  static examples = [
+    '<%= config.bin %> health',
+    '<%= config.bin %> health --all',
+    '<%= config.bin %> health --role proxy,webapp --timeout 3s',
+    '<%= config.bin %> health --all --nagios',
+    '<%= config.bin %> health --all --json',
+    '<%= config.bin %> health --all --zone east --watch 30s',
+    '<%= config.bin %> health --role agent --warn-checkin 60s --crit-checkin 3m',
+  ]
+
+  static exitCodes = ['0  OK', '1  WARNING', '2  CRITICAL', '3  UNKNOWN: bad flags, no usable context, or an internal error']
+
+  static flags = {
+    all: Flags.boolean({description: 'check every role the context can check (database and backups when configured)'}),
+    role: Flags.option({delimiter: ',', description: 'roles to check (comma-separated)', multiple: true, options: HEALTH_ROLES})(),
+    zone: zoneFlag,
+    timeout: durationFlag({default: 5000, description: 'timeout per target, e.g. 5s'}),
+    concurrency: Flags.integer({default: 50, description: 'targets checked at once', max: 1000, min: 1}),
+    watch: durationFlag({description: 'repeat every interval until Ctrl-C (redraws on a terminal, appends otherwise)'}),
+    nagios: Flags.boolean({description: 'one monitoring-plugin line with perfdata', exclusive: ['json', 'output', 'watch']}),
+    'warn-latency': durationFlag({description: 'web app / proxy latency warning (default 1s)', helpGroup: 'THRESHOLDS'}),
+    'crit-latency': durationFlag({description: 'latency critical (default 3s)', helpGroup: 'THRESHOLDS'}),
+    'warn-checkin': durationFlag({description: 'check-in age warning for agents, managers, connection proxies (default 90s)', helpGroup: 'THRESHOLDS'}),
+    'crit-checkin': durationFlag({description: 'check-in age critical (default 5m)', helpGroup: 'THRESHOLDS'}),
+    'warn-cert-days': Flags.integer({description: 'certificate days-to-expiry warning (default 21)', helpGroup: 'THRESHOLDS', min: 0}),
+    'crit-cert-days': Flags.integer({description: 'certificate days-to-expiry critical (default 7)', helpGroup: 'THRESHOLDS', min: 0}),
+    'warn-backup-age': durationFlag({description: 'newest backup age warning (default 26h)', helpGroup: 'THRESHOLDS'}),
+    'crit-backup-age': durationFlag({description: 'newest backup age critical (default 50h)', helpGroup: 'THRESHOLDS'}),
+  }
+
+  protected get usageExitCode(): number {
+    return UNKNOWN
+  }
+
+  async run(): Promise<HealthReport | undefined> {
+    const {flags} = this
+    const [{runHealth, resolveThresholds}, {renderNagios, renderReport}, {context}] = await Promise.all([
+      import('../lib/health/run.js'),
+      import('../lib/health/render.js'),
+      this.resolvedContext(),
+    ])
+    const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000)
+    const thresholds = resolveThresholds({
+      backupAgeSeconds: {critical: seconds(flags['crit-backup-age']), warning: seconds(flags['warn-backup-age'])},
+      certDays: {critical: flags['crit-cert-days'], warning: flags['warn-cert-days']},
+      checkinSeconds: {critical: seconds(flags['crit-checkin']), warning: seconds(flags['warn-checkin'])},
+      latencyMs: {critical: flags['crit-latency'], warning: flags['warn-latency']},
+    })
+    const check = () =>
+      runHealth({
+        all: flags.all,
+        client: () => this.kasm(),
+        concurrency: flags.concurrency,
+        context,
+        roles: flags.role,
+        thresholds,
+        timeoutMs: flags.timeout,
+        zone: flags.zone,
+      })
+
+    if (flags.watch !== undefined) {
+      const [{watchHealth}, toYaml] = await Promise.all([import('../lib/health/watch.js'), this.format === 'yaml' ? yamlRenderer() : undefined])
+      const last = await watchHealth(check, flags.watch, {
+        json: this.jsonEnabled(),
+        render: (report) => (toYaml ? toYaml(report) : renderReport(report, this.term.chalk)),
+        tty: this.term.stdoutIsTTY,
+      })
+      process.exitCode = last?.exitCode ?? UNKNOWN
+      return undefined
+    }
+
+    const report = await check()
+    process.exitCode = report.exitCode
+    if (flags.nagios) {
+      this.log(renderNagios(report))
+      return undefined
+    }
+
+    return this.emit(report, (r) => renderReport(r, this.term.chalk))
+  }
+
+  /** Every failure of the command itself is UNKNOWN (3), whatever its kind. */
+  protected exitCodeFor(): number {
+    return UNKNOWN
+  }
+
+  public async catch(error: Error & {exitCode?: number}): Promise<void> {
+    if (this.argv.includes('--nagios') && !(error instanceof Errors.ExitError)) {
+      const {nagiosUnknown} = await import('../lib/health/render.js')
+      process.stdout.write(`${nagiosUnknown(error.message)}\n`)
+    }
+
+    return super.catch(error)
+  }
+}

@@ -1,0 +1,38 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../../base-command.js'
+import {yesFlag} from '../../flags.js'
+
+export interface SandboxDownJson {
+  dir: string
+  wasRunning: boolean
+  purged: boolean
+}
+
+export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
+  static summary = 'Stop the sandbox: its daemon and PostgreSQL, leaving no process or port behind'
+  static examples = ['<%= config.bin %> sandbox down', '<%= config.bin %> sandbox down --purge --yes']
+  static flags = {
+    purge: Flags.boolean({description: 'also delete the sandbox files: database, host directories, secrets, certificates'}),
+    yes: yesFlag,
+  }
+
+  async run(): Promise<SandboxDownJson> {
+    const [{sandboxDown}, {sandboxDir}, {confirmYesNo}] = await Promise.all([
+      import('../../lib/sandbox/manager.js'),
+      import('../../lib/sandbox/state.js'),
+      import('../../lib/output/prompt.js'),
+    ])
+    const dir = sandboxDir()
+    if (this.flags.purge && !(await confirmYesNo(`Delete the sandbox in ${dir} and all its data?`, {interactive: this.term.interactive, yes: this.flags.yes}))) {
+      const {OperationError} = await import('../../lib/errors.js')
+      throw new OperationError('cancelled: nothing was stopped or deleted')
+    }
+
+    const result = await sandboxDown(dir, {purge: this.flags.purge})
+    return this.emit({dir, ...result}, (r) => {
+      const what = r.wasRunning ? 'Sandbox stopped' : 'Sandbox was not running'
+      return r.purged ? `${what}; its files are deleted (${r.dir}).` : `${what}; its files are kept in ${r.dir} (\`kasmctl sandbox up\` starts afresh).`
+    })
+  }
+}

@@ -1,0 +1,52 @@
+import {open} from 'node:fs/promises'
+
+import {OperationError} from '../errors.js'
+import type {BackupCompression, BackupFormat} from './naming.js'
+import type {ToolInvocation} from './pg-tools.js'
+import {decompressorCommand, failureOf, startTool, stopTool, type Tool} from './processes.js'
+
+export interface ArchiveSource {
+  path: string
+  format: BackupFormat
+  compression: BackupCompression
+}
+
+/**
+ * Feeds a backup to pg_restore (local or `docker exec -i kasm_db pg_restore`) on its stdin,
+ * decompressing on the fly: zstd/gzip read the file and their stdout is pg_restore's stdin, so
+ * the archive never passes through this process. Returns pg_restore's stdout (for --list).
+ */
+export async function feedArchive(source: ArchiveSource, call: ToolInvocation, options: {captureStdout?: boolean} = {}): Promise<string> {
+  const command = decompressorCommand(source.format, source.compression, source.path)
+  let decompressor: Tool | undefined
+  const file = command ? undefined : await open(source.path, 'r')
+  if (command) decompressor = startTool(command[0], command[0], command.slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
+  const input = decompressor ? decompressor.child.stdout! : file!.fd
+
+  let restore: Tool
+  try {
+    restore = startTool('pg_restore', call.file, call.args, {env: call.env, stdio: [input, options.captureStdout ? 'pipe' : 'ignore', 'pipe']})
+  } finally {
+    decompressor?.child.stdout?.destroy()
+    await file?.close()
+  }
+
+  let stdout = ''
+  restore.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  const restoreExit = await restore.exited
+  // pg_restore may stop reading early (an error): the decompressor then gets EPIPE, which is not the cause.
+  const restoreFailure = failureOf(restore, restoreExit)
+  if (restoreFailure) {
+    stopTool(decompressor)
+    throw new OperationError(restoreFailure, {code: 'RESTORE_FAILED', details: {stderr: restore.stderrTail()}})
+  }
+
+  if (decompressor) {
+    const exit = await decompressor.exited
+    // pg_restore --list reads only the archive's table of contents and closes its stdin: that SIGPIPE is normal.
+    const failure = exit.signal === 'SIGPIPE' ? undefined : failureOf(decompressor, exit)
+    if (failure) throw new OperationError(`${failure} (the file is damaged)`, {code: 'ARCHIVE_DAMAGED'})
+  }
+
+  return stdout
+}

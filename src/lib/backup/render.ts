@@ -1,0 +1,148 @@
+import {formatAge, formatDuration} from '../duration.js'
+import {type Column, renderTable} from '../output/table.js'
+import type {BackupEntry} from './catalog.js'
+import type {CreateBackupResult} from './create.js'
+import type {RetentionDecision} from './retention.js'
+import type {RowCountCheck, VerifyResult} from './verify.js'
+
+/** `backup create --json` (docs/json.md). */
+export interface BackupCreateJson {
+  file: string
+  path: string
+  sizeBytes: number
+  sha256: string
+  durationMs: number
+  format: string
+  compression: string
+  via: string
+  excludeLogs: boolean
+  serverVersion: string
+  alembicRevision: string | null
+  rowCounts: Record<string, number>
+  removed: RemovedJson[]
+}
+
+export interface RemovedJson {
+  file: string
+  createdAt: string
+  reason: string
+}
+
+export function removedJson(decisions: RetentionDecision[]): RemovedJson[] {
+  return decisions.map(({entry, reason}) => ({createdAt: entry.createdAt.toISOString(), file: entry.file, reason}))
+}
+
+export function createJson({manifest, path, removed}: CreateBackupResult): BackupCreateJson {
+  return {
+    alembicRevision: manifest.database.alembicRevision ?? null,
+    compression: manifest.options.compression,
+    durationMs: manifest.durationMs,
+    excludeLogs: manifest.options.excludeLogs,
+    file: manifest.file,
+    format: manifest.options.format,
+    path,
+    removed: removedJson(removed),
+    rowCounts: manifest.rowCounts,
+    serverVersion: manifest.database.serverVersion,
+    sha256: manifest.sha256,
+    sizeBytes: manifest.sizeBytes,
+    via: manifest.via,
+  }
+}
+
+export function renderCreated(json: BackupCreateJson): string {
+  const lines = [
+    `backup written: ${json.path}`,
+    `  ${formatBytes(json.sizeBytes)} in ${formatDuration(json.durationMs)} (${json.format}, ${json.compression}, via ${json.via}), sha256 ${json.sha256.slice(0, 16)}…`,
+  ]
+  return [...lines, ...renderRemoved(json.removed, false)].join('\n')
+}
+
+export function renderRemoved(removed: RemovedJson[], dryRun: boolean): string[] {
+  return removed.map((r) => `${dryRun ? 'would remove' : 'removed'} ${r.file} (${r.reason})`)
+}
+
+/** `backup list --json` entry. */
+export interface BackupListEntryJson {
+  file: string
+  path: string
+  context: string
+  createdAt: string
+  sizeBytes: number
+  format: string
+  compression: string
+  complete: boolean
+  verified: boolean
+  checksumChecked: boolean
+  excludeLogs: boolean | null
+  serverVersion: string | null
+  alembicRevision: string | null
+  rowCounts: Record<string, number> | null
+}
+
+export function listEntryJson(entry: BackupEntry): BackupListEntryJson {
+  const {manifest} = entry
+  return {
+    alembicRevision: manifest?.database.alembicRevision ?? null,
+    checksumChecked: entry.checksumChecked,
+    complete: entry.complete,
+    compression: entry.compression,
+    context: entry.context,
+    createdAt: entry.createdAt.toISOString(),
+    excludeLogs: manifest?.options.excludeLogs ?? null,
+    file: entry.file,
+    format: entry.format,
+    path: entry.path,
+    rowCounts: manifest?.rowCounts ?? null,
+    serverVersion: manifest?.database.serverVersion ?? null,
+    sizeBytes: entry.sizeBytes,
+    verified: entry.verified,
+  }
+}
+
+export function renderBackupList(entries: BackupListEntryJson[], now = new Date()): string {
+  if (entries.length === 0) return 'no backups'
+  const columns: Column<BackupListEntryJson>[] = [
+    {get: (e) => e.createdAt.replace('.000Z', 'Z'), header: 'time'},
+    {get: (e) => formatAge(new Date(e.createdAt), now), header: 'age'},
+    {align: 'right', get: (e) => formatBytes(e.sizeBytes), header: 'size'},
+    {get: (e) => `${e.format}${e.compression === 'none' ? '' : `+${e.compression}`}`, header: 'format'},
+    {get: (e) => (e.excludeLogs ? 'no' : e.excludeLogs === false ? 'yes' : '-'), header: 'logs'},
+    {get: status, header: 'status'},
+    {get: (e) => e.file, header: 'file'},
+  ]
+  return renderTable(columns, entries)
+}
+
+function status(e: BackupListEntryJson): string {
+  if (!e.complete) return e.file.endsWith('.partial') ? 'partial' : 'incomplete'
+  if (!e.verified) return e.checksumChecked ? 'CHECKSUM MISMATCH' : 'unverified'
+  return e.checksumChecked ? 'verified' : 'ok'
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
+}
+
+export function renderVerify(result: VerifyResult): string {
+  const lines = [`${result.file}: ${result.ok ? 'OK' : 'FAILED'}`]
+  for (const check of result.checks) lines.push(`  [${check.ok ? '+' : '-'}] ${check.name}: ${check.message}`)
+  if (result.rowCounts && result.rowCounts.length > 0) {
+    const columns: Column<RowCountCheck>[] = [
+      {get: (r) => r.table, header: 'table'},
+      {align: 'right', get: (r) => r.expected, header: 'manifest'},
+      {align: 'right', get: (r) => r.restored, header: 'restored'},
+    ]
+    lines.push('', ...renderTable(columns, result.rowCounts).split('\n').map((line) => `  ${line}`))
+  }
+
+  return lines.join('\n')
+}

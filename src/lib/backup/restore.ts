@@ -1,0 +1,202 @@
+import {basename} from 'node:path'
+
+import type {ContextConfig, HostEntry} from '../config/types.js'
+import {connectTarget} from '../db/connect.js'
+import {OperationError} from '../errors.js'
+import type {KasmClient} from '../kasm/client.js'
+import {describeHost, runOnHostChecked} from '../remote/index.js'
+import {feedArchive} from './archive.js'
+import {readManifest} from './manifest.js'
+import {parseBackupName} from './naming.js'
+import {type PgEndpoint, resolveEndpoint, toolInvocation, type Via} from './pg-tools.js'
+import {verifyBackup} from './verify.js'
+
+export interface RestorePlan {
+  file: string
+  path: string
+  database: string
+  target: string
+  via: Via
+  /** Web app hosts whose bin/stop and bin/start bracket the restore (as Kasm's db_restore requires). */
+  webapps: string[]
+  /** The backup is restored into this new database first; the live one is untouched until the swap. */
+  stagingDatabase: string
+  /** The live database is renamed to this at the swap (dropped at the end unless --keep-previous). */
+  previousDatabase: string
+  steps: string[]
+}
+
+export interface RestoreResult extends RestorePlan {
+  previousKept: boolean
+  health: Array<{host: string; ok: boolean; message: string}>
+}
+
+const root = (host: HostEntry): string => (host.kasmRoot ?? '/opt/kasm').replace(/\/+$/, '')
+const webappHosts = (context: ContextConfig): HostEntry[] => (context.hosts ?? []).filter((h) => h.roles.includes('webapp'))
+
+export async function planRestore(context: ContextConfig, path: string, via: Via, keepPrevious: boolean): Promise<RestorePlan> {
+  const endpoint = await resolveEndpoint(context, via)
+  const stamp = new Date().toISOString().replaceAll(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase()
+  const webapps = webappHosts(context)
+  const staging = `${endpoint.database}_restore_${stamp}`
+  const previous = `${endpoint.database}_before_restore_${stamp}`
+  const steps = [
+    `check ${basename(path)} (checksum, pg_restore --list)`,
+    ...webapps.map((h) => `stop Kasm on ${describeHost(h)}: ${root(h)}/bin/stop`),
+    `create database ${staging} and restore the backup into it (${endpoint.description})`,
+    `swap: rename ${endpoint.database} → ${previous}, ${staging} → ${endpoint.database}`,
+    ...webapps.map((h) => `start Kasm on ${describeHost(h)}: ${root(h)}/bin/start`),
+    ...(webapps.length > 0 ? ['health check of the web apps (/api/__healthcheck)'] : []),
+    keepPrevious ? `keep ${previous} (--keep-previous)` : `drop ${previous} once the web apps are healthy`,
+  ]
+  return {
+    database: endpoint.database, file: basename(path), path, previousDatabase: previous, stagingDatabase: staging, steps,
+    target: endpoint.description, via: endpoint.via, webapps: webapps.map((h) => h.name),
+  }
+}
+
+export interface RestoreOptions {
+  keepPrevious: boolean
+  /** For the health check; undefined when the context has no API key (the check is then skipped). */
+  client?: KasmClient
+  onEvent: (line: string) => void
+}
+
+/**
+ * Restores a backup as a swap: restore into a staging database while the live one stays intact,
+ * then rename. Every failure says what state it left: before the swap the live database is
+ * untouched (and Kasm is started again); after it, the previous database is kept for a rollback.
+ */
+export async function runRestore(context: ContextConfig, plan: RestorePlan, options: RestoreOptions): Promise<RestoreResult> {
+  const {onEvent} = options
+  const verified = await verifyBackup(plan.path)
+  if (!verified.ok) {
+    const failed = verified.checks.find((c) => !c.ok)!
+    throw new OperationError(`${plan.file} failed verification (${failed.name}: ${failed.message}); nothing was changed`, {code: 'VERIFY_FAILED'})
+  }
+
+  const endpoint = await resolveEndpoint(context, plan.via)
+  const admin = await adminSession(endpoint)
+  const hosts = webappHosts(context)
+  const stopped: HostEntry[] = []
+  const restartKasm = async (): Promise<string[]> => {
+    const failures: string[] = []
+    for (const host of stopped) {
+      await runOnHostChecked(host, [`${root(host)}/bin/start`], {sudo: true, timeoutMs: 300_000}).catch((error: Error) => failures.push(error.message))
+    }
+
+    return failures
+  }
+
+  const abandon = async (what: string, error: unknown): Promise<never> => {
+    await admin.exec(`DROP DATABASE IF EXISTS ${plan.stagingDatabase}`).catch(() => undefined)
+    const notStarted = await restartKasm()
+    await admin.close()
+    throw new OperationError(
+      `${what}: ${(error as Error).message}. Database ${plan.database} was not changed; ` +
+        (notStarted.length === 0 ? `Kasm was started again on ${stopped.map((h) => h.name).join(', ') || 'no host'}` : `Kasm could NOT be started again: ${notStarted.join('; ')}`),
+      {cause: error, code: 'RESTORE_FAILED', hint: notStarted.length === 0 ? 'fix the cause and run the restore again' : `start Kasm by hand: ${hosts.map((h) => `${root(h)}/bin/start`).join(', ')}`},
+    )
+  }
+
+  try {
+    for (const host of hosts) {
+      onEvent(`stopping Kasm on ${describeHost(host)}`)
+      await runOnHostChecked(host, [`${root(host)}/bin/stop`], {sudo: true, timeoutMs: 300_000})
+      stopped.push(host)
+    }
+  } catch (error) {
+    return abandon(`stopping Kasm failed`, error)
+  }
+
+  try {
+    onEvent(`restoring ${plan.file} into ${plan.stagingDatabase}`)
+    await admin.exec(`CREATE DATABASE ${plan.stagingDatabase}`)
+    const staging: PgEndpoint = {...endpoint, database: plan.stagingDatabase, target: endpoint.target && {...endpoint.target, database: plan.stagingDatabase}}
+    const manifest = await readManifest(plan.path)
+    const parsed = parseBackupName(plan.file)!
+    await feedArchive(
+      {compression: manifest?.options.compression ?? parsed.compression, format: parsed.format, path: plan.path},
+      toolInvocation(staging, 'pg_restore', ['--no-owner', '--exit-on-error']),
+    )
+  } catch (error) {
+    return abandon('the restore failed', error)
+  }
+
+  try {
+    onEvent(`swapping ${plan.stagingDatabase} in as ${plan.database}`)
+    // Kasm is stopped; sessions left over from this role (pools, cron jobs) would block the rename.
+    await admin.exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${plan.database}' AND usename = current_user AND pid <> pg_backend_pid()`)
+    await admin.exec(`ALTER DATABASE ${plan.database} RENAME TO ${plan.previousDatabase}`)
+  } catch (error) {
+    return abandon('the swap failed', error)
+  }
+
+  try {
+    await admin.exec(`ALTER DATABASE ${plan.stagingDatabase} RENAME TO ${plan.database}`)
+  } catch (error) {
+    await admin.exec(`ALTER DATABASE ${plan.previousDatabase} RENAME TO ${plan.database}`).catch(() => undefined)
+    return abandon('the swap failed', error)
+  }
+
+  const notStarted = await restartKasm()
+  const health = notStarted.length > 0 ? [] : await healthCheck(hosts, options.client, onEvent)
+  const healthy = notStarted.length === 0 && health.every((h) => h.ok)
+  if (healthy && !options.keepPrevious) await admin.exec(`DROP DATABASE ${plan.previousDatabase}`).catch(() => undefined)
+  await admin.close()
+  if (!healthy) {
+    throw new OperationError(
+      `${plan.file} was restored into ${plan.database}, but Kasm is not healthy: ${[...notStarted, ...health.filter((h) => !h.ok).map((h) => `${h.host}: ${h.message}`)].join('; ')}. ` +
+        `The previous database is kept as ${plan.previousDatabase}`,
+      {
+        code: 'RESTORE_UNHEALTHY',
+        hint: `check the web apps' logs; to roll back, stop Kasm, then: ALTER DATABASE ${plan.database} RENAME TO ${plan.stagingDatabase}; ALTER DATABASE ${plan.previousDatabase} RENAME TO ${plan.database}; and start Kasm`,
+      },
+    )
+  }
+
+  return {...plan, health, previousKept: options.keepPrevious}
+}
+
+/** Polls each web app's /api/__healthcheck for up to 60 s (it has just been started). */
+async function healthCheck(hosts: HostEntry[], client: KasmClient | undefined, onEvent: (line: string) => void): Promise<RestoreResult['health']> {
+  if (!client) return hosts.map((h) => ({host: h.name, message: 'skipped: the context has no API key', ok: true}))
+  const results: RestoreResult['health'] = []
+  for (const host of hosts) {
+    onEvent(`health check of ${host.name}`)
+    const url = host.url ?? `https://${host.address ?? host.name}`
+    const deadline = Date.now() + 60_000
+    let last = await client.healthcheck(url)
+    while (!last.ok && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      last = await client.healthcheck(url)
+    }
+
+    results.push({host: host.name, message: last.ok ? `healthy (${last.latencyMs} ms)` : (last.error ?? `HTTP ${last.status}`), ok: last.ok})
+  }
+
+  return results
+}
+
+interface AdminSession {
+  exec(sql: string): Promise<void>
+  close(): Promise<void>
+}
+
+/** Statements on the maintenance database `postgres`: over pg locally, `docker exec kasm_db psql -c` via docker. */
+async function adminSession(endpoint: PgEndpoint): Promise<AdminSession> {
+  if (endpoint.target) {
+    const client = await connectTarget({...endpoint.target, database: 'postgres'}, {applicationName: 'kasmctl backup restore'})
+    return {close: () => client.end().catch(() => undefined), exec: async (sql) => void (await client.query(sql))}
+  }
+
+  const {execa} = await import('execa')
+  return {
+    close: async () => undefined,
+    async exec(sql) {
+      const call = toolInvocation(endpoint, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], 'postgres')
+      const result = await execa(call.file, call.args, {env: call.env, reject: false})
+      if (result.exitCode !== 0) throw new Error(String(result.stderr).trim() || `psql exited with ${result.exitCode}`)
+    },
+  }
+}

@@ -1,0 +1,179 @@
+import {randomBytes} from 'node:crypto'
+import {stat} from 'node:fs/promises'
+import {basename} from 'node:path'
+import pg from 'pg'
+
+import {connectTarget, describeTarget, parseDatabaseUrl, type DatabaseTarget} from '../db/connect.js'
+import {isKasmctlError, NotFoundError, UsageError} from '../errors.js'
+import {feedArchive} from './archive.js'
+import {readChecksumFile, sha256File} from './checksum.js'
+import {type BackupManifest, readManifest} from './manifest.js'
+import {parseBackupName} from './naming.js'
+import {databaseInfoSql, type PgEndpoint, toolInvocation} from './pg-tools.js'
+import {startScratchCluster} from './scratch-postgres.js'
+
+export type VerifyCheckName = 'archive' | 'checksum' | 'restore'
+
+export interface VerifyCheck {
+  name: VerifyCheckName
+  ok: boolean
+  message: string
+}
+
+export interface RowCountCheck {
+  table: string
+  expected: number
+  restored: number | null
+}
+
+export interface VerifyResult {
+  file: string
+  path: string
+  ok: boolean
+  checks: VerifyCheck[]
+  /** Set by --restore-test when the manifest has row counts. */
+  rowCounts: RowCountCheck[] | null
+}
+
+export interface VerifyOptions {
+  restoreTest?: boolean
+  /** Restore into a scratch database on this server instead of a throwaway local cluster. */
+  targetUrl?: string
+  /** Password for targetUrl (from KASMCTL_TARGET_PASSWORD; never a flag). */
+  targetPassword?: string
+}
+
+/**
+ * Checks a backup the way an operator would before trusting it: the checksum, then
+ * `pg_restore --list` (the archive is readable and holds data for every table the manifest
+ * counted), then optionally a real restore into a scratch database whose row counts must equal
+ * the manifest's. Stops at the first failed check.
+ */
+export async function verifyBackup(path: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const parsed = parseBackupName(basename(path))
+  if (!parsed || parsed.partial) {
+    throw new UsageError(`${path} is not a kasmctl backup (expected kasm_db_<context>_<time>.tar[.zst|.gz] or .dump[.zst])`)
+  }
+
+  if (!(await stat(path).catch(() => undefined))?.isFile()) throw new NotFoundError(`backup ${path} does not exist`)
+  const manifest = await readManifest(path)
+  const source = {compression: manifest?.options.compression ?? parsed.compression, format: parsed.format, path}
+  const result: VerifyResult = {checks: [], file: basename(path), ok: false, path, rowCounts: null}
+  const record = (name: VerifyCheckName, ok: boolean, message: string): boolean => {
+    result.checks.push({message, name, ok})
+    return ok
+  }
+
+  const recorded = await readChecksumFile(path)
+  if (!recorded) {
+    record('checksum', false, `no valid ${basename(path)}.sha256 beside the backup`)
+    return result
+  }
+
+  const actual = await sha256File(path)
+  if (actual !== recorded) {
+    record('checksum', false, `sha256 mismatch: the .sha256 file records ${recorded}, the file hashes to ${actual} (the file was changed or damaged)`)
+    return result
+  }
+
+  if (manifest && manifest.sha256 !== recorded) {
+    record('checksum', false, `the manifest records sha256 ${manifest.sha256}, the .sha256 file ${recorded}`)
+    return result
+  }
+
+  record('checksum', true, `sha256 ${actual} matches`)
+  const listing = await attempt(() => feedArchive(source, toolInvocation(LOCAL_TOOLS, 'pg_restore', ['--list'], null), {captureStdout: true}))
+  if (typeof listing !== 'string') {
+    record('archive', false, `pg_restore cannot read the archive: ${listing.message}`)
+    return result
+  }
+
+  const missing = tablesWithoutData(listing, manifest)
+  const entries = listing.split('\n').filter((line) => /^\d+;/.test(line)).length
+  if (!record('archive', missing.length === 0, missing.length === 0 ? `${entries} archive entries readable` : `the archive holds no data for ${missing.join(', ')}, which the manifest counted`)) {
+    return result
+  }
+
+  if (options.restoreTest) {
+    const restored = await attempt(() => restoreTest(source, manifest, options))
+    if (Array.isArray(restored)) {
+      result.rowCounts = restored
+      const wrong = restored.filter((r) => r.restored !== r.expected)
+      record(
+        'restore',
+        wrong.length === 0,
+        !manifest
+          ? 'restored into a scratch database (no manifest: row counts not compared)'
+          : wrong.length === 0
+            ? `restored into a scratch database; row counts of ${restored.length} tables match the manifest`
+            : `row counts differ from the manifest: ${wrong.map((r) => `${r.table} ${r.restored ?? 'missing'} (expected ${r.expected})`).join(', ')}`,
+      )
+    } else {
+      record('restore', false, `the test restore failed: ${restored.message}`)
+    }
+  }
+
+  result.ok = result.checks.every((check) => check.ok)
+  return result
+}
+
+/** pg_restore --list runs the local client tools; no database needed. */
+const LOCAL_TOOLS: PgEndpoint = {database: '', description: 'local', user: '', via: 'local'}
+
+async function attempt<T>(run: () => Promise<T>): Promise<Error | T> {
+  try {
+    return await run()
+  } catch (error) {
+    if (isKasmctlError(error) || error instanceof Error) return error
+    throw error
+  }
+}
+
+/** Tables the manifest counted rows for whose TABLE DATA entry is missing from the archive listing. */
+function tablesWithoutData(listing: string, manifest: BackupManifest | undefined): string[] {
+  if (!manifest) return []
+  const withData = new Set([...listing.matchAll(/^\d+; \d+ \d+ TABLE DATA public (\S+) /gm)].map((m) => m[1]))
+  return Object.entries(manifest.rowCounts)
+    .filter(([table, count]) => count > 0 && !withData.has(table))
+    .map(([table]) => table)
+}
+
+/** Restores into a scratch database (throwaway local cluster, or a new database on --target-url), counts rows, drops it. */
+async function restoreTest(source: Parameters<typeof feedArchive>[0], manifest: BackupManifest | undefined, options: VerifyOptions): Promise<RowCountCheck[]> {
+  const database = `kasmctl_verify_${randomBytes(4).toString('hex')}`
+  let target: DatabaseTarget
+  let cleanup: () => Promise<void>
+  if (options.targetUrl) {
+    const named = parseDatabaseUrl(options.targetUrl, '--target-url')
+    if (named.password) throw new UsageError('--target-url must not contain a password: set KASMCTL_TARGET_PASSWORD instead')
+    target = {...named, password: options.targetPassword}
+    const admin = await connectTarget(target, {applicationName: 'kasmctl backup verify'})
+    await admin.query(`CREATE DATABASE ${database}`)
+    cleanup = async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end())
+    }
+  } else {
+    const cluster = await startScratchCluster()
+    target = {database: 'postgres', host: cluster.socketDir, port: cluster.port, source: 'scratch cluster', sslmode: 'disable', user: cluster.user}
+    const admin = new pg.Client({database: 'postgres', host: cluster.socketDir, port: cluster.port, user: cluster.user})
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${database}`).finally(() => admin.end())
+    cleanup = cluster.destroy
+  }
+
+  try {
+    const endpoint: PgEndpoint = {database, description: describeTarget({...target, database}), target: {...target, database}, user: target.user, via: 'local'}
+    // Roles of the source (kasmapp) need not exist on the scratch server: restore without owners and grants.
+    await feedArchive(source, toolInvocation(endpoint, 'pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error']))
+    if (!manifest) return []
+    const client = await connectTarget({...target, database}, {applicationName: 'kasmctl backup verify'})
+    try {
+      const info = JSON.parse((await client.query<{info: string}>(databaseInfoSql(Object.keys(manifest.rowCounts), false))).rows[0].info) as {rowCounts: Record<string, number>}
+      return Object.entries(manifest.rowCounts).map(([table, expected]) => ({expected, restored: info.rowCounts[table] ?? null, table}))
+    } finally {
+      await client.end()
+    }
+  } finally {
+    await cleanup()
+  }
+}

@@ -1,0 +1,131 @@
+import {expect} from 'chai'
+import type pg from 'pg'
+
+import {LOG_PURGE_LOCK} from '../../../src/lib/db/advisory-lock.js'
+import {runCli} from '../../helpers/cli.js'
+import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+import {countLogs, seedBands, survivors} from '../../lib/db/fixture.js'
+
+/** What a 7d / 4h purge removes from the fixture: the old band and the middle band's DEBUG rows. */
+const DOOMED = `(data->>'band' = 'old' OR (data->>'band' = 'middle' AND levelname = 'DEBUG'))`
+
+describe('db logs purge', () => {
+  let sandbox: TestSandbox
+  let admin: pg.Client
+
+  before(async () => {
+    sandbox = await useSandbox()
+    await sandbox.reset()
+    admin = await sandbox.db()
+  })
+
+  after(async () => {
+    await admin?.end()
+  })
+
+  beforeEach(async () => {
+    await seedBands(admin)
+  })
+
+  const purge = (args: string[], options: Parameters<typeof runCli>[1] = {}) => runCli(['db', 'logs', 'purge', ...args], {env: sandbox.env, ...options})
+
+  it("dry run: takes the ages from Kasm's retention settings and counts per level, deleting nothing", async () => {
+    const result = await purge(['--dry-run', '--json'])
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const plan = JSON.parse(result.stdout)
+    expect(plan).to.include({dryRun: true, totalRows: 2500})
+    expect(plan.cutoffs).to.include({debugOlderThan: '4h', olderThan: '7d', source: 'settings'})
+    expect(plan.target).to.deep.equal({database: 'kasm', host: '127.0.0.1', port: sandbox.state.postgres.port})
+    expect(plan.levels.map((l: {level: string; rows: number}) => [l.level, l.rows])).to.deep.equal([
+      ['DEBUG', 1000],
+      ['ERROR', 500],
+      ['INFO', 500],
+      ['WARNING', 500],
+    ])
+    expect(await countLogs(admin)).to.equal(6000)
+  })
+
+  it('deletes what the retention says and reports rows, batches, WAL and table size', async () => {
+    const before = await survivors(admin)
+    const result = await purge(['--yes', '--json'])
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const summary = JSON.parse(result.stdout)
+    expect(summary).to.include({deletedRows: 2500, dryRun: false, skippedLockedRows: 0})
+    expect(summary).to.have.all.keys('dryRun', 'target', 'cutoffs', 'deletedRows', 'batches', 'durationMs', 'rowsPerSecond', 'batchMs', 'skippedLockedRows', 'walBytes', 'tableBytesBefore', 'tableBytesAfter')
+    expect(summary.tableBytesAfter).to.equal(summary.tableBytesBefore)
+    expect(await survivors(admin)).to.deep.equal(before)
+    expect(await countLogs(admin)).to.equal(before.rows)
+  })
+
+  it('tells a human that DELETE frees no disk until VACUUM', async () => {
+    const result = await purge(['--older-than', '7d', '--debug-older-than', '4h', '--yes'])
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('Deleted 2,500 rows older than 7d').and.include('DELETE frees no disk until VACUUM')
+  })
+
+  it('rejects unparseable durations and a zero batch size, naming the value, and deletes nothing (exit 64)', async () => {
+    const results = await Promise.all([
+      purge(['--older-than', '7x', '--yes']),
+      purge(['--debug-older-than=-1d', '--yes']),
+      purge(['--batch-size', '0', '--yes']),
+    ])
+    expect(results.map((r) => r.exitCode)).to.deep.equal([64, 64, 64])
+    expect(results[0].stderr).to.include('"7x" is not a duration')
+    expect(results[1].stderr).to.include('"-1d" is not a duration')
+    expect(results[2].stderr).to.include('greater than or equal to 1 but received: 0')
+    expect(await countLogs(admin)).to.equal(6000)
+  })
+
+  it('asks for --yes when stdin is not a terminal, and deletes nothing', async () => {
+    const result = await purge(['--older-than', '7d', '--debug-older-than', '4h'])
+    expect(result.exitCode).to.equal(64)
+    expect(result.stderr).to.include('--yes')
+    expect(await countLogs(admin)).to.equal(6000)
+  })
+
+  it("exits 75 naming the other session's pid while another purge holds the lock", async () => {
+    const other = await sandbox.db()
+    try {
+      const {rows} = await other.query('SELECT pg_backend_pid() AS pid, pg_advisory_lock($1, $2)', [LOG_PURGE_LOCK.classId, LOG_PURGE_LOCK.objectId])
+      const result = await purge(['--yes'])
+      expect(result.exitCode).to.equal(75)
+      expect(result.stderr).to.include(`another log purge is running on this database: pid ${rows[0].pid}`)
+      expect(await countLogs(admin)).to.equal(6000)
+    } finally {
+      await other.end()
+    }
+  })
+
+  it('killed mid-purge, keeps the committed batches; a rerun finishes', async () => {
+    const before = await survivors(admin)
+    const killed = await purge(['--batch-size', '100', '--max-rate', '1500', '--yes'], {onSpawn: (child) => killWhenDeleted(child, 300, 'SIGKILL')})
+    expect(killed.exitCode).to.equal(128)
+    const left = await countLogs(admin, DOOMED)
+    expect(left).to.be.within(1, 2500 - 300)
+
+    const rerun = await purge(['--yes', '--json'])
+    expect(rerun.exitCode, rerun.stderr).to.equal(0)
+    expect(JSON.parse(rerun.stdout).deletedRows).to.equal(left)
+    expect(await countLogs(admin, DOOMED)).to.equal(0)
+    expect(await survivors(admin)).to.deep.equal(before)
+  })
+
+  it('on Ctrl-C, commits the batch in flight, says how far it got and how to resume', async () => {
+    const result = await purge(['--batch-size', '100', '--max-rate', '1500', '--yes', '--json'], {onSpawn: (child) => killWhenDeleted(child, 300, 'SIGINT')})
+    expect(result.exitCode).to.equal(1)
+    const {error} = JSON.parse(result.stdout)
+    expect(error.code).to.equal('INTERRUPTED')
+    expect(error.hint).to.include('run the same command again')
+    expect(error.details.deletedRows).to.equal(2500 - (await countLogs(admin, DOOMED)))
+  })
+
+  /** Signals the CLI once the database shows `rows` of the doomed rows gone. */
+  function killWhenDeleted(child: {kill(signal: NodeJS.Signals): boolean}, rows: number, signal: NodeJS.Signals): void {
+    const poll = async (): Promise<void> => {
+      if (2500 - (await countLogs(admin, DOOMED)) >= rows) child.kill(signal)
+      else setTimeout(poll, 50)
+    }
+
+    setTimeout(poll, 50)
+  }
+})

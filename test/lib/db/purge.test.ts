@@ -1,0 +1,213 @@
+import {expect} from 'chai'
+import type pg from 'pg'
+
+import {LOG_PURGE_LOCK} from '../../../src/lib/db/advisory-lock.js'
+import {connectDatabase} from '../../../src/lib/db/connect.js'
+import {countPurge, purgeLogs, type PurgeOptions, type PurgeResult, resolveCutoffs} from '../../../src/lib/db/purge.js'
+import {AuthError, type KasmctlError, LockedError, NotFoundError, UnavailableError} from '../../../src/lib/errors.js'
+import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+import {countLogs, DEBUG_OLDER_THAN, OLDER_THAN, seedBands, survivors} from './fixture.js'
+
+describe('lib/db/purge', () => {
+  let sandbox: TestSandbox
+  let admin: pg.Client
+
+  before(async () => {
+    sandbox = await useSandbox()
+    await sandbox.reset()
+    admin = await sandbox.db()
+  })
+
+  after(async () => {
+    await admin?.end()
+  })
+
+  beforeEach(async () => {
+    await seedBands(admin)
+  })
+
+  /** Purges as Kasm's user (kasmapp over SSL), with the fixture's 7d / 4h cutoffs. */
+  async function purge(options: PurgeOptions = {}, db?: pg.Client): Promise<PurgeResult> {
+    const client = db ?? (await connectDatabase(sandbox.context))
+    try {
+      return await purgeLogs(client, await resolveCutoffs(client, OLDER_THAN, DEBUG_OLDER_THAN), options)
+    } finally {
+      if (!db) await client.end()
+    }
+  }
+
+  async function rejection(promise: Promise<unknown>): Promise<KasmctlError> {
+    try {
+      await promise
+    } catch (error) {
+      return error as KasmctlError
+    }
+
+    throw new Error('expected a rejection')
+  }
+
+  it('deletes rows of every level past the cutoff and DEBUG rows past the debug cutoff, and touches nothing newer', async () => {
+    const before = await survivors(admin)
+    const result = await purge({batchSize: 700})
+    expect(result.deletedRows).to.equal(2000 + 500) // the old band, and the middle band's DEBUG quarter
+    expect(result.batches).to.be.greaterThan(1)
+    expect(await survivors(admin)).to.deep.equal(before)
+    expect(await countLogs(admin)).to.equal(before.rows)
+    expect(result.tableBytesAfter).to.equal(result.tableBytesBefore) // DELETE frees no disk until VACUUM
+    expect(result.walBytes).to.be.greaterThan(0)
+    expect(result.skippedLockedRows).to.equal(0)
+  })
+
+  it('counts what would go per level in a dry run, with the oldest and newest row, and deletes nothing', async () => {
+    const db = await connectDatabase(sandbox.context)
+    try {
+      const levels = await countPurge(db, await resolveCutoffs(db, OLDER_THAN, DEBUG_OLDER_THAN))
+      const {rows: expected} = await admin.query(
+        `SELECT levelname AS level, count(*)::int AS rows, min(ingest_date) AS oldest, max(ingest_date) AS newest
+           FROM logs WHERE data->>'band' = 'old' OR (data->>'band' = 'middle' AND levelname = 'DEBUG') GROUP BY 1 ORDER BY 1`,
+      )
+      expect(levels.map((l) => [l.level, l.rows, l.oldest?.getTime(), l.newest?.getTime()])).to.deep.equal(
+        expected.map((e) => [e.level, e.rows, e.oldest.getTime(), e.newest.getTime()]),
+      )
+      expect(await countLogs(admin)).to.equal(6000)
+    } finally {
+      await db.end()
+    }
+  })
+
+  it('runs beside a live writer and reader: their rows stay and none of their statements fails', async () => {
+    const writer = await connectDatabase(sandbox.context)
+    const reader = await connectDatabase(sandbox.context)
+    let running = true
+    let written = 0
+    let reads = 0
+    const load = Promise.all([
+      (async () => {
+        while (running) {
+          await writer.query(`INSERT INTO logs (host, levelname, data) VALUES ('webapp-1', 'DEBUG', '{"band": "live"}')`)
+          written++
+        }
+      })(),
+      (async () => {
+        while (running) {
+          await reader.query('SELECT log_id, levelname FROM logs ORDER BY ingest_date DESC LIMIT 50')
+          reads++
+        }
+      })(),
+    ])
+    try {
+      const before = await survivors(admin)
+      const result = await purge({batchSize: 200})
+      running = false
+      await load
+      expect(result.deletedRows).to.equal(2500)
+      expect(written).to.be.greaterThan(0)
+      expect(reads).to.be.greaterThan(0)
+      expect(await countLogs(admin, `data->>'band' = 'live'`)).to.equal(written)
+      expect(await survivors(admin)).to.deep.equal(before)
+    } finally {
+      running = false
+      await load.catch(() => undefined)
+      await writer.end()
+      await reader.end()
+    }
+  })
+
+  it('keeps every committed batch when the database restarts mid-purge, and a rerun finishes the job', async () => {
+    const before = await survivors(admin)
+    await admin.end()
+    const db = await connectDatabase(sandbox.context)
+    let stopping: Promise<void> | undefined
+    const error = await rejection(
+      purgeLogs(db, await resolveCutoffs(db, OLDER_THAN, DEBUG_OLDER_THAN), {
+        batchSize: 100,
+        maxRate: 2000,
+        onProgress(p) {
+          if (p.deletedRows >= 500) stopping ??= sandbox.stopDatabase()
+        },
+      }),
+    )
+    await stopping
+    await db.end().catch(() => undefined)
+    await sandbox.startDatabase()
+    admin = await sandbox.db()
+
+    expect(error).to.be.instanceOf(UnavailableError)
+    expect(error.message).to.include('connection was lost').and.include('stay deleted')
+    const committed = error.details?.deletedRows as number
+    expect(committed).to.be.at.least(500)
+    expect(6000 - (await countLogs(admin))).to.be.at.least(committed).and.below(2500)
+
+    const rerun = await purge()
+    expect(committed + rerun.deletedRows).to.be.within(2500 - 100, 2500) // a batch whose COMMIT raced the shutdown counts on the server only
+    expect(await countLogs(admin)).to.equal(before.rows)
+    expect(await survivors(admin)).to.deep.equal(before)
+  })
+
+  it('refuses to start while another session holds the purge lock, naming that session (exit 75)', async () => {
+    const other = await sandbox.db()
+    try {
+      const {rows} = await other.query('SELECT pg_backend_pid() AS pid, pg_advisory_lock($1, $2)', [LOG_PURGE_LOCK.classId, LOG_PURGE_LOCK.objectId])
+      const error = await rejection(purge())
+      expect(error).to.be.instanceOf(LockedError)
+      expect(error.exitCode).to.equal(75)
+      expect(error.message).to.include(`pid ${rows[0].pid}`)
+      expect(error.details?.pid).to.equal(rows[0].pid)
+      expect(await countLogs(admin)).to.equal(6000)
+    } finally {
+      await other.end()
+    }
+  })
+
+  it('skips rows another transaction holds locked instead of waiting, and a rerun takes them', async () => {
+    const holder = await sandbox.db()
+    try {
+      await holder.query('BEGIN')
+      await holder.query(`SELECT log_id FROM logs WHERE data->>'band' = 'old' ORDER BY log_id LIMIT 10 FOR UPDATE`)
+      const result = await purge({lockTimeoutMs: 50})
+      // The purge finished while the lock was still held: it never waits for it.
+      expect(result.skippedLockedRows).to.equal(10)
+      expect(result.deletedRows).to.equal(2500 - 10)
+      expect(await countLogs(admin, `data->>'band' = 'old'`)).to.equal(10)
+      await holder.query('ROLLBACK')
+      expect((await purge()).deletedRows).to.equal(10)
+      expect(await countLogs(admin, `data->>'band' = 'old'`)).to.equal(0)
+    } finally {
+      await holder.end()
+    }
+  })
+
+  it('refuses a database user without the DELETE privilege on logs, and changes nothing (exit 77)', async () => {
+    await admin.query(`CREATE ROLE kasmctl_test_reader LOGIN PASSWORD 'reader-password'`)
+    try {
+      await admin.query('GRANT SELECT ON logs TO kasmctl_test_reader')
+      const reader = await connectDatabase({
+        ...sandbox.context,
+        database: {password: {value: 'reader-password'}, url: `postgres://kasmctl_test_reader@127.0.0.1:${sandbox.state.postgres.port}/kasm?sslmode=require`},
+      })
+      const error = await rejection(purge({}, reader).finally(() => reader.end()))
+      expect(error).to.be.instanceOf(AuthError)
+      expect(error.exitCode).to.equal(77)
+      expect(error.message).to.equal('database user kasmctl_test_reader lacks the DELETE privilege on logs')
+      expect(error.hint).to.include('GRANT DELETE ON logs TO kasmctl_test_reader')
+      expect(await countLogs(admin)).to.equal(6000)
+    } finally {
+      await admin.query('DROP OWNED BY kasmctl_test_reader; DROP ROLE kasmctl_test_reader')
+    }
+  })
+
+  it('reports a database without a logs table', async () => {
+    await admin.query('CREATE DATABASE kasmctl_test_nologs OWNER kasmapp')
+    try {
+      const scratch = await connectDatabase({
+        ...sandbox.context,
+        database: {...sandbox.context.database!, url: sandbox.context.database!.url.replace('/kasm?', '/kasmctl_test_nologs?')},
+      })
+      const error = await rejection(purge({}, scratch).finally(() => scratch.end()))
+      expect(error).to.be.instanceOf(NotFoundError)
+      expect(error.message).to.equal('database kasmctl_test_nologs has no logs table')
+    } finally {
+      await admin.query('DROP DATABASE kasmctl_test_nologs')
+    }
+  })
+})
