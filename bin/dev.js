@@ -7,4 +7,4 @@ const root = new URL('..', import.meta.url).pathname
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
 pjson.oclif = {...pjson.oclif, commands: './src/commands', helpClass: './src/help.ts'}
 
-await execute({dir: import.meta.url, loadOptions: {pjson, root}})
+await execute({dir: import.meta.url, loadOptions: {ignoreManifest: true, pjson, root}})

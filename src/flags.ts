@@ -106,4 +106,4 @@ export const capacityGuardFlags = {
 export const reasonFlag = Flags.string({description: 'why (kept by kasmctl, shown by `agent list` and `agent get`)'})
 
 /** How often long waits (drain, rotate) poll the Kasm API. */
-export const pollIntervalFlag = durationFlag({default: 5000, description: 'how often to poll the Kasm API while waiting', helpValue: 'DURATION'})
+export const pollIntervalFlag = durationFlag({default: 5000, defaultHelp: async () => '5s', description: 'how often to poll the Kasm API while waiting', helpValue: 'DURATION'})

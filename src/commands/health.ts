@@ -2,6 +2,7 @@ import {Errors, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {durationFlag, zoneFlag} from '../flags.js'
+import {UsageError} from '../lib/errors.js'
 import {yamlRenderer} from '../lib/output/format.js'
 import type {HealthReport} from '../lib/health/types.js'
 import {HEALTH_ROLES} from '../lib/health/types.js'
@@ -10,10 +11,12 @@ import {HEALTH_ROLES} from '../lib/health/types.js'
 const UNKNOWN = 3
 
 export default class Health extends BaseCommand<typeof Health> {
-  static summary = 'Check the web apps and the API; with --all every role: proxies, agents, managers, connection proxies, database, backups, zones'
+  static summary = 'Check the web apps and the API, or with --all every role of the deployment'
   static description =
-    'All targets are checked concurrently with a timeout each, so a run takes about as long as its slowest target. ' +
-    'Exit codes follow the monitoring-plugin convention in every output mode, --json included.'
+    'Roles: web apps, reverse proxies (through, from the proxy host, WebSocket, idle timeouts), agents, managers, ' +
+    'connection proxies, the database, backups and zone policy. All targets are checked concurrently with a timeout ' +
+    'each, so a run takes about as long as its slowest target. Exit codes follow the monitoring-plugin convention ' +
+    'in every output mode, --json included.'
 
   static examples = [
     '<%= config.bin %> health',
@@ -29,7 +32,7 @@ export default class Health extends BaseCommand<typeof Health> {
 
   static flags = {
     all: Flags.boolean({description: 'check every role the context can check (database and backups when configured)'}),
-    role: Flags.option({delimiter: ',', description: 'roles to check (comma-separated)', multiple: true, options: HEALTH_ROLES})(),
+    role: Flags.option({delimiter: ',', description: 'roles to check (comma-separated)', exclusive: ['all'], multiple: true, options: HEALTH_ROLES})(),
     zone: zoneFlag,
     timeout: durationFlag({default: 5000, description: 'timeout per target, e.g. 5s'}),
     concurrency: Flags.integer({default: 50, description: 'targets checked at once', max: 1000, min: 1}),
@@ -51,6 +54,10 @@ export default class Health extends BaseCommand<typeof Health> {
 
   async run(): Promise<HealthReport | undefined> {
     const {flags} = this
+    for (const name of ['timeout', 'watch'] as const) {
+      if (flags[name] === 0) throw new UsageError(`--${name} must be longer than 0, e.g. 5s`)
+    }
+
     const [{runHealth, resolveThresholds}, {renderNagios, renderReport}, {context}] = await Promise.all([
       import('../lib/health/run.js'),
       import('../lib/health/render.js'),

@@ -193,6 +193,8 @@ describe('kasmctl health', function () {
         health(['--nagios', '--json']),
         health(['--concurrency', '0']),
         health(['--no-such-flag']),
+        health(['--all', '--role', 'db']),
+        health(['--watch', '0s']),
       ])
       for (const result of results) expect(result.exitCode, result.stderr).to.equal(3)
       expect(results[0].stderr).to.match(/nope/)

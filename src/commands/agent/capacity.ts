@@ -4,9 +4,7 @@ import type {ZoneCapacityView} from '../../lib/agents/capacity.js'
 
 export default class AgentCapacity extends BaseCommand<typeof AgentCapacity> {
   static summary = 'Session capacity per zone, and whether each zone can lose one (N+1) or two (N+2) agents'
-  static description = `Capacity counts the agents that take new sessions (enabled and running) with their cores and memory
-(the overrides when set), against what every session on the zone's agents uses. Session counts assume sessions of the
-zone's average size. N+1 / N+2: the zone still holds its current sessions after losing any one / two of those agents.`
+  static description = `Capacity counts the agents that take new sessions (enabled and running) with their cores and memory (the overrides when set), against what every session on the zone's agents uses. Session counts assume sessions of the zone's average size. N+1 / N+2: the zone still holds its current sessions after losing any one / two of those agents.`
 
   static examples = ['<%= config.bin %> agent capacity', '<%= config.bin %> agent capacity --zone default --json']
   static flags = {zone: zoneFlag}

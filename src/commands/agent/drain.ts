@@ -2,21 +2,12 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {capacityGuardFlags, dryRunFlag, durationFlag, pollIntervalFlag, reasonFlag, yesFlag} from '../../flags.js'
-import type {Fleet} from '../../lib/agents/agents.js'
-import type {DrainEvent, DrainOutcome, RecordedDrain} from '../../lib/agents/drain.js'
-import type {CapacityCheck} from '../../lib/agents/guard.js'
+import type {DrainEvent, DrainOutcome, DrainPlan, RecordedDrain} from '../../lib/agents/drain.js'
 import {EXIT_CODES_HELP, OperationError} from '../../lib/errors.js'
-import type {SessionView} from '../../lib/sessions/sessions.js'
-
-type DrainPlan = {capacity: CapacityCheck[]; deadline_ms: number; dry_run: true; force: boolean; hostname: string; server_id: string; sessions: SessionView[]}
 
 export default class AgentDrain extends BaseCommand<typeof AgentDrain> {
   static summary = 'Disable an agent and wait until no session runs on it, with a deadline'
-  static description = `Disables the agent (new sessions go to the zone's other agents), then shows the sessions left, their users and
-ages, until none is left or the deadline passes. Failed polls (API down) are shown with their reason and retried.
-At the deadline: without --force, exit 1 with the agent left disabled and the command to undo; with --force, the
-sessions left are destroyed and waited for. --detach returns after disabling (nothing enforces the deadline until
---monitor re-attaches). Ctrl-C stops watching, not the drain.`
+  static description = `Disables the agent (new sessions go to the zone's other agents), then shows the sessions left, their users and ages, until none is left or the deadline passes. Failed polls (API down) are shown with their reason and retried. At the deadline: without --force, exit 1 with the agent left disabled and the command to undo; with --force, the sessions left are destroyed and waited for. --detach returns after disabling (nothing enforces the deadline until --monitor re-attaches). Ctrl-C stops watching, not the drain.`
 
   static examples = [
     '<%= config.bin %> agent drain agent-1 --reason "kernel update" --yes',
@@ -30,7 +21,7 @@ sessions left are destroyed and waited for. --detach returns after disabling (no
   static args = {agent: Args.string({description: 'agent hostname, id or unique id prefix', required: true})}
   static flags = {
     ...capacityGuardFlags,
-    deadline: durationFlag({default: 3_600_000, description: 'how long to wait for sessions to end (default 1h)', exclusive: ['monitor'], helpValue: 'DURATION'}),
+    deadline: durationFlag({default: 3_600_000, defaultHelp: async () => '1h', description: 'how long to wait for sessions to end', exclusive: ['monitor'], helpValue: 'DURATION'}),
     detach: Flags.boolean({description: 'return once the agent is disabled; re-attach with --monitor', exclusive: ['monitor']}),
     'dry-run': dryRunFlag,
     force: Flags.boolean({description: 'at the deadline, destroy the sessions left and wait for them to go', exclusive: ['monitor']}),
@@ -43,7 +34,7 @@ sessions left are destroyed and waited for. --detach returns after disabling (no
   protected jsonLines = true
 
   async run(): Promise<DrainOutcome | DrainPlan> {
-    const [client, {context}, {loadFleet}, drain, {guardRemoval}, {resolveAgent}, progress, {renderDrainOutcome}] = await Promise.all([
+    const [client, {context}, {loadFleet}, drain, {guardRemoval}, {resolveAgent}, progress, {renderDrainOutcome, renderDrainPlan}] = await Promise.all([
       this.kasm(),
       this.resolvedContext(),
       import('../../lib/agents/agents.js'),
@@ -61,11 +52,11 @@ sessions left are destroyed and waited for. --detach returns after disabling (no
     if (flags.monitor) record = await drain.recordedDrain(context.name, server)
     else {
       const capacity = guardRemoval(fleet, [server], {headroom: flags.headroom, ignore: flags['ignore-capacity'] || flags['dry-run']})
-      const sessions = await this.sessionsOf(server.server_id, fleet)
-      if (flags['dry-run']) return this.plan({capacity, deadline_ms: flags.deadline, dry_run: true, force: flags.force, hostname: server.hostname, server_id: server.server_id, sessions})
+      const plan = drain.drainPlan(fleet, server, {capacity, deadlineMs: flags.deadline, force: flags.force})
+      if (flags['dry-run']) return this.emit(plan, renderDrainPlan)
       const {confirmYesNo} = await import('../../lib/output/prompt.js')
       const destroying = flags.force ? ', destroying what is left at the deadline' : ''
-      if (!(await confirmYesNo(`Drain agent ${server.hostname} (${sessions.length} session(s) running${destroying})?`, {interactive: this.term.interactive, yes: flags.yes}))) {
+      if (!(await confirmYesNo(`Drain agent ${server.hostname} (${plan.sessions.length} session(s) running${destroying})?`, {interactive: this.term.interactive, yes: flags.yes}))) {
         throw new OperationError('not confirmed: nothing was changed', {code: 'NOT_CONFIRMED'})
       }
 
@@ -84,7 +75,7 @@ sessions left are destroyed and waited for. --detach returns after disabling (no
       .withProgress(mode, `Draining ${server.hostname}`, async (emit) => {
         if (started) emit(started)
         return drain.watchDrain(client, record, {onEvent: emit, pollIntervalMs: flags['poll-interval'], signal: interrupt.signal})
-      }, {stderr: (line) => process.stderr.write(`${line}\n`), stdout: (line) => process.stdout.write(`${line}\n`)}, (o) => ({
+      }, progress.STD_WRITERS, (o) => ({
         ok: o.status === 'drained',
         title: `${o.hostname}: ${o.status}${o.sessions_left.length > 0 ? `, ${o.sessions_left.length} session(s) left` : ''}`,
       }))
@@ -95,21 +86,5 @@ sessions left are destroyed and waited for. --detach returns after disabling (no
     if (this.jsonEnabled()) this.logJson(outcome)
     else this.emit(outcome, renderDrainOutcome)
     return this.exit(130)
-  }
-
-  private async sessionsOf(serverId: string, fleet: Fleet): Promise<SessionView[]> {
-    const [{sessionsOn}, {toSessionView}] = await Promise.all([import('../../lib/agents/capacity.js'), import('../../lib/sessions/sessions.js')])
-    return sessionsOn(serverId, fleet.kasms).map((k) => toSessionView(k, fleet.servers, fleet.now))
-  }
-
-  private async plan(plan: DrainPlan): Promise<DrainPlan> {
-    const {renderSessions} = await import('../../lib/sessions/render.js')
-    return this.emit(plan, (p) =>
-      [
-        `would drain ${p.hostname} (dry run: nothing changed): ${p.sessions.length} session(s) to wait for${p.force ? ', destroyed at the deadline (--force)' : ''}`,
-        ...p.capacity.map((c) => `capacity ${c.ok ? 'ok' : 'REFUSED'}: ${c.message}`),
-        renderSessions(p.sessions),
-      ].join('\n'),
-    )
   }
 }

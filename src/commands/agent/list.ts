@@ -4,8 +4,7 @@ import type {AgentView} from '../../lib/agents/agents.js'
 
 export default class AgentList extends BaseCommand<typeof AgentList> {
   static summary = 'List Docker agents: zone, enabled, status, last check-in, sessions, cores and memory, free capacity'
-  static description = `Cores and memory are what Kasm counts (the overrides when set, marked *). FREE is how many sessions of the
-zone's average size still fit. Agents that kasmctl disabled show why (--reason) and how (disable, drain, rotate).`
+  static description = `Cores and memory are what Kasm counts (the overrides when set, marked *). FREE is how many sessions of the zone's average size still fit. Agents that kasmctl disabled show why (--reason) and how (disable, drain, rotate).`
 
   static examples = ['<%= config.bin %> agent list', '<%= config.bin %> agent list --zone east', '<%= config.bin %> agent list --json']
   static flags = {zone: zoneFlag}

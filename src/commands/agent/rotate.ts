@@ -7,13 +7,7 @@ import {EXIT_CODES_HELP, OperationError, UsageError} from '../../lib/errors.js'
 
 export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
   static summary = "Patch a zone's agents one at a time: drain, run a command, wait for check-in, enable, next"
-  static description = `For each agent of the zone (by hostname), at most --batch at a time: capacity check, drain (disable and wait
-for its sessions, --deadline), the patch command, a check-in newer than the command's end with status running
-(--checkin-timeout), enable, and the zone healthy again before the next. {host} and {agent_id} in --exec are replaced
-per agent; the command runs locally without a shell (quotes are honoured), through sh -c with --shell, or on the agent's
-host over SSH (context host inventory) with --ssh. Patch commands should be safe to run twice: --resume re-runs an
-interrupted one. Progress is saved before every step; after Ctrl-C, kill -9 or a failed step, --resume carries on and
---abort re-enables what the rotation disabled. --json prints one JSON event per line.`
+  static description = `For each agent of the zone (by hostname), at most --batch at a time: capacity check, drain (disable and wait for its sessions, --deadline), the patch command, a check-in newer than the command's end with status running (--checkin-timeout), enable, and the zone healthy again before the next. {host} and {agent_id} in --exec are replaced per agent; the command runs locally without a shell (quotes are honoured), through sh -c with --shell, or on the agent's host over SSH (context host inventory) with --ssh. Patch commands should be safe to run twice: --resume re-runs an interrupted one. Progress is saved before every step; after Ctrl-C, kill -9 or a failed step, --resume carries on and --abort re-enables what the rotation disabled. --json prints one JSON event per line.`
 
   static examples = [
     '<%= config.bin %> agent rotate --zone default --exec "ssh root@{host} apt-get -y upgrade" --dry-run',
@@ -28,8 +22,8 @@ interrupted one. Progress is saved before every step; after Ctrl-C, kill -9 or a
     ...capacityGuardFlags,
     abort: Flags.boolean({description: 'end an unfinished rotation: enable again the agents it disabled', exclusive: ['resume', 'exec']}),
     batch: Flags.integer({default: 1, description: 'agents out of service at once', min: 1}),
-    'checkin-timeout': durationFlag({default: 600_000, description: 'how long to wait for an agent to check in after its patch (default 10m)', helpValue: 'DURATION'}),
-    deadline: durationFlag({default: 3_600_000, description: 'drain deadline per agent (default 1h)', helpValue: 'DURATION'}),
+    'checkin-timeout': durationFlag({default: 600_000, defaultHelp: async () => '10m', description: 'how long to wait for an agent to check in after its patch', helpValue: 'DURATION'}),
+    deadline: durationFlag({default: 3_600_000, defaultHelp: async () => '1h', description: 'drain deadline per agent', helpValue: 'DURATION'}),
     'dry-run': dryRunFlag,
     exec: Flags.string({description: 'patch command, with {host} and {agent_id} placeholders', helpValue: 'CMD'}),
     force: Flags.boolean({description: 'at the drain deadline, destroy the sessions left instead of stopping'}),
@@ -56,7 +50,7 @@ interrupted one. Progress is saved before every step; after Ctrl-C, kill -9 or a
     const {flags} = this
     const zone = resolveZone(await client.getZones({brief: true}), flags.zone)
     const mode = progress.progressMode({json: this.jsonEnabled(), stdoutIsTTY: this.term.stdoutIsTTY, table: this.format === 'table'})
-    const writers = {stderr: (line: string) => process.stderr.write(`${line}\n`), stdout: (line: string) => process.stdout.write(`${line}\n`)}
+    const writers = progress.STD_WRITERS
     if (!flags.resume && !flags.abort && !flags.exec) throw new UsageError('--exec CMD is required to start a rotation (or give --resume / --abort)')
     const state = flags.exec
       ? await rotation.newRotation(client, context.name, zone, {

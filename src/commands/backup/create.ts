@@ -82,7 +82,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     const hint = (error as {hint?: string}).hint
     if (this.flags?.['log-file']) {
       const {appendRunLog} = await import('../../lib/backup/run-log.js')
-      await appendRunLog(this.flags['log-file'], 'backup create', {error: error.message, exit: this.exitCodeFor(error), status: 'failed'}).catch(() => undefined)
+      await appendRunLog(this.flags['log-file'], 'backup create', {status: 'failed', exit: this.exitCodeFor(error), error: error.message}).catch(() => undefined)
     }
 
     if (!this.flags?.quiet || this.jsonEnabled()) return super.catch(error)

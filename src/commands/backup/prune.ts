@@ -35,8 +35,8 @@ export default class BackupPrune extends BaseCommand<typeof BackupPrune> {
     }
 
     const dir = backupDir(flags.dest, context)
-    const plan = await pruneBackups(dir, context.name, policy, {dryRun: flags['dry-run'], onWarning: (line) => this.warn(line)})
-    const result = {dir, dryRun: flags['dry-run'], kept: plan.keep.length, removed: removedJson(plan.remove)}
+    const plan = await pruneBackups(dir, context.name, policy, {dryRun: Boolean(flags['dry-run']), onWarning: (line) => this.warn(line)})
+    const result = {dir, dryRun: Boolean(flags['dry-run']), kept: plan.keep.length, removed: removedJson(plan.remove)}
     return this.emit(result, (r) => [...renderRemoved(r.removed, r.dryRun), `${r.removed.length === 0 ? 'nothing to remove; ' : ''}${r.kept} backup(s) kept in ${r.dir}`].join('\n'))
   }
 }

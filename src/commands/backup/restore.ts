@@ -34,7 +34,7 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     ])
     const {context} = await this.resolvedContext()
     const {flags} = this
-    const plan = await planRestore(context, this.args.file, flags.via ?? (await detectVia()), flags['keep-previous'])
+    const plan = await planRestore(context, this.args.file, flags.via ?? (await detectVia()), Boolean(flags['keep-previous']))
     const renderPlan = (p: RestorePlan): string => [`plan for restoring ${p.file} into ${p.target}:`, ...p.steps.map((s, i) => `  ${i + 1}. ${s}`)].join('\n')
     if (flags['dry-run']) return this.emit({...plan, dryRun: true as const}, renderPlan)
 
@@ -47,7 +47,7 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     const client = context.api.key ? await this.kasm() : undefined
     const result = await runRestore(context, plan, {
       client,
-      keepPrevious: flags['keep-previous'],
+      keepPrevious: Boolean(flags['keep-previous']),
       onEvent: (line) => this.format === 'table' && process.stderr.write(`${line}\n`),
     })
     return this.emit({...result, dryRun: false as const}, (r) =>

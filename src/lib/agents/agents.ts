@@ -147,12 +147,13 @@ export interface DisableOptions {
 export async function disableAgent(client: KasmClient, server: Server, options: DisableOptions): Promise<ToggleResult> {
   const changed = server.enabled
   if (changed) await client.updateServer(server.server_id, server.server_type, {enabled: false})
-  const previous = await readDisableRecord(options.context, server.server_id)
+  // A record left from an earlier disable is stale once the agent was enabled again (in the Kasm UI, say).
+  const previous = changed ? undefined : await readDisableRecord(options.context, server.server_id)
   const record: DisableRecord = {
     agentId: server.server_id,
-    by: changed || !previous ? options.by : previous.by,
+    by: previous?.by ?? options.by,
     context: options.context,
-    disabledAt: changed || !previous ? new Date().toISOString() : previous.disabledAt,
+    disabledAt: previous?.disabledAt ?? new Date().toISOString(),
     drain: options.drain ?? previous?.drain,
     hostname: server.hostname,
     reason: options.reason ?? previous?.reason,

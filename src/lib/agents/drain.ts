@@ -1,9 +1,10 @@
 import {NotFoundError, OperationError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import type {Kasm, Server} from '../kasm/types.js'
-import {destroySessions, serverNow, toSessionView} from '../sessions/sessions.js'
-import {disableAgent} from './agents.js'
+import {destroySessions, serverNow, type SessionView, toSessionView} from '../sessions/sessions.js'
+import {disableAgent, type Fleet} from './agents.js'
 import {sessionsOn} from './capacity.js'
+import type {CapacityCheck} from './guard.js'
 import {type PollFailure, pollUntil} from './poll.js'
 import {type DisableRecord, readDisableRecord, updateDrainRecord} from './state.js'
 
@@ -222,5 +223,28 @@ export function detachedOutcome(record: RecordedDrain): DrainOutcome {
     sessions_left: [],
     started_at: record.drain.startedAt,
     status: 'detached',
+  }
+}
+
+/** `agent drain --dry-run`: the sessions it would wait for (or destroy with --force) and the capacity check. */
+export interface DrainPlan {
+  dry_run: true
+  hostname: string
+  server_id: string
+  sessions: SessionView[]
+  deadline_ms: number
+  force: boolean
+  capacity: CapacityCheck[]
+}
+
+export function drainPlan(fleet: Fleet, server: Server, options: {capacity: CapacityCheck[]; deadlineMs: number; force: boolean}): DrainPlan {
+  return {
+    capacity: options.capacity,
+    deadline_ms: options.deadlineMs,
+    dry_run: true,
+    force: options.force,
+    hostname: server.hostname,
+    server_id: server.server_id,
+    sessions: sessionsOn(server.server_id, fleet.kasms).map((k) => toSessionView(k, fleet.servers, fleet.now)),
   }
 }

@@ -90,6 +90,12 @@ export interface ProgressWriters {
   stderr: (line: string) => void
 }
 
+/** The process's own streams, one line per call. */
+export const STD_WRITERS: ProgressWriters = {
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  stdout: (line) => process.stdout.write(`${line}\n`),
+}
+
 /**
  * Runs `work`, rendering its events: JSON lines, listr2 (a TTY), or plain lines on stderr.
  * listr2 must not catch Ctrl-C itself: the command decides what an interrupt means.
@@ -99,7 +105,7 @@ export async function withProgress<T>(
   title: string,
   work: (emit: Emit) => Promise<T>,
   out: ProgressWriters,
-  /** On a TTY, the task's final title; `ok: false` marks it not done (listr2's skipped sign) rather than a green tick. */
+  /** On a TTY, the task's final title; `ok: false` marks it failed rather than with a green tick. */
   outcome?: (result: T) => {ok: boolean; title: string},
 ): Promise<T> {
   if (mode === 'json') return work((e) => out.stdout(JSON.stringify(e)))
@@ -112,24 +118,31 @@ export async function withProgress<T>(
 
   const {Listr} = await import('listr2')
   let result: T | undefined
-  await new Listr(
-    [
-      {
-        rendererOptions: {outputBar: 6, persistentOutput: true},
-        task: async (_ctx, task) => {
-          result = await work((e) => {
-            const line = describeEvent(e)
-            if (line) task.output = line
-          })
-          const end = outcome?.(result)
-          if (end?.ok === false) task.skip(end.title)
-          else if (end) task.title = end.title
+  /** Thrown inside the task so that listr2 marks it failed; the result still goes back to the command. */
+  const notDone = new Error('not done')
+  try {
+    await new Listr(
+      [
+        {
+          rendererOptions: {outputBar: 6, persistentOutput: true},
+          task: async (_ctx, task) => {
+            result = await work((e) => {
+              const line = describeEvent(e)
+              if (line) task.output = line
+            })
+            const end = outcome?.(result)
+            if (end) task.title = end.title
+            if (end?.ok === false) throw Object.assign(notDone, {message: end.title})
+          },
+          title,
         },
-        title,
-      },
-    ],
-    {exitOnError: true, registerSignalListeners: false, renderer: 'default'},
-  ).run()
+      ],
+      {exitOnError: true, registerSignalListeners: false, renderer: 'default'},
+    ).run()
+  } catch (error) {
+    if (error !== notDone) throw error
+  }
+
   return result as T
 }
 

@@ -6,7 +6,7 @@ import type {SessionView} from '../sessions/sessions.js'
 import {renderSessions} from '../sessions/render.js'
 import type {AgentView, ToggleResult} from './agents.js'
 import type {ZoneCapacityView} from './capacity.js'
-import type {DrainOutcome} from './drain.js'
+import type {DrainOutcome, DrainPlan} from './drain.js'
 import {formatCores, formatMemory} from './guard.js'
 import type {RotationSummary} from './rotate.js'
 
@@ -120,6 +120,14 @@ export function renderDrainOutcome(outcome: DrainOutcome): string {
       return ''
     }
   }
+}
+
+export function renderDrainPlan(plan: DrainPlan): string {
+  return [
+    `would drain ${plan.hostname} (dry run: nothing changed): ${plan.sessions.length} session(s) to wait for${plan.force ? ', destroyed at the deadline (--force)' : ''}`,
+    ...plan.capacity.map((c) => `capacity ${c.ok ? 'ok' : 'REFUSED'}: ${c.message}`),
+    renderSessions(plan.sessions),
+  ].join('\n')
 }
 
 export function renderRotation(summary: RotationSummary): string {

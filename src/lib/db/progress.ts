@@ -42,3 +42,22 @@ export async function withProgress<T>(
   ).run()
   return result as T
 }
+
+/**
+ * Runs `work` with an AbortSignal tied to Ctrl-C / SIGTERM: the first signal asks the work to stop
+ * at its next safe point (a purge commits the batch in flight first); a second one exits at once.
+ */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const interrupt = new AbortController()
+  const onSignal = (): void => {
+    if (interrupt.signal.aborted) process.exit(130)
+    interrupt.abort()
+  }
+
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
+  try {
+    return await work(interrupt.signal)
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+  }
+}

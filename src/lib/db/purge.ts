@@ -277,8 +277,8 @@ class Purge {
     this.deleted += deleted
     if (deleted === 0) return
     const factor = this.options.batchSize === undefined ? (this.options.targetBatchMs ?? 100) / Math.max(ms, 1) : this.options.batchSize / deleted
-    // At most double or halve at a time: one odd batch must not swing the next one far.
-    this.span = Math.max(MIN_SPAN_US, Math.round(this.span * Math.min(2, Math.max(0.5, factor))))
+    // Grow by half at most, shrink by half at most: one odd batch must not swing the next one far.
+    this.span = Math.max(MIN_SPAN_US, Math.round(this.span * Math.min(1.5, Math.max(0.5, factor))))
   }
 
   /** A batch hit statement_timeout (rolled back): retry the same range narrower, down to a floor. */

@@ -55,6 +55,8 @@ export interface Recommendation {
 export interface RetentionUsed {
   logRetentionDays: number
   debugRetentionHours: number
+  /** Kasm's log_protocol setting (where logs are forwarded), null with the defaults. */
+  logProtocol: string | null
   /** "settings" (read through the API) or "defaults" (Kasm's defaults: 7 days, 4 hours). */
   source: 'defaults' | 'settings'
 }
@@ -70,7 +72,7 @@ export interface DatabaseReport {
   recommendations: Recommendation[]
 }
 
-export const KASM_DEFAULT_RETENTION: RetentionUsed = {debugRetentionHours: 4, logRetentionDays: 7, source: 'defaults'}
+export const KASM_DEFAULT_RETENTION: RetentionUsed = {debugRetentionHours: 4, logProtocol: null, logRetentionDays: 7, source: 'defaults'}
 /** Sizing guide: above ~50 concurrent sessions, forward logs to a SIEM and set retention to 0. */
 const SESSIONS_FOR_SIEM = 50
 /** Kasm's cleanup runs about hourly: allow this much beyond the retention before calling it stalled. */

@@ -76,3 +76,29 @@ function numericSetting(settings: Setting[], name: string): number {
   if (!/^\d+$/.test(value)) throw new OperationError(`Kasm's ${CATEGORY}/${name} setting is "${value}", not a whole number`)
   return Number(value)
 }
+
+export interface PurgeAges {
+  olderThanMs: number
+  debugOlderThanMs: number
+  /** Where the ages came from: both flags, both retention settings, or one of each. */
+  source: 'flags' | 'mixed' | 'settings'
+}
+
+/**
+ * The purge ages: the ones given, the others from Kasm's retention settings (read only when
+ * needed, so a purge with both ages works with a database-only context).
+ */
+export async function purgeAges(given: {olderThanMs?: number; debugOlderThanMs?: number}, fetch: () => Promise<Retention>): Promise<PurgeAges> {
+  const {debugOlderThanMs, olderThanMs} = given
+  if (olderThanMs !== undefined && debugOlderThanMs !== undefined) return {debugOlderThanMs, olderThanMs, source: 'flags'}
+  const retention = await fetch().catch((error: Error & {hint?: string}) => {
+    // Keep the error's type and exit code; add the way around the API.
+    error.hint = `${error.hint ? `${error.hint}; or ` : ''}give both --older-than and --debug-older-than to purge without reading Kasm's retention settings`
+    throw error
+  })
+  return {
+    debugOlderThanMs: debugOlderThanMs ?? retention.debugRetentionHours * 3_600_000,
+    olderThanMs: olderThanMs ?? retention.logRetentionDays * 86_400_000,
+    source: olderThanMs === undefined && debugOlderThanMs === undefined ? 'settings' : 'mixed',
+  }
+}

@@ -32,7 +32,7 @@ export function diagnose({checks, proxies = [], webapps = []}: DiagnosisInput): 
     lines.push(`${failing.map(why).join('; ')} — failing directly: start it or take it out of the load balancer; the other web apps still serve users.`)
   }
 
-  for (const proxy of proxies) lines.push(...diagnoseProxy(proxy, healthy.length > 0 || webapps.length === 0, new Set(healthy.map((w) => w.name))))
+  for (const proxy of proxies) lines.push(...diagnoseProxy(proxy, {failing: failing.map((w) => w.name), healthy: new Set(healthy.map((w) => w.name))}))
 
   const silentAgents = checks.filter((c) => c.role === 'agent' && c.check === 'checkin' && c.status === 'CRITICAL').map((c) => c.target)
   if (silentAgents.length > 0) {
@@ -42,21 +42,23 @@ export function diagnose({checks, proxies = [], webapps = []}: DiagnosisInput): 
   return lines
 }
 
-function diagnoseProxy(found: ProxyFindings, webappsUp: boolean, healthyWebapps: Set<string>): string[] {
+function diagnoseProxy(found: ProxyFindings, webapps: {failing: string[]; healthy: Set<string>}): string[] {
   const lines: string[] = []
   const name = found.entry.label
   const url = found.entry.url ?? name
   for (const {reason, webapp} of found.unreachableFromProxy) {
-    if (healthyWebapps.has(webapp)) {
+    if (webapps.healthy.has(webapp)) {
       lines.push(`${webapp} answers directly but not from proxy ${name} (${reason}): a network or firewall problem between the proxy and the web app.`)
     }
   }
 
   const through = found.through
-  if (through && !isHealthy(through) && webappsUp) {
+  if (through && !isHealthy(through) && webapps.healthy.size > 0) {
     const failure = through.error ?? `HTTP ${through.status}`
     if (through.error && through.status === undefined) {
       lines.push(`${url} does not answer (${failure}) although the web apps are up: the proxy is down or not listening.`)
+    } else if (webapps.failing.length > 0) {
+      lines.push(`${url} answered ${failure}: it still routes requests to web apps that fail directly (${webapps.failing.join(', ')}); give the proxy health checks on its upstreams (/api/__healthcheck) or remove them.`)
     } else if (found.unreachableFromProxy.length === 0 || found.reachableFromProxy.length > 0) {
       const reach = found.reachableFromProxy.length > 0 ? ` and from ${name}` : ''
       lines.push(`The web apps answer directly${reach}, but not through ${url} (${failure}): the proxy's configuration is wrong (upstream addresses, server_name, TLS); consult its documentation.`)

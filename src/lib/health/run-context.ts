@@ -36,6 +36,8 @@ export interface RunContextOptions {
   concurrency: number
   /** Zone name filter for the zone-scoped roles (agent, manager, connection-proxy, zone). */
   zone?: string
+  /** Also probe the web apps of Kasm's managers that the inventory does not list (costs an API read first). */
+  discoverWebapps?: boolean
   /** Creates the API client; called at most once, on first use (the web app and proxy checks never need it). */
   client: () => Promise<KasmClient>
   caPem?: string
@@ -54,6 +56,7 @@ export class RunContext {
   readonly zone?: string
   readonly now: Date
   readonly prober: Prober
+  private readonly discoverWebapps: boolean
   private readonly limiter: Limiter
   private readonly clientFactory: () => Promise<KasmClient>
   private clientPromise?: Promise<KasmClient>
@@ -66,6 +69,7 @@ export class RunContext {
     this.timeoutMs = options.timeoutMs
     this.zone = options.zone
     this.now = options.now ?? new Date()
+    this.discoverWebapps = options.discoverWebapps ?? false
     this.clientFactory = options.client
     this.limiter = new Limiter(options.concurrency)
     this.prober = new Prober({caPem: options.caPem, timeoutMs: options.timeoutMs})
@@ -94,14 +98,25 @@ export class RunContext {
     return this.deploymentPromise
   }
 
-  /** The web apps of the context inventory, each probed directly once. */
+  /**
+   * The web apps, each probed directly once: the context inventory's, plus (with `discoverWebapps`)
+   * those Kasm knows as managers but the inventory lacks, at https://<manager hostname>.
+   */
   async webappProbes(): Promise<WebappProbe[]> {
-    this.webappPromise ??= Promise.all(
-      webappTargets(this.context).map(async (target) => {
-        const probe = await this.limiter.run(() => this.prober.get(healthcheckUrl(target.url)))
-        return {...target, healthy: isHealthy(probe), probe}
-      }),
-    )
+    this.webappPromise ??= (async () => {
+      const targets = webappTargets(this.context)
+      if (this.discoverWebapps) {
+        const managers = await this.deployment().then((view) => view.managers, () => [])
+        targets.push(...managerOnlyWebapps(targets, managers))
+      }
+
+      return Promise.all(
+        targets.map(async (target) => {
+          const probe = await this.limiter.run(() => this.prober.get(healthcheckUrl(target.url)))
+          return {...target, healthy: isHealthy(probe), probe}
+        }),
+      )
+    })()
     return this.webappPromise
   }
 
@@ -151,6 +166,14 @@ export function webappTargets(context: ContextConfig): WebappTarget[] {
   return (context.hosts ?? [])
     .filter((host) => host.roles.includes('webapp'))
     .map((host) => ({host, name: host.name, url: trimUrl(host.url ?? `https://${host.address ?? host.name}`)}))
+}
+
+/** Managers whose host is not an inventory web app (by name, address or URL host): web apps to probe too. */
+function managerOnlyWebapps(known: WebappTarget[], managers: Manager[]): WebappTarget[] {
+  const names = new Set(known.flatMap((t) => [t.name, t.host?.address, new URL(t.url).hostname].filter(Boolean) as string[]))
+  return managers
+    .filter((m) => m.manager_hostname && !names.has(m.manager_hostname))
+    .map((m) => ({name: m.manager_hostname, url: `https://${m.manager_hostname}`}))
 }
 
 export function trimUrl(url: string): string {

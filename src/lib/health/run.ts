@@ -6,7 +6,7 @@ import type {KasmClient} from '../kasm/client.js'
 import type {ProxyFindings} from './checks/proxies.js'
 import {apiChecks, webappChecks} from './checks/webapps.js'
 import {diagnose} from './diagnosis.js'
-import {RunContext, webappTargets} from './run-context.js'
+import {RunContext} from './run-context.js'
 import {summarize, worstStatus} from './status.js'
 import {DEFAULT_ROLES, DEFAULT_THRESHOLDS, HEALTH_ROLES, type HealthCheck, type HealthReport, type HealthRole, type HealthThresholds, STATUS_EXIT_CODE} from './types.js'
 
@@ -76,6 +76,8 @@ export async function runHealth(options: HealthOptions): Promise<HealthReport> {
     client: options.client,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     context: options.context,
+    // With the manager checks, Kasm's own list of web apps fills the inventory's gaps.
+    discoverWebapps: roles.includes('manager'),
     now: options.now,
     thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -104,13 +106,14 @@ export async function runHealth(options: HealthOptions): Promise<HealthReport> {
     const checks = (await Promise.all(roles.map((role) => byRole[role]()))).flat()
     const needsWebapps = roles.includes('webapp') || roles.includes('proxy')
     const diagnosis = diagnose({checks, proxies: proxyFindings, webapps: needsWebapps ? await run.webappProbes() : undefined})
-    if (roles.includes('webapp') && webappTargets(options.context).length === 0) {
+    if (roles.includes('webapp') && (await run.webappProbes()).length === 0) {
       diagnosis.push(
         `Context "${options.context.name}" lists no web app hosts: only the API URL was checked. Add each web app to the context's hosts (role webapp) to check them directly, the reverse-proxy guide's first step.`,
       )
     }
 
-    const status = worstStatus(checks.map((c) => c.status))
+    // Nothing checked is not healthy: a monitoring system must not read an empty run as OK.
+    const status = checks.length === 0 ? 'UNKNOWN' : worstStatus(checks.map((c) => c.status))
     return {
       checkedAt: run.now.toISOString(),
       checks,

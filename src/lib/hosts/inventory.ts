@@ -50,6 +50,9 @@ export function selectHosts(context: ContextConfig, selection: HostSelection, op
     }
 
     selected = selected.filter((host) => carriesZone(host))
+    if (selected.length === 0) {
+      throw new UsageError(`context "${context.name}" has no ${listValues([...ZONE_ROLES])} host: no host carries a zone in its config`, {hint: rolesHint(inventory)})
+    }
   }
 
   return [...selected].sort((a, b) => rank(a) - rank(b))

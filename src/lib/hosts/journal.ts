@@ -27,8 +27,8 @@ export interface JournalFile {
   /** The value before the change (what a rollback restores). */
   from: string
   to: string
-  /** The copy of the original file, beside it; set before the copy is made. */
-  backup?: string
+  /** Where the copy of the original file goes, beside it (named when the run starts, made by the backup step). */
+  backup: string
 }
 
 /**

@@ -95,7 +95,7 @@ export function journalHostResult(host: JournalHost, plan?: HostPlan): ZoneNameH
   return {
     ...base(host.host, host.kasmRoot),
     error: host.error,
-    files: host.files.map((file) => ({backup: file.backup ?? null, from: file.from, key: file.key, path: file.path, to: file.to})),
+    files: host.files.map((file) => ({backup: host.stepsDone.includes('backup') ? file.backup : null, from: file.from, key: file.key, path: file.path, to: file.to})),
     missing_files: plan?.missingFiles ?? [],
     services_may_be_stopped: host.servicesMayBeStopped,
     status: host.state,

@@ -83,11 +83,13 @@ function unfinished(journal: Journal): LockedError {
 
 /** The journal a new run starts from: every host that has something to change, in plan order. */
 export async function startJournal(operation: Operation, plan: ZoneNamePlan, options: {context: string; createZone: boolean; timeoutMs: number}): Promise<Journal> {
+  const startedAt = new Date().toISOString()
+  const stamp = startedAt.replaceAll(/[-:]/g, '').replace(/\.\d+/, '')
   const hosts: JournalHost[] = plan.hosts
     .filter((hostPlan) => hostPlan.files.length > 0)
     .map((hostPlan) => ({
       error: null,
-      files: hostPlan.files.map((file) => ({from: file.from, key: file.key, keyPath: file.keyPath, path: file.path, to: file.to})),
+      files: hostPlan.files.map((file) => ({backup: `${file.path}.kasmctl-${stamp}.bak`, from: file.from, key: file.key, keyPath: file.keyPath, path: file.path, to: file.to})),
       host: hostPlan.host,
       inFlight: null,
       kasmRoot: hostPlan.kasmRoot,
@@ -101,7 +103,7 @@ export async function startJournal(operation: Operation, plan: ZoneNamePlan, opt
     context: options.context,
     createZone: options.createZone,
     hosts,
-    startedAt: new Date().toISOString(),
+    startedAt,
     state: 'running',
     timeoutMs: options.timeoutMs,
     zone: plan.zone,
@@ -164,7 +166,7 @@ async function forwardStep(data: ZoneNameJournal, host: JournalHost, step: HostS
   const entry = host.host
   switch (step) {
     case 'backup': {
-      return backupFiles(data, host)
+      return backupFiles(host)
     }
 
     case 'stop':
@@ -183,13 +185,8 @@ async function forwardStep(data: ZoneNameJournal, host: JournalHost, step: HostS
   }
 }
 
-async function backupFiles(data: ZoneNameJournal, host: JournalHost): Promise<string> {
-  const stamp = data.startedAt.replaceAll(/[-:]/g, '').replace(/\.\d+/, '')
+async function backupFiles(host: JournalHost): Promise<string> {
   for (const file of host.files) {
-    if (!file.backup) {
-      file.backup = `${file.path}.kasmctl-${stamp}.bak`
-    }
-
     // The copy is atomic: if it exists, it is whole (a run killed during backup left it or nothing).
     if (await statHostFile(host.host, file.backup)) continue
     const current = await readZoneOf(host, file)
@@ -320,7 +317,11 @@ export async function runRollback(journal: Journal, options: RunOptions): Promis
  */
 async function rollbackHost(journal: Journal, host: JournalHost, options: RunOptions): Promise<void> {
   const name = host.host.name
-  const touched = host.servicesMayBeStopped || host.stepsDone.includes('stop')
+  const touched = host.servicesMayBeStopped || host.stepsDone.includes('stop') || host.rollbackInFlight !== null
+  // Neither done nor untouched from here: a run killed during the rollback resumes or rolls back this host whole.
+  host.state = 'running'
+  host.inFlight = null
+  host.stepsDone = host.stepsDone.filter((step) => step === 'backup')
   if (touched) {
     for (const step of ['stop', 'restore', 'start', 'verify'] as const) {
       host.rollbackInFlight = step
@@ -335,8 +336,6 @@ async function rollbackHost(journal: Journal, host: JournalHost, options: RunOpt
   }
 
   host.rollbackInFlight = null
-  host.inFlight = null
-  host.stepsDone = host.stepsDone.filter((step) => step === 'backup')
   host.state = 'rolled-back'
   await journal.save()
 }
@@ -366,7 +365,7 @@ async function restoreFiles(host: JournalHost): Promise<string> {
   const restored: string[] = []
   const withoutBackup: JournalHost['files'] = []
   for (const file of host.files) {
-    const [backup, current] = await Promise.all([file.backup ? readHostFile(host.host, file.backup) : undefined, readHostFile(host.host, file.path)])
+    const [backup, current] = await Promise.all([readHostFile(host.host, file.backup), readHostFile(host.host, file.path)])
     if (backup === undefined) {
       withoutBackup.push(file)
     } else if (current !== backup) {

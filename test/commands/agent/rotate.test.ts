@@ -68,6 +68,22 @@ describe('agent rotate', () => {
     expect((await kasmctl('agent', 'rotate', '--zone', 'default', '--resume')).stderr).to.include('no unfinished rotation of zone "default"')
   })
 
+  it('takes --batch agents out of service at once, never more', async () => {
+    const result = await kasmctl(...rotate('--exec', 'true', '--batch', '2', '--ignore-capacity', '--json'))
+    expect(result.exitCode, result.stderr + result.stdout).to.equal(0)
+    const out = new Set<string>()
+    let most = 0
+    for (const line of jsonLines(result)) {
+      if (line.event === 'drain_started') out.add(line.agent as string)
+      if (line.event === 'enabled') out.delete(line.agent as string)
+      most = Math.max(most, out.size)
+    }
+
+    expect(most).to.equal(2)
+    expect(jsonLines(result).filter((l) => l.event === 'capacity').map((l) => l.agents)).to.deep.equal([['agent-1', 'agent-2'], ['agent-3']])
+    expect(await enabled()).to.deep.equal([true, true, true])
+  })
+
   it('after kill -9 refuses a second rotation, and --resume finishes the first', async () => {
     const file = join(dir, 'patched-resume')
     const run = startCli(rotate('--exec', `sh -c "sleep 1; echo {host} >> ${file}"`, '--json'), {env: sandbox.env})

@@ -1,10 +1,13 @@
 import {expect} from 'chai'
-import {mkdtemp, readdir, readFile, rm, stat} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {execFileSync} from 'node:child_process'
+import {chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+import {blockPgDump, createBackup, liveCounts, runningPgDump, startCli, tempDir, waitFor} from './support.js'
+
+const KEY_TABLES = ['installation', 'zones', 'managers', 'servers', 'kasms', 'users', 'images', 'settings', 'accounting', 'logs']
 
 describe('backup create', function () {
   this.timeout(120_000)
@@ -13,24 +16,233 @@ describe('backup create', function () {
 
   before(async () => {
     sandbox = await useSandbox()
+    await sandbox.reset()
   })
 
   beforeEach(async () => {
-    dest = await mkdtemp(join(tmpdir(), 'kasmctl-backup-'))
+    dest = await tempDir()
   })
 
   afterEach(async () => {
     await rm(dest, {force: true, recursive: true})
   })
 
-  it('writes a compressed tar dump with a checksum and a manifest, all mode 0600', async () => {
-    const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--json'], {env: sandbox.env})
-    expect(result.exitCode, result.stderr).to.equal(0)
-    const json = JSON.parse(result.stdout)
-    console.log(json, await readdir(dest))
-    expect(json.format).to.equal('tar')
-    const files = await readdir(dest)
+  it('streams a zstd-compressed tar dump with a sha256sum-checkable .sha256 and a manifest, all mode 0600', async () => {
+    const json = await createBackup(sandbox, dest)
+    expect(json.file).to.match(/^kasm_db_sandbox_\d{8}T\d{6}Z\.tar\.zst$/)
+    expect(json).to.include({compression: 'zstd', excludeLogs: false, format: 'tar', path: join(dest, json.file), via: 'local'})
+    expect(json.removed).to.deep.equal([])
+    expect(Object.keys(json).sort()).to.deep.equal(
+      ['alembicRevision', 'compression', 'durationMs', 'excludeLogs', 'file', 'format', 'path', 'removed', 'rowCounts', 'serverVersion', 'sha256', 'sizeBytes', 'via'].sort(),
+    )
+
+    const files = (await readdir(dest)).filter((f) => !f.startsWith('.'))
+    expect(files.sort()).to.deep.equal([json.file, `${json.file}.manifest.json`, `${json.file}.sha256`])
     for (const file of files) expect((await stat(join(dest, file))).mode & 0o777, file).to.equal(0o600)
-    console.log(await readFile(join(dest, `${json.file}.manifest.json`), 'utf8'))
+    expect(execFileSync('sha256sum', ['-c', `${json.file}.sha256`], {cwd: dest, encoding: 'utf8'})).to.equal(`${json.file}: OK\n`)
+
+    const manifest = JSON.parse(await readFile(join(dest, `${json.file}.manifest.json`), 'utf8'))
+    expect(manifest).to.include({context: 'sandbox', file: json.file, manifestVersion: 1, sha256: json.sha256, sizeBytes: (await stat(json.path)).size, via: 'local'})
+    expect(manifest.database).to.include({name: 'kasm', serverVersion: json.serverVersion})
+    expect(manifest.database.alembicRevision).to.be.a('string').and.equal(json.alembicRevision)
+    expect(manifest.database.installationId).to.match(/^[\da-f-]{36}$/)
+    expect(manifest.pgDumpVersion).to.match(/^\d+\.\d+$/)
+    expect(manifest.options).to.deep.equal({compression: 'zstd', excludeLogs: false, format: 'tar'})
+    expect(Date.parse(manifest.finishedAt) - Date.parse(manifest.startedAt)).to.equal(manifest.durationMs)
+    // Counted inside the dump's snapshot, so equal to the (idle) database's counts.
+    expect(manifest.rowCounts).to.deep.equal(await liveCounts(sandbox, KEY_TABLES))
+    expect(manifest.rowCounts.logs).to.be.greaterThan(1000)
+  })
+
+  it('--compress none writes the plain .tar that Kasm\'s db_restore reads; --format custom a pg_dump custom archive', async () => {
+    const tar = await createBackup(sandbox, dest, ['--compress', 'none'])
+    expect(tar.file).to.match(/\.tar$/)
+    expect(execFileSync('tar', ['-tf', tar.path], {encoding: 'utf8'})).to.contain('toc.dat')
+
+    const custom = await createBackup(sandbox, dest, ['--format', 'custom', '--compress', 'gzip'])
+    expect(custom.file).to.match(/\.dump$/)
+    expect((await readFile(custom.path)).subarray(0, 5).toString()).to.equal('PGDMP')
+  })
+
+  it('--exclude-logs keeps the logs table out of the data and the row counts', async () => {
+    const json = await createBackup(sandbox, dest, ['--exclude-logs'])
+    expect(json.excludeLogs).to.equal(true)
+    expect(json.rowCounts).to.not.have.property('logs')
+    const listing = execFileSync('sh', ['-c', `zstd -dc '${json.path}' | pg_restore --list`], {encoding: 'utf8'})
+    expect(listing).to.match(/TABLE public logs /)
+    expect(listing).not.to.match(/TABLE DATA public logs /)
+  })
+
+  it('applies retention after the new backup is complete: --keep removes the oldest and says so', async () => {
+    const first = await createBackup(sandbox, dest, ['--exclude-logs'])
+    // Two older copies of it, as if taken on earlier nights.
+    for (const day of ['20240101', '20240102']) {
+      const file = first.file.replace(/\d{8}T/, `${day}T`)
+      await copyFile(first.path, join(dest, file))
+      const manifest = await readFile(`${first.path}.manifest.json`, 'utf8')
+      await writeFile(join(dest, `${file}.manifest.json`), manifest.replaceAll(first.file, file))
+      await writeFile(join(dest, `${file}.sha256`), (await readFile(`${first.path}.sha256`, 'utf8')).replace(first.file, file))
+    }
+
+    const json = await createBackup(sandbox, dest, ['--exclude-logs', '--keep', '2', '--min-keep', '1'])
+    expect((json.removed as Array<{file: string; reason: string}>).map((r) => [r.file.slice(16, 24), r.reason])).to.deep.equal([
+      ['20240102', 'beyond --keep 2'],
+      ['20240101', 'beyond --keep 2'],
+    ])
+    const left = (await readdir(dest)).filter((f) => f.endsWith('.zst')).sort()
+    expect(left).to.deep.equal([first.file, json.file].sort())
+  })
+
+  it('is quiet for cron: nothing on stdout on success, one line on stderr on failure, a --log-file line per run', async () => {
+    const log = join(dest, 'logs', 'backup.log')
+    const ok = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--exclude-logs', '--quiet', '--log-file', log], {env: sandbox.env})
+    expect(ok).to.deep.include({exitCode: 0, stdout: ''})
+
+    const missing = join(dest, 'missing')
+    const failed = await runCli(['backup', 'create', '--dest', missing, '--via', 'local', '--quiet', '--log-file', log], {env: sandbox.env})
+    expect(failed.exitCode).to.equal(64)
+    expect(failed.stdout).to.equal('')
+    expect(failed.stderr.trimEnd().split('\n')).to.deep.equal([
+      `kasmctl backup create: backup directory ${missing} does not exist (create it with \`mkdir -m 700 -p ${missing}\`)`,
+    ])
+
+    const lines = (await readFile(log, 'utf8')).trimEnd().split('\n')
+    expect(lines).to.have.length(2)
+    expect(lines[0]).to.match(/^\S+Z backup create status=ok context=sandbox duration=\S+ file=\S+\.tar\.zst removed=0 size=\d+$/)
+    expect(lines[1]).to.match(/^\S+Z backup create status=failed exit=64 error="backup directory .* does not exist"$/)
+  })
+
+  describe('bad input and faults', () => {
+    it('rejects --keep 0 and an unknown --format with exit 64, naming the value', async () => {
+      const keep = await runCli(['backup', 'create', '--dest', dest, '--keep', '0'], {env: sandbox.env})
+      expect(keep.exitCode).to.equal(64)
+      expect(keep.stderr).to.contain('--keep 0 is not valid')
+      const format = await runCli(['backup', 'create', '--dest', dest, '--format', 'zip'], {env: sandbox.env})
+      expect(format.exitCode).to.equal(64)
+      expect(format.stderr).to.contain('zip').and.contain('tar, custom')
+      expect(await readdir(dest)).to.deep.equal([])
+    })
+
+    it('refuses a read-only destination before dumping', async () => {
+      await execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', dest])
+      try {
+        const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local'], {env: sandbox.env})
+        expect(result.exitCode).to.equal(1)
+        expect(result.stderr).to.contain(`backup directory ${dest} is not writable (read-only file system)`)
+      } finally {
+        execFileSync('umount', [dest])
+      }
+    })
+
+    it('on a full destination leaves no partial file and the older backups untouched', async () => {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dest])
+      try {
+        const older = await createBackup(sandbox, dest, ['--exclude-logs'])
+        const before = await readFile(older.path)
+        const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--compress', 'none'], {env: sandbox.env})
+        expect(result.exitCode).to.equal(1)
+        expect(result.stderr).to.contain(`no space left in ${dest}`).and.contain('no backup was written, older backups untouched')
+        const files = (await readdir(dest)).sort()
+        expect(files).to.deep.equal([older.file, `${older.file}.manifest.json`, `${older.file}.sha256`])
+        expect((await readFile(older.path)).equals(before)).to.equal(true)
+      } finally {
+        execFileSync('umount', [dest])
+      }
+    })
+
+    it('reports a database that is down as unavailable (69), naming the server', async () => {
+      await sandbox.stopDatabase()
+      try {
+        const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local'], {env: sandbox.env})
+        expect(result.exitCode).to.equal(69)
+        expect(result.stderr).to.match(/cannot reach PostgreSQL at 127\.0\.0\.1:\d+ \(database kasm, user kasmapp/)
+        expect((await readdir(dest)).filter((f) => !f.startsWith('.'))).to.deep.equal([])
+      } finally {
+        await sandbox.startDatabase()
+      }
+    })
+
+    it('a second run while one is in progress exits 75 at once naming the holder; pg_dump killed mid-run leaves nothing complete-looking and releases the lock', async () => {
+      const blocker = await blockPgDump(sandbox)
+      const first = startCli(['backup', 'create', '--dest', dest, '--via', 'local'], sandbox.env)
+      try {
+        const pgDump = await waitFor('pg_dump to start', () => runningPgDump(first.child.pid!))
+        const second = await runCli(['backup', 'create', '--dest', dest, '--via', 'local'], {env: sandbox.env})
+        expect(second.exitCode).to.equal(75)
+        expect(second.stderr).to.contain(`is locked by process ${first.child.pid} (backup create`)
+        expect((await readdir(dest)).some((f) => f.endsWith('.partial'))).to.equal(true)
+
+        process.kill(pgDump.pid, 'SIGKILL')
+        const result = await first.result
+        expect(result.exitCode).to.equal(1)
+        expect(result.stderr).to.contain('pg_dump was killed by SIGKILL; no backup was written')
+      } finally {
+        await blocker.release()
+      }
+
+      expect(await readdir(dest)).to.deep.equal([])
+      await createBackup(sandbox, dest, ['--exclude-logs'])
+    })
+
+    it('SIGTERM stops pg_dump, removes the partial file and releases the lock', async () => {
+      const blocker = await blockPgDump(sandbox)
+      const run = startCli(['backup', 'create', '--dest', dest, '--via', 'local'], sandbox.env)
+      try {
+        await waitFor('pg_dump to start', () => runningPgDump(run.child.pid!))
+        run.child.kill('SIGTERM')
+        const result = await run.result
+        expect(result.exitCode).to.equal(1)
+        expect(result.stderr).to.contain('interrupted (SIGTERM): pg_dump stopped, no backup was written')
+      } finally {
+        await blocker.release()
+      }
+
+      expect(await readdir(dest)).to.deep.equal([])
+    })
+  })
+
+  describe('--via docker', () => {
+    // There is no Docker engine here: a stand-in `docker` on PATH records its argv and runs
+    // `docker exec -i kasm_db TOOL ...` as the real local TOOL against the sandbox database, as the
+    // container's own tools would reach their server. The test checks the exact commands built.
+    let bin: string
+    let log: string
+
+    beforeEach(async () => {
+      bin = join(dest, 'bin')
+      log = join(dest, 'docker.log')
+      await mkdir(bin)
+      const {port, kasmappPassword} = sandbox.state.postgres
+      const script = [
+        '#!/bin/sh',
+        `echo "$*" >> '${log}'`,
+        'case "$1" in',
+        '  ps) echo kasm_db; exit 0 ;;',
+        `  exec) [ "$2" = -i ] && [ "$3" = kasm_db ] || exit 1; shift 3; PGHOST=127.0.0.1 PGPORT=${port} PGSSLMODE=require PGPASSWORD='${kasmappPassword}' exec "$@" ;;`,
+        'esac',
+        'exit 1',
+      ].join('\n')
+      await writeFile(join(bin, 'docker'), `${script}\n`)
+      await chmod(join(bin, 'docker'), 0o755)
+    })
+
+    it('is the default when docker lists a kasm_db container, and streams `docker exec -i kasm_db pg_dump -U kasmapp ...` to the file', async () => {
+      const backups = join(dest, 'backups')
+      await mkdir(backups)
+      const env = {...sandbox.env, PATH: `${bin}:${sandbox.env.PATH}`}
+      const result = await runCli(['backup', 'create', '--dest', backups, '--exclude-logs', '--json'], {env})
+      expect(result.exitCode, result.stderr).to.equal(0)
+      const json = JSON.parse(result.stdout)
+      expect(json.via).to.equal('docker')
+
+      const calls = (await readFile(log, 'utf8')).trimEnd().split('\n')
+      expect(calls[0]).to.equal('ps --filter name=^kasm_db$ --format {{.Names}}')
+      expect(calls).to.include('exec -i kasm_db pg_dump --version')
+      expect(calls).to.include('exec -i kasm_db psql -U kasmapp -X -q -A -t -v ON_ERROR_STOP=1 -d kasm')
+      const dump = calls.find((c) => c.startsWith('exec -i kasm_db pg_dump -U'))
+      expect(dump).to.match(/^exec -i kasm_db pg_dump -U kasmapp -Ft -b -C --snapshot=[\dA-F-]+ --exclude-table-data=logs -d kasm$/)
+      expect(calls.join('\n')).not.to.contain(sandbox.state.postgres.kasmappPassword)
+      expect(json.rowCounts).to.deep.equal(await liveCounts(sandbox, KEY_TABLES.filter((t) => t !== 'logs')))
+    })
   })
 })

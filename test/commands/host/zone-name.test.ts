@@ -232,6 +232,28 @@ describe('kasmctl host zone-name', function () {
     })
   }
 
+  it('a rollback killed midway: --resume moves every host forward again, none skipped half-restored', async () => {
+    const killAt = async (args: string[], pauseAt: string) => {
+      const cli = startCli(args, {env: {...sandbox.env, KASMCTL_TEST_PAUSE_AT: pauseAt}, timeoutMs: 120_000})
+      await waitForStderr(cli, 'paused before')
+      cli.child.kill('SIGKILL')
+      await cli.result
+    }
+
+    await killAt(['host', 'zone-name', 'east', '--role', 'webapp', '--yes'], 'webapp-2:verify')
+    // The rollback goes last host first: webapp-2 is put back, webapp-1 is stopped and killed before its restore.
+    await killAt(['host', 'zone-name', '--rollback', '--yes'], 'webapp-1:rollback-restore')
+    expect(await webappsHealthy(sandbox)).to.deep.equal({'webapp-1': false, 'webapp-2': true})
+
+    const blocked = await kasmctl(sandbox, ['host', 'zone-name', 'east', '--role', 'webapp', '--yes'])
+    expect(blocked.stderr).to.include('was interrupted while rolling back: webapp-1 interrupted while being rolled back (during restore) (its Kasm services may be stopped); webapp-2 rolled-back')
+
+    const resumed = await kasmctlJson<ZoneNameJson>(sandbox, ['host', 'zone-name', '--resume', '--yes'])
+    expect(resumed.hosts.map((host) => host.status)).to.deep.equal(['done', 'done'])
+    expect(await managerZones(sandbox)).to.deep.equal({'webapp-1': 'east', 'webapp-2': 'east'})
+    expect(await webappsHealthy(sandbox)).to.deep.equal({'webapp-1': true, 'webapp-2': true})
+  })
+
   it('Ctrl-C mid-run exits 130 naming each host\'s state and the way on', async () => {
     const cli = startCli(['host', 'zone-name', 'east', '--role', 'webapp', '--yes'], {env: {...sandbox.env, KASMCTL_TEST_PAUSE_AT: 'webapp-1:edit'}, timeoutMs: 120_000})
     await waitForStderr(cli, 'paused before edit on webapp-1')

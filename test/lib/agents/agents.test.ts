@@ -65,6 +65,15 @@ describe('enable / disable: the update_server request', () => {
     expect(await readDisableRecord('test', agent.server_id)).to.equal(undefined)
   })
 
+  it('forgets the reason of an earlier disable once the agent was enabled elsewhere (the Kasm UI)', async () => {
+    await disableAgent(client, agent, {by: 'disable', context: 'test', reason: 'old reason'})
+    // The agent comes back enabled without kasmctl: the record on disk is stale.
+    const result = await disableAgent(client, agent, {by: 'drain', context: 'test'})
+    expect(result.reason).to.equal(null)
+    const record = await readDisableRecord('test', agent.server_id)
+    expect([record?.by, record?.reason]).to.deep.equal(['drain', undefined])
+  })
+
   it('sends nothing when the agent already is in the wanted state', async () => {
     expect((await enableAgent(client, agent, 'test')).changed).to.equal(false)
     expect((await disableAgent(client, {...agent, enabled: false}, {by: 'disable', context: 'test'})).changed).to.equal(false)

@@ -41,5 +41,6 @@ describe('hosts: inventory selection', () => {
   it('says so when the role or the whole inventory is missing', () => {
     expect(() => selectHosts(context, {role: 'db'})).to.throw(UsageError, 'no host with role db')
     expect(() => selectHosts({...context, hosts: []}, {all: true})).to.throw(ConfigError, 'has no host inventory')
+    expect(() => selectHosts({...context, hosts: [{name: 'agent-1', roles: ['agent']}]}, {all: true}, {zoneHostsOnly: true})).to.throw(UsageError, 'has no webapp or connection-proxy host')
   })
 })

@@ -31,70 +31,36 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
 
   async run(): Promise<PurgeDryRunJson | PurgeJson> {
     const {flags} = this
-    const [{context}, {withDatabase, connectedTo}, purge, report] = await Promise.all([
+    const [{context}, {withDatabase, connectedTo}, purge, report, {purgeAges, getRetention}] = await Promise.all([
       this.resolvedContext(),
       import('../../../lib/db/connect.js'),
       import('../../../lib/db/purge.js'),
       import('../../../lib/db/purge-report.js'),
+      import('../../../lib/db/retention.js'),
     ])
-    const ages = await this.ages()
+    const ages = await purgeAges({debugOlderThanMs: flags['debug-older-than'], olderThanMs: flags['older-than']}, async () => getRetention(await this.kasm()))
 
     return withDatabase(context, flags['from-host'], async (db) => {
       const cutoffs = await purge.resolveCutoffs(db, ages.olderThanMs, ages.debugOlderThanMs)
       const described = report.cutoffsJson(cutoffs, ages.source, formatDuration)
-      const target = connectedTo(db)
-      const where = {database: target.database, host: target.host, port: target.port}
+      const {database, host, port} = connectedTo(db)
+      const target = {database, host, port}
       if (flags['dry-run']) {
-        return this.emit(report.dryRunJson(where, described, await purge.countPurge(db, cutoffs)), report.renderDryRun)
+        return this.emit(report.dryRunJson(target, described, await purge.countPurge(db, cutoffs)), report.renderDryRun)
       }
 
-      const question = `Delete ${report.describeCutoffs(described)} from ${target.database} on ${target.host}:${target.port}?`
+      const question = `Delete ${report.describeCutoffs(described)} from ${database} on ${host}:${port}?`
       if (!(await confirmYesNo(question, {interactive: this.term.interactive, yes: flags.yes}))) {
         throw new OperationError('purge cancelled: nothing was deleted', {code: 'CANCELLED'})
       }
 
-      const {withProgress, purgeProgressLine} = await import('../../../lib/db/progress.js')
-      const interrupt = new AbortController()
-      const onSignal = (): void => {
-        // First signal: finish and commit the batch in flight, then stop. Second: leave now (the server rolls it back).
-        if (interrupt.signal.aborted) process.exit(130)
-        interrupt.abort()
-      }
-
-      process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
-      try {
-        const result = await withProgress({title: 'Purging logs', tty: this.term.stdoutIsTTY && !this.jsonEnabled()}, (report_) =>
-          purge.purgeLogs(db, cutoffs, {
-            batchSize: flags['batch-size'],
-            maxRate: flags['max-rate'],
-            onProgress: (p) => report_(purgeProgressLine(p)),
-            signal: interrupt.signal,
-          }),
-        )
-        return this.emit<PurgeJson>({dryRun: false, target: where, cutoffs: described, ...result}, report.renderPurge)
-      } finally {
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
-      }
+      const {purgeProgressLine, withInterrupt, withProgress} = await import('../../../lib/db/progress.js')
+      const result = await withInterrupt((signal) =>
+        withProgress({title: 'Purging logs', tty: this.term.stdoutIsTTY && !this.jsonEnabled()}, (progress) =>
+          purge.purgeLogs(db, cutoffs, {batchSize: flags['batch-size'], maxRate: flags['max-rate'], onProgress: (p) => progress(purgeProgressLine(p)), signal}),
+        ),
+      )
+      return this.emit<PurgeJson>({dryRun: false, target, cutoffs: described, ...result}, report.renderPurge)
     })
-  }
-
-  /** Ages from the flags, the rest from Kasm's retention settings (API). */
-  private async ages(): Promise<{olderThanMs: number; debugOlderThanMs: number; source: 'flags' | 'mixed' | 'settings'}> {
-    const olderThan = this.flags['older-than']
-    const debugOlderThan = this.flags['debug-older-than']
-    if (olderThan !== undefined && debugOlderThan !== undefined) return {debugOlderThanMs: debugOlderThan, olderThanMs: olderThan, source: 'flags'}
-    const {getRetention} = await import('../../../lib/db/retention.js')
-    const retention = await this.kasm()
-      .then(getRetention)
-      .catch((error: Error & {hint?: string}) => {
-        // Keep the error's type and exit code; add the way around the API.
-        error.hint = `${error.hint ? `${error.hint}; or ` : ''}give both --older-than and --debug-older-than to purge without reading Kasm's retention settings`
-        throw error
-      })
-    return {
-      debugOlderThanMs: debugOlderThan ?? retention.debugRetentionHours * 3_600_000,
-      olderThanMs: olderThan ?? retention.logRetentionDays * 86_400_000,
-      source: olderThan === undefined && debugOlderThan === undefined ? 'settings' : 'mixed',
-    }
   }
 }

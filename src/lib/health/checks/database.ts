@@ -16,7 +16,8 @@ const RETENTION_CRITICAL_EXTRA_DAYS = 7
 
 interface LogsStats {
   total_bytes: string
-  estimate: string
+  /** null when the table was never analyzed and has no statistics yet. */
+  estimate: null | string
   live: string
   dead: string
   oldest: Date | null
@@ -48,7 +49,7 @@ export async function databaseChecks(run: RunContext): Promise<HealthCheck[]> {
     ).then((row) => row!)
     const logs = query<LogsStats>(
       db,
-      `SELECT pg_total_relation_size(c.oid)::text AS total_bytes, (CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE coalesce(s.n_live_tup, 0) END)::text AS estimate,
+      `SELECT pg_total_relation_size(c.oid)::text AS total_bytes, (CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE s.n_live_tup END)::text AS estimate,
               coalesce(s.n_live_tup, 0)::text AS live, coalesce(s.n_dead_tup, 0)::text AS dead,
               (SELECT min(ingest_date) FROM logs) AS oldest
          FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
@@ -69,7 +70,8 @@ export async function databaseChecks(run: RunContext): Promise<HealthCheck[]> {
         const row = await logs
         if (!row) return {message: 'no logs table', status: 'UNKNOWN', threshold: null, unit: null, value: null}
         const bytes = Number(row.total_bytes)
-        return {message: `${formatBytes(bytes)}, about ${formatCount(Number(row.estimate))} rows`, status: 'OK', threshold: null, unit: 'B', value: bytes}
+        const rows = row.estimate === null ? 'no row estimate yet (never analyzed)' : `about ${formatCount(Number(row.estimate))} rows`
+        return {message: `${formatBytes(bytes)}, ${rows}`, status: 'OK', threshold: null, unit: 'B', value: bytes}
       }, {limited: false}),
       run.check('db', target, 'logs-dead-tuples', async () => deadTuples(run, await logs), {limited: false}),
       run.check('db', target, 'log-retention', async () => logRetention(run, await logs), {limited: false}),
@@ -107,8 +109,7 @@ function deadTuples(run: RunContext, row: LogsStats | undefined): CheckOutcome {
   const live = Number(row.live)
   const dead = Number(row.dead)
   const percent = live + dead === 0 ? 0 : Math.round((dead / (live + dead)) * 100)
-  const {critical, warning} = run.thresholds.deadTuplePercent
-  const threshold = above(warning, critical)
+  const threshold = above(run.thresholds.deadTupleWarningPercent, null)
   const counted = `${formatCount(dead)} dead of ${formatCount(live + dead)} rows (${percent}%)`
   if (live + dead < MIN_ROWS_FOR_DEAD_RATIO) return {message: `${counted}: too few rows to judge`, status: 'OK', threshold, unit: '%', value: percent}
   const status = grade(percent, threshold)

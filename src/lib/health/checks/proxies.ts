@@ -5,7 +5,7 @@ import {runOnHost} from '../../remote/index.js'
 import {parseProxyTimeouts} from '../nginx.js'
 import {formatMs, type HttpProbe, type UpgradeProbe} from '../probe.js'
 import {type CheckOutcome, healthcheckUrl, isHealthy, type RunContext, trimUrl, type WebappProbe} from '../run-context.js'
-import {above, below} from '../status.js'
+import {above, below, grade} from '../status.js'
 import type {HealthCheck} from '../types.js'
 import {gradeCertificate, gradeHealthcheck} from './http.js'
 
@@ -122,6 +122,12 @@ function gradeWebsocket(through: UpgradeProbe, direct: undefined | UpgradeProbe,
     return {...base, message: `WebSocket upgrade failed: ${through.error}`, status: 'CRITICAL'}
   }
 
+  // A 5xx came from a failing upstream (or the proxy's own error page), not from a plain request: not stripping.
+  if (through.status !== undefined && through.status >= 500) {
+    found.websocket = 'untested'
+    return {...base, message: `WebSocket upgrade through the proxy failed with HTTP ${through.status} (an upstream error)`, status: 'CRITICAL'}
+  }
+
   if (!direct?.upgraded) {
     found.websocket = 'untested'
     const why = direct ? `the web apps do not upgrade ${WEBSOCKET_PATH} directly either` : 'no healthy web app to compare with'
@@ -138,8 +144,9 @@ function gradeWebsocket(through: UpgradeProbe, direct: undefined | UpgradeProbe,
 
 /** `curl` of one web app's healthcheck from the proxy host: tells network problems from proxy configuration. */
 async function curlFromProxy(run: RunContext, host: HostEntry, webapp: WebappProbe, found: ProxyFindings): Promise<CheckOutcome> {
-  const seconds = String(Math.max(1, Math.round(run.timeoutMs / 1000)))
-  const argv = ['curl', '-sS', '-k', '--max-time', seconds, '-o', '-', '-w', '\n%{http_code} %{time_total}', healthcheckUrl(webapp.url)]
+  const maxTime = String(Math.max(1, Math.round(run.timeoutMs / 1000)))
+  // -k as in the guide's own curl: reachability is the question here; certificates are checked directly.
+  const argv = ['curl', '-sS', '-k', '--max-time', maxTime, '-o', '-', '-w', '\n%{http_code} %{time_total}', healthcheckUrl(webapp.url)]
   const result = await runOnHost(host, argv, {timeoutMs: run.timeoutMs})
   const {critical, warning} = run.thresholds.latencyMs
   const threshold = above(warning, critical)
@@ -148,19 +155,24 @@ async function curlFromProxy(run: RunContext, host: HostEntry, webapp: WebappPro
   }
 
   const lines = result.stdout.split('\n')
-  const [code, seconds_] = (lines.pop() ?? '').split(' ')
-  const latency = Math.round(Number(seconds_) * 1000)
+  const [code, totalSeconds] = (lines.pop() ?? '').split(' ')
+  const latency = Math.round(Number(totalSeconds) * 1000)
   const body = lines.join('\n')
   const healthy = isHealthy({body, latencyMs: latency, status: Number(code)})
   if (healthy) {
     found.reachableFromProxy.push(webapp.name)
-    return {message: `reachable from ${host.name}: ok in ${latency} ms`, status: 'OK', threshold, unit: 'ms', value: latency}
+    return {message: `reachable from ${host.name}: ok in ${latency} ms`, status: grade(latency, threshold), threshold, unit: 'ms', value: latency}
   }
 
-  const reason = result.exitCode === 0 ? `HTTP ${code}` : result.stderr.trim().split('\n').at(-1) || `curl exit ${result.exitCode}`
-  // Reached but unhealthy is the web app's problem (its own check says so); not reached is the network's.
-  if (result.exitCode === 0) found.reachableFromProxy.push(webapp.name)
-  else found.unreachableFromProxy.push({reason, webapp: webapp.name})
+  if (result.exitCode === 0) {
+    found.reachableFromProxy.push(webapp.name)
+    // Reached, and the web app fails directly too: its own check reports that once.
+    if (!webapp.healthy) return {message: `reachable from ${host.name}; the web app itself answers HTTP ${code} (see its own check)`, status: 'OK', threshold, unit: 'ms', value: latency}
+    return {message: `curl from ${host.name}: HTTP ${code}, though the web app is healthy directly`, status: 'CRITICAL', threshold, unit: 'ms', value: latency}
+  }
+
+  const reason = result.stderr.trim().split('\n').at(-1) || `curl exit ${result.exitCode}`
+  found.unreachableFromProxy.push({reason, webapp: webapp.name})
   return {message: `curl from ${host.name}: ${reason}`, status: 'CRITICAL', threshold, unit: 'ms', value: null}
 }
 

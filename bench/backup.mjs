@@ -1,0 +1,183 @@
+// Issue 8: `kasmctl backup create` against raw pg_dump with the same flags writing to a file (B1),
+// kasmctl's peak RSS whatever the dump size (B2), and the default codec against `pg_dump -Fc`'s
+// default gzip (B3), all in the same run on a ≥ 1 GB database in the sandbox's PostgreSQL.
+import {spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import pg from 'pg'
+
+import {CLI, median, round, startSandbox} from './lib.mjs'
+
+export const name = 'backup'
+
+/** ~4 M log rows of ~270 bytes ≈ 1.2 GB: Kasm's logs table is what makes its dumps big. */
+const ROWS = Number(process.env.KASMCTL_BENCH_BACKUP_ROWS ?? 4_000_000)
+const ROUNDS = Number(process.env.KASMCTL_BENCH_BACKUP_ROUNDS ?? 2)
+const DATABASE = 'kasmctl_bench_backup'
+/** KASMCTL_BENCH_CLI=bin/dev.js measures the TypeScript sources (through tsx) instead of the build. */
+const CLI_ARGV = process.env.KASMCTL_BENCH_CLI ? ['--import', 'tsx', process.env.KASMCTL_BENCH_CLI] : [CLI]
+
+export async function run() {
+  const sandbox = startSandbox()
+  const state = JSON.parse(readFileSync(join(sandbox.env.KASMCTL_SANDBOX_DIR, 'state.json'), 'utf8'))
+  const out = mkdtempSync(join(tmpdir(), 'kasmctl-bench-backup-'))
+  try {
+    const sizeBytes = await buildDatabase({database: 'postgres', host: '127.0.0.1', port: state.postgres.port, user: state.postgres.superuser})
+    const pgEnv = {...sandbox.env, PGDATABASE: DATABASE, PGHOST: '127.0.0.1', PGPASSWORD: state.postgres.kasmappPassword, PGPORT: String(state.postgres.port), PGSSLMODE: 'require', PGUSER: 'kasmapp'}
+    const cliEnv = {
+      ...sandbox.env,
+      KASMCTL_API_URL: 'http://127.0.0.1:9', // not used by backups
+      KASMCTL_DATABASE_PASSWORD: state.postgres.kasmappPassword,
+      KASMCTL_DATABASE_URL: `postgres://kasmapp@127.0.0.1:${state.postgres.port}/${DATABASE}?sslmode=require`,
+    }
+    const kasmctl = (compress) => async () => {
+      const dir = fresh(out)
+      const result = await timed(process.execPath, [...CLI_ARGV, 'backup', 'create', '--dest', dir, '--via', 'local', '--compress', compress, '--quiet'], cliEnv, {sampleRss: true})
+      return {...result, bytes: backupBytes(dir)}
+    }
+    const raw = (command) => async () => {
+      const dir = fresh(out)
+      const result = await timed('sh', ['-c', command.replaceAll('$OUT', join(dir, 'dump'))], pgEnv)
+      return {...result, bytes: statSync(join(dir, 'dump')).size}
+    }
+
+    // Identical pg_dump flags on both sides (kasmctl adds only --snapshot, an exported snapshot).
+    const pairs = {
+      none: await alternate(raw('pg_dump -Ft -b -C -f $OUT'), kasmctl('none')),
+      zstd: await alternate(raw('pg_dump -Ft -b -C | zstd -3 -q -c > $OUT'), kasmctl('zstd')),
+    }
+    const customGzip = median3(await repeat(raw('pg_dump -Fc -f $OUT')))
+    const gzipFallback = median3(await repeat(kasmctl('gzip')))
+    const peakRss = Math.max(...[...pairs.none.subject, ...pairs.zstd.subject, ...gzipFallback.all].map((r) => r.peakRssBytes))
+    const zstd = median3(pairs.zstd.subject)
+    const mb = (b) => `${round(b / 1048576)} MiB`
+    const db = `database ${mb(sizeBytes)}`
+    return [
+      row('create wall, tar+zstd (default)', 'pg_dump -Ft | zstd -3 > file', median3(pairs.zstd.baseline), zstd, 1.05, db),
+      row('create wall, tar uncompressed', 'pg_dump -Ft -f file', median3(pairs.none.baseline), median3(pairs.none.subject), 1.05, db),
+      {
+        baseline: '100 MiB',
+        metric: 'create peak RSS of kasmctl (VmHWM)',
+        note: `${mb(peakRss)} for dumps up to ${mb(Math.max(...pairs.none.subject.map((r) => r.bytes)))}`,
+        ratio: round(peakRss / (100 * 1048576), 2),
+        target: 1,
+      },
+      {
+        atLeast: true,
+        baseline: 'pg_dump -Fc (gzip-6) throughput',
+        baselineMs: round(customGzip.ms),
+        metric: 'default codec speed (tar+zstd)',
+        note: `${mb(zstd.bytes)} vs ${mb(customGzip.bytes)}`,
+        ratio: round(customGzip.ms / zstd.ms, 2),
+        subjectMs: round(zstd.ms),
+        target: 2,
+      },
+      {baseline: 'pg_dump -Fc size', metric: 'default codec size (tar+zstd)', note: `${mb(zstd.bytes)} vs ${mb(customGzip.bytes)}`, ratio: round(zstd.bytes / customGzip.bytes, 2), target: 1.1},
+      {
+        baseline: 'pg_dump -Fc (gzip-6) throughput',
+        metric: 'fallback codec speed without zstd (tar+gzip -1)',
+        note: `informational: ${mb(gzipFallback.bytes)}, ${round(customGzip.ms / gzipFallback.ms, 2)}x faster`,
+        ratio: round(customGzip.ms / gzipFallback.ms, 2),
+      },
+    ]
+  } finally {
+    rmSync(out, {force: true, recursive: true})
+    sandbox.stop()
+  }
+}
+
+function row(metric, baseline, base, subject, target, note) {
+  return {baseline, baselineMs: round(base.ms), metric, note, ratio: round(subject.ms / base.ms, 2), subjectMs: round(subject.ms), target}
+}
+
+/** A logs table like Kasm's (jsonb python-json-logger records), owned by kasmapp, of at least ROWS rows. */
+async function buildDatabase(superuser) {
+  const admin = new pg.Client(superuser)
+  await admin.connect()
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}`)
+    await admin.query(`CREATE DATABASE ${DATABASE} OWNER kasmapp`)
+  } finally {
+    await admin.end()
+  }
+
+  const db = new pg.Client({...superuser, database: DATABASE})
+  await db.connect()
+  try {
+    await db.query('SET ROLE kasmapp')
+    await db.query(`CREATE TABLE logs (
+      log_id bigserial PRIMARY KEY, ingest_date timestamp NOT NULL, host varchar(255), levelname varchar(20),
+      kasm_user_name varchar(255), metric_name varchar(255), data jsonb)`)
+    await db.query(`INSERT INTO logs (ingest_date, host, levelname, kasm_user_name, data)
+      SELECT now() - (g % 604800) * interval '1 second', 'webapp-' || (g % 3), (ARRAY['INFO','DEBUG','WARNING'])[1 + g % 3], 'user' || (g % 500) || '@example.com',
+             jsonb_build_object('name', 'kasm_api', 'funcName', 'request_kasm', 'application', 'kasm_api', 'processName', 'MainProcess',
+               'message', 'GET /api/public/get_kasms ' || md5(g::text), 'request_ip', '10.0.' || (g % 250) || '.' || (g % 7), 'kasm_user_id', md5((g % 500)::text))
+      FROM generate_series(1, ${ROWS}) g`)
+    return Number((await db.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n)
+  } finally {
+    await db.end()
+  }
+}
+
+let counter = 0
+/** A new output directory per run; only the last two dumps stay on disk. */
+function fresh(out) {
+  rmSync(join(out, String(counter - 2)), {force: true, recursive: true})
+  const dir = join(out, String(counter++))
+  mkdirSync(dir)
+  return dir
+}
+
+function backupBytes(dir) {
+  const file = readdirSync(dir).find((f) => /^kasm_db_.*\.(tar|tar\.zst|tar\.gz)$/.test(f))
+  return statSync(join(dir, file)).size
+}
+
+/** Runs A and B alternately ROUNDS times (noise hits both alike). */
+async function alternate(baseline, subject) {
+  const result = {baseline: [], subject: []}
+  for (let i = 0; i < ROUNDS; i++) {
+    result.baseline.push(await baseline())
+    result.subject.push(await subject())
+  }
+
+  return result
+}
+
+async function repeat(fn) {
+  const all = []
+  for (let i = 0; i < ROUNDS; i++) all.push(await fn())
+  return all
+}
+
+function median3(results) {
+  const all = results.all ?? results
+  return {all, bytes: median(all.map((r) => r.bytes)), ms: median(all.map((r) => r.ms))}
+}
+
+/** Wall time of a command; with sampleRss, the peak RSS (VmHWM) of that process itself (not its children), sampled until it exits. */
+function timed(file, args, env, {sampleRss = false} = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(file, args, {env, stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    let peakRssBytes = 0
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const sampler = sampleRss
+      ? setInterval(() => {
+          try {
+            const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+            if (hwm) peakRssBytes = Math.max(peakRssBytes, Number(hwm[1]) * 1024)
+          } catch {
+            // exited
+          }
+        }, 50)
+      : undefined
+    child.on('close', (code) => {
+      clearInterval(sampler)
+      if (code !== 0) reject(new Error(`${file} ${args.join(' ')} exited ${code}: ${stderr}`))
+      else resolve({ms: performance.now() - started, peakRssBytes})
+    })
+  })
+}

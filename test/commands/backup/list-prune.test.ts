@@ -1,0 +1,97 @@
+import {expect} from 'chai'
+import {copyFile, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {runCli} from '../../helpers/cli.js'
+import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+import {createBackup, tempDir} from './support.js'
+
+/** Copies a real backup (with its .sha256 and manifest) under an older night's name. */
+async function copyAsNight(backup: {file: string; path: string}, dir: string, day: string): Promise<string> {
+  const file = backup.file.replace(/\d{8}T\d{6}Z/, `${day}T020000Z`)
+  await copyFile(backup.path, join(dir, file))
+  await writeFile(join(dir, `${file}.manifest.json`), (await readFile(`${backup.path}.manifest.json`, 'utf8')).replaceAll(backup.file, file))
+  await writeFile(join(dir, `${file}.sha256`), (await readFile(`${backup.path}.sha256`, 'utf8')).replace(backup.file, file))
+  return file
+}
+
+describe('backup list and backup prune', function () {
+  this.timeout(120_000)
+  let sandbox: TestSandbox
+  let dest: string
+  let latest: {file: string; path: string}
+
+  before(async () => {
+    sandbox = await useSandbox()
+    await sandbox.reset()
+  })
+
+  beforeEach(async () => {
+    dest = await tempDir()
+    latest = await createBackup(sandbox, dest, ['--exclude-logs'])
+    for (const day of ['20240101', '20240102', '20240103']) await copyAsNight(latest, dest, day)
+  })
+
+  afterEach(async () => {
+    await rm(dest, {force: true, recursive: true})
+  })
+
+  it('list: each backup with time, size, format and checksum state, newest first; a leftover .partial shows as such', async () => {
+    await writeFile(join(dest, 'kasm_db_sandbox_20240104T020000Z.tar.zst.partial'), 'half')
+    const result = await runCli(['backup', 'list', '--dest', dest, '--checksums', '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const json = JSON.parse(result.stdout)
+    expect(json.dir).to.equal(dest)
+    expect(json.backups.map((b: {createdAt: string; complete: boolean; verified: boolean}) => [b.createdAt.slice(0, 10), b.complete, b.verified])).to.deep.equal([
+      [new Date().toISOString().slice(0, 10), true, true],
+      ['2024-01-04', false, false],
+      ['2024-01-03', true, true],
+      ['2024-01-02', true, true],
+      ['2024-01-01', true, true],
+    ])
+    expect(Object.keys(json.backups[0]).sort()).to.deep.equal(
+      ['alembicRevision', 'checksumChecked', 'complete', 'compression', 'context', 'createdAt', 'excludeLogs', 'file', 'format', 'path', 'rowCounts', 'serverVersion', 'sizeBytes', 'verified'].sort(),
+    )
+    expect(json.backups[0]).to.include({checksumChecked: true, compression: 'zstd', context: 'sandbox', excludeLogs: true, file: latest.file, format: 'tar'})
+
+    const table = await runCli(['backup', 'list', '--dest', dest], {env: sandbox.env})
+    const lines = table.stdout.trimEnd().split('\n')
+    expect(lines[0]).to.match(/^TIME\s+AGE\s+SIZE\s+FORMAT\s+LOGS\s+STATUS\s+FILE$/)
+    expect(lines[1]).to.match(/tar\+zstd\s+no\s+ok\s+kasm_db_sandbox_/)
+    expect(lines[2]).to.match(/partial\s+kasm_db_sandbox_20240104T020000Z\.tar\.zst\.partial$/)
+  })
+
+  it('prune --dry-run shows what would go and removes nothing', async () => {
+    const result = await runCli(['backup', 'prune', '--dest', dest, '--keep', '2', '--dry-run'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout).to.equal(
+      [
+        'would remove kasm_db_sandbox_20240102T020000Z.tar.zst (beyond --keep 2)',
+        'would remove kasm_db_sandbox_20240101T020000Z.tar.zst (beyond --keep 2)',
+        `2 backup(s) kept in ${dest}`,
+        '',
+      ].join('\n'),
+    )
+    expect((await readdir(dest)).filter((f) => f.endsWith('.zst'))).to.have.length(4)
+  })
+
+  it('prune removes by age but never below --min-keep, with the backup\'s .sha256 and manifest', async () => {
+    const result = await runCli(['backup', 'prune', '--dest', dest, '--keep-days', '30', '--min-keep', '3', '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const json = JSON.parse(result.stdout)
+    expect(json).to.deep.include({dryRun: false, kept: 3})
+    expect(json.removed).to.deep.equal([{createdAt: '2024-01-01T02:00:00.000Z', file: 'kasm_db_sandbox_20240101T020000Z.tar.zst', reason: 'older than 30 days'}])
+    expect((await readdir(dest)).filter((f) => f.includes('20240101'))).to.deep.equal([])
+  })
+
+  it('prune rejects --keep below --min-keep, and having no rule at all, with exit 64', async () => {
+    const below = await runCli(['backup', 'prune', '--dest', dest, '--keep', '1', '--min-keep', '2'], {env: sandbox.env})
+    expect(below.exitCode).to.equal(64)
+    expect(below.stderr).to.contain('--keep 1 is below --min-keep 2')
+    const env = {...sandbox.env, KASMCTL_API_URL: 'https://127.0.0.1:1', KASMCTL_CONTEXT: ''}
+    const none = await runCli(['backup', 'prune', '--dest', dest], {env})
+    expect(none.exitCode).to.equal(64)
+    expect(none.stderr).to.contain('nothing to prune by')
+    expect((await readdir(dest)).filter((f) => f.endsWith('.zst'))).to.have.length(4)
+  })
+})

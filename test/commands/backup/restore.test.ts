@@ -1,0 +1,85 @@
+import {expect} from 'chai'
+import {rm} from 'node:fs/promises'
+
+import {runCli} from '../../helpers/cli.js'
+import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+import {createBackup, liveCounts, tempDir} from './support.js'
+
+describe('backup restore', function () {
+  this.timeout(120_000)
+  let sandbox: TestSandbox
+  let dest: string
+  let backup: {file: string; path: string}
+
+  before(async () => {
+    sandbox = await useSandbox()
+    await sandbox.reset()
+    // In Kasm, kasmapp is the database container's superuser; the sandbox's kasmapp needs CREATEDB to create and rename databases.
+    const admin = await sandbox.db()
+    await admin.query('ALTER ROLE kasmapp CREATEDB').finally(() => admin.end())
+    dest = await tempDir()
+    backup = await createBackup(sandbox, dest)
+  })
+
+  after(async () => {
+    await rm(dest, {force: true, recursive: true})
+    await sandbox.reset()
+  })
+
+  it('--dry-run shows the plan (stop web apps, restore into staging, swap, start, health check) and changes nothing', async () => {
+    const result = await runCli(['backup', 'restore', backup.path, '--via', 'local', '--dry-run', '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const plan = JSON.parse(result.stdout)
+    expect(plan).to.include({database: 'kasm', dryRun: true, file: backup.file, via: 'local'})
+    expect(plan.webapps).to.deep.equal(['webapp-1', 'webapp-2'])
+    expect(plan.stagingDatabase).to.match(/^kasm_restore_\d{8}t\d{6}$/)
+    expect(plan.steps[1]).to.match(/^stop Kasm on webapp-1 \(local\): \S+\/hosts\/webapp-1\/opt\/kasm\/bin\/stop$/)
+    expect(plan.steps.at(-1)).to.equal(`drop ${plan.previousDatabase} once the web apps are healthy`)
+  })
+
+  it('without --yes on a non-terminal refuses (exit 64, naming --yes) and changes nothing', async () => {
+    const result = await runCli(['backup', 'restore', backup.path, '--via', 'local'], {env: sandbox.env})
+    expect(result.exitCode).to.equal(64)
+    expect(result.stderr).to.contain('needs confirmation, and stdin is not a terminal').and.contain('--yes')
+  })
+
+  it('--yes restores the backup over changed data, restarts Kasm and checks its health', async () => {
+    const before = await liveCounts(sandbox, ['logs', 'zones'])
+    const admin = await sandbox.db()
+    await admin.query('DELETE FROM logs WHERE log_id IN (SELECT log_id FROM logs LIMIT 5000)').finally(() => admin.end())
+
+    const result = await runCli(['backup', 'restore', backup.path, '--via', 'local', '--yes', '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const json = JSON.parse(result.stdout)
+    expect(json).to.include({database: 'kasm', dryRun: false, previousKept: false})
+    expect(json.health.map((h: {host: string; ok: boolean}) => [h.host, h.ok])).to.deep.equal([
+      ['webapp-1', true],
+      ['webapp-2', true],
+    ])
+    expect(await liveCounts(sandbox, ['logs', 'zones'])).to.deep.equal(before)
+
+    const check = await sandbox.db()
+    const databases = (await check.query<{datname: string}>("SELECT datname FROM pg_database WHERE datname LIKE 'kasm%' ORDER BY 1").finally(() => check.end())).rows
+    expect(databases.map((d) => d.datname)).to.deep.equal(['kasm', 'kasm_seed'])
+  })
+
+  it('refuses a damaged backup before stopping anything', async () => {
+    const damaged = await tempDir()
+    try {
+      const copy = await createBackup(sandbox, damaged, ['--exclude-logs'])
+      const {appendFile} = await import('node:fs/promises')
+      await appendFile(copy.path, 'trailing garbage')
+      const result = await runCli(['backup', 'restore', copy.path, '--via', 'local', '--yes'], {env: sandbox.env})
+      expect(result.exitCode).to.equal(1)
+      expect(result.stderr).to.contain(`${copy.file} failed verification (checksum: sha256 mismatch`).and.contain('nothing was changed')
+      const status = await sandbox.client()
+      try {
+        expect((await status.healthcheck(sandbox.context.hosts![0].url)).ok).to.equal(true)
+      } finally {
+        status.close()
+      }
+    } finally {
+      await rm(damaged, {force: true, recursive: true})
+    }
+  })
+})

@@ -1,0 +1,116 @@
+/** Helpers shared by the backup command tests. */
+import {expect} from 'chai'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {readdirSync, readFileSync} from 'node:fs'
+import {mkdir, mkdtemp} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import type pg from 'pg'
+
+import {type CliResult, runCli} from '../../helpers/cli.js'
+import type {TestSandbox} from '../../helpers/sandbox.js'
+
+const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
+
+export async function tempDir(parent = tmpdir()): Promise<string> {
+  await mkdir(parent, {recursive: true})
+  return mkdtemp(join(parent, 'kasmctl-backup-'))
+}
+
+/** `backup create --json` that must succeed; returns its JSON. */
+export async function createBackup(sandbox: TestSandbox, dest: string, extra: string[] = [], env: NodeJS.ProcessEnv = sandbox.env): Promise<Record<string, unknown> & {file: string; path: string}> {
+  const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--json', ...extra], {env})
+  expect(result.exitCode, result.stderr).to.equal(0)
+  return JSON.parse(result.stdout)
+}
+
+/**
+ * Starts kasmctl without waiting for it (runCli waits), for tests that signal it or race it.
+ * Same entry point rules as runCli (KASMCTL_TEST_BIN).
+ */
+export function startCli(args: string[], env: NodeJS.ProcessEnv): {child: ChildProcess; result: Promise<CliResult>} {
+  const bin = resolve(ROOT, process.env.KASMCTL_TEST_BIN ?? 'bin/run.js')
+  const execArgv = bin.endsWith('dev.js') ? ['--import', 'tsx'] : []
+  const child = spawn(process.execPath, [...execArgv, bin, ...args], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const result = new Promise<CliResult>((resolvePromise) => {
+    child.on('close', (code, signal) => resolvePromise({exitCode: code ?? (signal ? 128 : 1), stderr, stdout}))
+  })
+  return {child, result}
+}
+
+/** Pids of a process's descendants with their command names and argv (from /proc). */
+export function descendants(pid: number): Array<{pid: number; name: string; argv: string[]}> {
+  const parents = new Map<number, {ppid: number; name: string; argv: string[]}>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
+      parents.set(Number(entry), {argv, name, ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])})
+    } catch {
+      // exited meanwhile
+    }
+  }
+
+  const found: Array<{pid: number; name: string; argv: string[]}> = []
+  const walk = (parent: number): void => {
+    for (const [child, info] of parents) {
+      if (info.ppid === parent) {
+        found.push({argv: info.argv, name: info.name, pid: child})
+        walk(child)
+      }
+    }
+  }
+
+  walk(pid)
+  return found
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
+ * Holds ACCESS EXCLUSIVE on a table that the manifest does not count (api_configs): pg_dump then
+ * waits for it right after starting, which gives a test a running pg_dump to kill or to race.
+ */
+export async function blockPgDump(sandbox: TestSandbox): Promise<{release(): Promise<void>}> {
+  const client: pg.Client = await sandbox.db()
+  await client.query('BEGIN')
+  await client.query('LOCK TABLE api_configs IN ACCESS EXCLUSIVE MODE')
+  return {
+    async release() {
+      await client.query('ROLLBACK').catch(() => undefined)
+      await client.end()
+    },
+  }
+}
+
+/** The pg_dump that is dumping (not `pg_dump --version`) under a kasmctl process. */
+export function runningPgDump(kasmctlPid: number): {pid: number} | undefined {
+  return descendants(kasmctlPid).find((p) => p.name === 'pg_dump' && p.argv.some((arg) => arg.startsWith('--snapshot=')))
+}
+
+/** Live row counts of tables, as the superuser. */
+export async function liveCounts(sandbox: TestSandbox, tables: string[]): Promise<Record<string, number>> {
+  const client = await sandbox.db()
+  try {
+    const counts: Record<string, number> = {}
+    for (const table of tables) counts[table] = Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n)
+    return counts
+  } finally {
+    await client.end()
+  }
+}

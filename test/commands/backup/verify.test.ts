@@ -1,0 +1,83 @@
+import {expect} from 'chai'
+import {createHash} from 'node:crypto'
+import {open, readFile, rm, truncate, writeFile} from 'node:fs/promises'
+
+import {runCli} from '../../helpers/cli.js'
+import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+import {createBackup, liveCounts, tempDir} from './support.js'
+
+describe('backup verify', function () {
+  this.timeout(120_000)
+  let sandbox: TestSandbox
+  let dest: string
+
+  before(async () => {
+    sandbox = await useSandbox()
+    await sandbox.reset()
+  })
+
+  beforeEach(async () => {
+    dest = await tempDir()
+  })
+
+  afterEach(async () => {
+    await rm(dest, {force: true, recursive: true})
+  })
+
+  it('round trip: create, then --latest --restore-test restores into a throwaway PostgreSQL with identical row counts', async () => {
+    const created = await createBackup(sandbox, dest)
+    const result = await runCli(['backup', 'verify', '--latest', '--dest', dest, '--restore-test', '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const json = JSON.parse(result.stdout)
+    expect(json).to.include({file: created.file, ok: true, path: created.path})
+    expect(json.checks.map((c: {name: string; ok: boolean}) => [c.name, c.ok])).to.deep.equal([
+      ['checksum', true],
+      ['archive', true],
+      ['restore', true],
+    ])
+    const live = await liveCounts(sandbox, Object.keys(created.rowCounts as object))
+    expect(json.rowCounts).to.have.length(10)
+    for (const row of json.rowCounts) expect(row, row.table).to.deep.equal({expected: live[row.table], restored: live[row.table], table: row.table})
+  })
+
+  it('fails with the reason when the file was damaged (checksum mismatch), exit 1', async () => {
+    const created = await createBackup(sandbox, dest, ['--exclude-logs'])
+    const handle = await open(created.path, 'r+')
+    await handle.write(Buffer.from('garbage'), 0, 7, 100)
+    await handle.close()
+
+    const human = await runCli(['backup', 'verify', created.path], {env: sandbox.env})
+    expect(human.exitCode).to.equal(1)
+    expect(human.stdout).to.contain(`${created.file}: FAILED`)
+    expect(human.stderr).to.contain(`Error: ${created.file} failed verification (checksum): sha256 mismatch: the .sha256 file records ${created.sha256}`)
+
+    const json = JSON.parse((await runCli(['backup', 'verify', created.path, '--json'], {env: sandbox.env})).stdout)
+    expect(json.ok).to.equal(false)
+    expect(json.checks).to.have.length(1)
+    expect(json.checks[0]).to.include({name: 'checksum', ok: false})
+  })
+
+  it('fails at pg_restore --list when the archive is unreadable even though its checksum matches', async () => {
+    const created = await createBackup(sandbox, dest, ['--exclude-logs', '--compress', 'none'])
+    await truncate(created.path, 1000)
+    const sha256 = createHash('sha256').update(await readFile(created.path)).digest('hex')
+    await writeFile(`${created.path}.sha256`, `${sha256}  ${created.file}\n`)
+    const manifestPath = `${created.path}.manifest.json`
+    await writeFile(manifestPath, (await readFile(manifestPath, 'utf8')).replace(created.sha256 as string, sha256))
+
+    const result = await runCli(['backup', 'verify', created.path, '--json'], {env: sandbox.env})
+    expect(result.exitCode).to.equal(1)
+    const json = JSON.parse(result.stdout)
+    expect(json.checks.map((c: {name: string; ok: boolean}) => [c.name, c.ok])).to.deep.equal([
+      ['checksum', true],
+      ['archive', false],
+    ])
+    expect(json.checks[1].message).to.match(/^pg_restore cannot read the archive: pg_restore exited with 1: /)
+  })
+
+  it('--latest in a directory without backups is a usage error naming the directory', async () => {
+    const result = await runCli(['backup', 'verify', '--latest', '--dest', dest], {env: sandbox.env})
+    expect(result.exitCode).to.equal(64)
+    expect(result.stderr).to.contain(`no complete backup of context "sandbox" in ${dest}`)
+  })
+})

@@ -1,0 +1,72 @@
+import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {hostname, tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {ExitCode, LockedError} from '../../src/lib/errors.js'
+import {acquireLock, readHolder} from '../../src/lib/lock.js'
+
+describe('lib/lock', () => {
+  let dir: string
+  let path: string
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kasmctl-lock-'))
+    path = join(dir, 'test.lock')
+  })
+
+  afterEach(async () => {
+    await rm(dir, {force: true, recursive: true})
+  })
+
+  it('writes the holder (pid, start time, purpose) as JSON in a 0600 file and removes it on release', async () => {
+    const lock = await acquireLock(path, {purpose: 'backup create'})
+    const holder = JSON.parse(await readFile(path, 'utf8'))
+    expect(holder).to.include({hostname: hostname(), pid: process.pid, purpose: 'backup create'})
+    expect(holder.processStart).to.be.a('number')
+    expect((await stat(path)).mode & 0o777).to.equal(0o600)
+    await lock.release()
+    await lock.release() // twice is harmless
+    expect(await readHolder(path)).to.equal(undefined)
+  })
+
+  it('refuses a second holder at once with LockedError (exit 75) naming the live pid', async () => {
+    const lock = await acquireLock(path, {purpose: 'backup create'})
+    try {
+      const error = await acquireLock(path, {purpose: 'backup prune'}).catch((error_: unknown) => error_)
+      expect(error).to.be.instanceOf(LockedError)
+      expect((error as LockedError).exitCode).to.equal(ExitCode.LOCKED)
+      expect((error as LockedError).message).to.contain(`process ${process.pid} (backup create`)
+    } finally {
+      await lock.release()
+    }
+  })
+
+  it('takes over a lock whose holder process is dead, with a warning', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!
+    await writeFile(path, JSON.stringify({hostname: hostname(), pid: dead, purpose: 'backup create', startedAt: '2025-01-01T02:00:00.000Z'}))
+    const warnings: string[] = []
+    const lock = await acquireLock(path, {onWarning: (w) => warnings.push(w), purpose: 'backup create'})
+    expect(warnings).to.have.length(1)
+    expect(warnings[0]).to.contain(`left by process ${dead}`).and.contain('no longer running')
+    expect((await readHolder(path))?.pid).to.equal(process.pid)
+    await lock.release()
+  })
+
+  it('treats a recycled pid (same pid, other process start time) as dead', async () => {
+    await writeFile(path, JSON.stringify({hostname: hostname(), pid: process.pid, processStart: 1, purpose: 'backup create', startedAt: '2025-01-01T02:00:00.000Z'}))
+    const warnings: string[] = []
+    const lock = await acquireLock(path, {onWarning: (w) => warnings.push(w), purpose: 'backup create'})
+    expect(warnings[0]).to.contain('no longer running')
+    await lock.release()
+  })
+
+  it('does not remove a lock that another run has taken over since', async () => {
+    const lock = await acquireLock(path, {purpose: 'backup create'})
+    const other = {hostname: hostname(), pid: 1, purpose: 'backup create', startedAt: new Date().toISOString()}
+    await writeFile(path, JSON.stringify(other))
+    await lock.release()
+    expect(await readHolder(path)).to.deep.equal(other)
+  })
+})
