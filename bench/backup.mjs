@@ -15,8 +15,9 @@ export const name = 'backup'
 const ROWS = Number(process.env.KASMCTL_BENCH_BACKUP_ROWS ?? 4_000_000)
 const ROUNDS = Number(process.env.KASMCTL_BENCH_BACKUP_ROUNDS ?? 2)
 const DATABASE = 'kasmctl_bench_backup'
-/** KASMCTL_BENCH_CLI=bin/dev.js measures the TypeScript sources (through tsx) instead of the build. */
-const CLI_ARGV = process.env.KASMCTL_BENCH_CLI ? ['--import', 'tsx', process.env.KASMCTL_BENCH_CLI] : [CLI]
+/** KASMCTL_BENCH_CLI: another entry point to measure (bin/dev.js runs the TypeScript sources through tsx). */
+const CLI_PATH = process.env.KASMCTL_BENCH_CLI ?? CLI
+const CLI_ARGV = CLI_PATH.endsWith('dev.js') ? ['--import', 'tsx', CLI_PATH] : [CLI_PATH]
 
 export async function run() {
   const sandbox = startSandbox()
@@ -68,18 +69,12 @@ export async function run() {
         baseline: 'pg_dump -Fc (gzip-6) throughput',
         baselineMs: round(customGzip.ms),
         metric: 'default codec speed (tar+zstd)',
-        note: `${mb(zstd.bytes)} vs ${mb(customGzip.bytes)}`,
+        note: `${mb(zstd.bytes)} vs ${mb(customGzip.bytes)}; without zstd installed, the tar+gzip -1 fallback: ${round(customGzip.ms / gzipFallback.ms, 2)}x, ${mb(gzipFallback.bytes)}`,
         ratio: round(customGzip.ms / zstd.ms, 2),
         subjectMs: round(zstd.ms),
         target: 2,
       },
       {baseline: 'pg_dump -Fc size', metric: 'default codec size (tar+zstd)', note: `${mb(zstd.bytes)} vs ${mb(customGzip.bytes)}`, ratio: round(zstd.bytes / customGzip.bytes, 2), target: 1.1},
-      {
-        baseline: 'pg_dump -Fc (gzip-6) throughput',
-        metric: 'fallback codec speed without zstd (tar+gzip -1)',
-        note: `informational: ${mb(gzipFallback.bytes)}, ${round(customGzip.ms / gzipFallback.ms, 2)}x faster`,
-        ratio: round(customGzip.ms / gzipFallback.ms, 2),
-      },
     ]
   } finally {
     rmSync(out, {force: true, recursive: true})

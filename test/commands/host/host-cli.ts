@@ -1,8 +1,7 @@
 /** Helpers shared by the `kasmctl host ...` tests: the sandbox's host files, its managers' zones, contexts with other inventories. */
 import {expect} from 'chai'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import {saveConfig} from '../../../src/lib/config/store.js'
 import type {HostEntry} from '../../../src/lib/config/types.js'
@@ -52,9 +51,12 @@ export async function clearOperations(sandbox: TestSandbox): Promise<void> {
   await rm(operationsDir(sandbox), {force: true, recursive: true})
 }
 
-/** Env for the CLI with a context named `name` that is the sandbox's with another host inventory. */
+/**
+ * Env for the CLI with a context named `name` that is the sandbox's with another host inventory. The config file
+ * lives beside the sandbox, so the harness removes it with the sandbox.
+ */
 export async function contextWithHosts(sandbox: TestSandbox, name: string, hosts: HostEntry[]): Promise<NodeJS.ProcessEnv> {
-  const dir = await mkdtemp(join(tmpdir(), 'kasmctl-hosts-ctx-'))
+  const dir = await mkdtemp(join(dirname(sandbox.dir), 'host-context-'))
   const path = join(dir, 'config.yaml')
   await saveConfig({file: {contexts: [{...sandbox.context, hosts, name}], currentContext: name}, path})
   return {...sandbox.env, KASMCTL_CONFIG: path}

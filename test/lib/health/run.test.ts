@@ -10,6 +10,7 @@ import type {KasmClient} from '../../../src/lib/kasm/client.js'
 import {type HealthOptions, resolveThresholds, runHealth} from '../../../src/lib/health/run.js'
 import type {HealthCheck, HealthReport} from '../../../src/lib/health/types.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+import {startSshd, type TestSshd} from '../../helpers/sshd.js'
 import {type CertName, fakeBackup, makeCertificates, serveHealthcheck} from './fixtures.js'
 
 /** The one check of a report with this role, target and aspect. */
@@ -126,6 +127,29 @@ describe('health checks (against the sandbox)', function () {
       expect(idle.message).to.match(/proxy_read_timeout 60s, proxy_send_timeout 60s < 3600s: idle 2 RDP server\(s\) will disconnect/)
       expect(find(report, 'proxy', 'proxy-https', 'idle-timeout').status).to.equal('OK')
       expect(report.diagnosis.join('\n')).to.include('proxy-http closes idle proxied connections after 60s: idle RDP sessions will disconnect')
+    })
+  })
+
+  describe('proxy hosts over SSH', () => {
+    let sshd: TestSshd
+    before(async () => {
+      sshd = await startSshd()
+    })
+    after(async () => {
+      await sshd.stop()
+    })
+
+    it('curls the web apps from the proxy host and reads its nginx timeouts through ssh', async () => {
+      await sandbox.fault({kind: 'proxy-idle-timeout', seconds: 300, target: 'proxy-https'})
+      const hosts = sandbox.context.hosts!.map((h) => (h.roles.includes('proxy') ? sshd.host(h.name, {kasmRoot: h.kasmRoot, roles: ['proxy']}) : h))
+      const unreachable = {...sshd.host('proxy-gone', {roles: ['proxy']}), sshOptions: ['-p', '1', '-o', 'ConnectTimeout=2']}
+      const report = await health({context: {...sandbox.context, hosts: [...hosts, unreachable]}, roles: ['proxy']})
+      expect(find(report, 'proxy', 'proxy-https → webapp-2', 'from-proxy').message).to.match(/^reachable from proxy-https: ok in \d+ ms$/)
+      expect(find(report, 'proxy', 'proxy-https', 'idle-timeout')).to.include({status: 'WARNING', value: 300})
+      expect(find(report, 'proxy', 'proxy-http', 'idle-timeout')).to.include({status: 'OK', value: 3600})
+      const gone = find(report, 'proxy', 'proxy-gone → webapp-1', 'from-proxy')
+      expect(gone.status).to.equal('UNKNOWN')
+      expect(gone.message).to.match(/^host proxy-gone is unreachable over SSH/)
     })
   })
 
