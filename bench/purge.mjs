@@ -115,15 +115,17 @@ export async function run() {
       },
     ]
   } finally {
+    // Cleanup must not hide the error that got us here.
     const admin = new pg.Client(superuser('postgres'))
-    await admin.connect().then(
-      async () => {
-        for (const db of ['kasmctl_bench_delete', 'kasmctl_bench_purge', TEMPLATE]) await admin.query(`DROP DATABASE IF EXISTS ${db}`)
-        await admin.end()
-      },
-      () => undefined,
-    )
-    sandbox.stop()
+    try {
+      await admin.connect()
+      for (const db of ['kasmctl_bench_delete', 'kasmctl_bench_purge', TEMPLATE]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
+    } catch (error) {
+      console.error(`bench purge: cleanup failed: ${error.message}`)
+    } finally {
+      await admin.end().catch(() => undefined)
+      sandbox.stop()
+    }
   }
 }
 
@@ -141,7 +143,16 @@ async function buildTemplate(superuser) {
   await admin.query(`CREATE DATABASE ${TEMPLATE} OWNER kasmapp`)
   await admin.end()
   const db = new pg.Client(superuser(TEMPLATE))
+  db.on('error', () => undefined) // a connection lost at cleanup must not crash the run
   await db.connect()
+  try {
+    await loadTemplate(db)
+  } finally {
+    await db.end().catch(() => undefined)
+  }
+}
+
+async function loadTemplate(db) {
   const schema = readFileSync(join(ROOT, 'src', 'lib', 'sandbox', 'schema.sql'), 'utf8')
   const logsDdl = schema.slice(schema.indexOf('CREATE TABLE logs'))
   await db.query(logsDdl)
@@ -157,7 +168,6 @@ async function buildTemplate(superuser) {
   await db.query('VACUUM (FREEZE, ANALYZE) logs')
   // No autovacuum on the copies: a worker cleaning one side's dead rows while the other side runs would skew the comparison.
   await db.query('ALTER TABLE logs SET (autovacuum_enabled = off)')
-  await db.end()
 }
 
 /**
@@ -198,7 +208,7 @@ async function measure(superuser, database, work) {
     await db.end()
     const cleanup = new pg.Client(superuser('postgres'))
     await cleanup.connect()
-    await cleanup.query(`DROP DATABASE IF EXISTS ${database}`)
+    await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
     await cleanup.end()
   }
 }

@@ -2,10 +2,11 @@ import {Errors, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {durationFlag, zoneFlag} from '../flags.js'
+import {formatDuration} from '../lib/duration.js'
 import {UsageError} from '../lib/errors.js'
 import {yamlRenderer} from '../lib/output/format.js'
 import type {HealthReport} from '../lib/health/types.js'
-import {HEALTH_ROLES} from '../lib/health/types.js'
+import {DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS, HEALTH_ROLES} from '../lib/health/types.js'
 
 /** Any failure of the tool itself (bad flag, no context, internal error) is UNKNOWN to a monitoring system. */
 const UNKNOWN = 3
@@ -34,8 +35,8 @@ export default class Health extends BaseCommand<typeof Health> {
     all: Flags.boolean({description: 'check every role the context can check (database and backups when configured)'}),
     role: Flags.option({delimiter: ',', description: 'roles to check (comma-separated)', exclusive: ['all'], multiple: true, options: HEALTH_ROLES})(),
     zone: zoneFlag,
-    timeout: durationFlag({default: 5000, description: 'timeout per target, e.g. 5s'}),
-    concurrency: Flags.integer({default: 50, description: 'targets checked at once', max: 1000, min: 1}),
+    timeout: durationFlag({default: DEFAULT_TIMEOUT_MS, defaultHelp: async () => formatDuration(DEFAULT_TIMEOUT_MS), description: 'timeout per target'}),
+    concurrency: Flags.integer({default: DEFAULT_CONCURRENCY, description: 'targets checked at once', max: 1000, min: 1}),
     watch: durationFlag({description: 'repeat every interval until Ctrl-C (redraws on a terminal, appends otherwise)'}),
     nagios: Flags.boolean({description: 'one monitoring-plugin line with perfdata', exclusive: ['json', 'output', 'watch']}),
     'warn-latency': durationFlag({description: 'web app / proxy latency warning (default 1s)', helpGroup: 'THRESHOLDS'}),

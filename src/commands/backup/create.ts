@@ -30,7 +30,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
   }
 
   async run(): Promise<BackupCreateJson> {
-    const [{createBackup}, {backupDir}, {detectVia}, {defaultCompression}, {retentionPolicy}, {appendRunLog}] = await Promise.all([
+    const [{createBackup}, {backupDir}, {detectVia}, {abortOnTermination, defaultCompression}, {retentionPolicy}, {appendRunLog}] = await Promise.all([
       import('../../lib/backup/create.js'),
       import('../../lib/backup/destination.js'),
       import('../../lib/backup/pg-tools.js'),
@@ -45,11 +45,9 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
       if (this.term.stdoutIsTTY && !flags.quiet && this.format === 'table') process.stderr.write(`${this.term.chalk.dim(line)}\n`)
     }
 
-    const controller = new AbortController()
-    const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal)
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
-    try {
-      const result = await createBackup({
+    const via = flags.via ?? (await detectVia())
+    const result = await abortOnTermination((signal) =>
+      createBackup({
         compression: flags.compress ?? defaultCompression(),
         context,
         dir: backupDir(flags.dest, context),
@@ -58,22 +56,20 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
         kasmctlVersion: this.config.version,
         onEvent: (line, kind) => (kind === 'warning' ? this.warn(line) : progress(line)),
         retention,
-        signal: controller.signal,
-        via: flags.via ?? (await detectVia()),
-      })
-      const {manifest} = result
-      if (flags['log-file']) {
-        const fields = {context: context.name, duration: formatDuration(manifest.durationMs), file: result.path, removed: result.removed.length, size: manifest.sizeBytes}
-        await appendRunLog(flags['log-file'], 'backup create', {status: 'ok', ...fields})
-      }
-
-      const {createJson, renderCreated} = await import('../../lib/backup/render.js')
-      const json = createJson(result)
-      if (flags.quiet && this.format === 'table') return json
-      return this.emit(json, renderCreated)
-    } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+        signal,
+        via,
+      }),
+    )
+    const {manifest} = result
+    if (flags['log-file']) {
+      const fields = {context: context.name, duration: formatDuration(manifest.durationMs), file: result.path, removed: result.removed.length, size: manifest.sizeBytes}
+      await appendRunLog(flags['log-file'], 'backup create', {status: 'ok', ...fields})
     }
+
+    const {createJson, renderCreated} = await import('../../lib/backup/render.js')
+    const json = createJson(result)
+    if (flags.quiet && this.format === 'table') return json
+    return this.emit(json, renderCreated)
   }
 
   /** Cron: with --quiet a failure is exactly one line on stderr; --log-file records it too. */

@@ -16,6 +16,8 @@ import {formatCount} from './format.js'
 
 /** Where a row goes: older than `cutoff`, or DEBUG and older than `debugCutoff`. Cutoffs are naive UTC, as Kasm stores them. */
 const MATCH = `(ingest_date < $1::timestamp OR (levelname = 'DEBUG' AND ingest_date < $2::timestamp))`
+/** A timestamp as text to the microsecond, whatever the session's DateStyle (toMicros reads it). */
+const asText = (expression: string): string => `to_char(${expression}, 'YYYY-MM-DD HH24:MI:SS.US')`
 /** One batch: [$3, $4) on ingest_date. */
 const RANGE = `ingest_date >= $3::timestamp AND ingest_date < $4::timestamp AND ${MATCH}`
 
@@ -83,8 +85,8 @@ const TABLE_LOCK_RETRIES = 3
 /** Fixes the cutoffs on the server's clock (now() in UTC, as Kasm writes ingest_date). */
 export async function resolveCutoffs(db: pg.Client, olderThanMs: number, debugOlderThanMs: number): Promise<PurgeCutoffs> {
   const {rows} = await db.query<{cutoff: string; debug_cutoff: string}>(
-    `SELECT ((now() AT TIME ZONE 'utc') - $1::bigint * interval '1 millisecond')::text AS cutoff,
-            ((now() AT TIME ZONE 'utc') - $2::bigint * interval '1 millisecond')::text AS debug_cutoff`,
+    `SELECT ${asText(`(now() AT TIME ZONE 'utc') - $1::bigint * interval '1 millisecond'`)} AS cutoff,
+            ${asText(`(now() AT TIME ZONE 'utc') - $2::bigint * interval '1 millisecond'`)} AS debug_cutoff`,
     [olderThanMs, debugOlderThanMs],
   )
   return {cutoff: rows[0].cutoff, debugCutoff: rows[0].debug_cutoff, debugOlderThanMs, olderThanMs}
@@ -188,8 +190,8 @@ class Purge {
    */
   private async bounds(): Promise<{first: number; end: number} | undefined> {
     const {rows} = await this.query<{first: string | null; last: string | null; rows: number}>(
-      `SELECT (SELECT min(ingest_date) FROM logs WHERE ingest_date < greatest($1::timestamp, $2::timestamp))::text AS first,
-              (SELECT max(ingest_date) FROM logs)::text AS last,
+      `SELECT ${asText('(SELECT min(ingest_date) FROM logs WHERE ingest_date < greatest($1::timestamp, $2::timestamp))')} AS first,
+              ${asText('(SELECT max(ingest_date) FROM logs)')} AS last,
               (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'logs'::regclass)::float8 AS rows`,
       this.cutoffs,
       'finding the rows to purge',
@@ -205,7 +207,7 @@ class Purge {
 
   private async nextRow(from: number, end: number): Promise<number | undefined> {
     const {rows} = await this.query<{next: string | null}>(
-      'SELECT min(ingest_date)::text AS next FROM logs WHERE ingest_date >= $1::timestamp AND ingest_date < $2::timestamp',
+      `SELECT ${asText('min(ingest_date)')} AS next FROM logs WHERE ingest_date >= $1::timestamp AND ingest_date < $2::timestamp`,
       [fromMicros(from), fromMicros(end)],
       'finding the rows to purge',
     )

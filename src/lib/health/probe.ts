@@ -183,7 +183,7 @@ const NETWORK_ERRORS: Record<string, string> = {
   ETIMEDOUT: 'connect timed out',
 }
 
-export function describeNetworkError(error: Error & {code?: string}): string {
+function describeNetworkError(error: Error & {code?: string}): string {
   return (error.code && NETWORK_ERRORS[error.code]) ?? error.code ?? error.message
 }
 

@@ -8,7 +8,7 @@ import type {HealthCheck, HealthReport, HealthStatus, HealthUnit} from './types.
 
 const SYMBOLS: Record<HealthStatus, string> = {CRITICAL: '✗', OK: '✓', UNKNOWN: '?', WARNING: '!'}
 
-export function formatValue(check: Pick<HealthCheck, 'unit' | 'value'>): string {
+function formatValue(check: Pick<HealthCheck, 'unit' | 'value'>): string {
   const {unit, value} = check
   if (value === null) return '-'
   if (typeof value === 'string') return value

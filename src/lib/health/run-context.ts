@@ -162,7 +162,7 @@ export function errorMessage(error: unknown): string {
 }
 
 /** Inventory hosts with the webapp role; the URL defaults to https://<address> (Kasm listens on 443). */
-export function webappTargets(context: ContextConfig): WebappTarget[] {
+function webappTargets(context: ContextConfig): WebappTarget[] {
   return (context.hosts ?? [])
     .filter((host) => host.roles.includes('webapp'))
     .map((host) => ({host, name: host.name, url: trimUrl(host.url ?? `https://${host.address ?? host.name}`)}))

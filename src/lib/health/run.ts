@@ -8,7 +8,7 @@ import {apiChecks, webappChecks} from './checks/webapps.js'
 import {diagnose} from './diagnosis.js'
 import {RunContext} from './run-context.js'
 import {summarize, worstStatus} from './status.js'
-import {DEFAULT_ROLES, DEFAULT_THRESHOLDS, HEALTH_ROLES, type HealthCheck, type HealthReport, type HealthRole, type HealthThresholds, STATUS_EXIT_CODE} from './types.js'
+import {DEFAULT_CONCURRENCY, DEFAULT_ROLES, DEFAULT_THRESHOLDS, DEFAULT_TIMEOUT_MS, HEALTH_ROLES, type HealthCheck, type HealthReport, type HealthRole, type HealthThresholds, STATUS_EXIT_CODE} from './types.js'
 
 export interface HealthOptions {
   context: ContextConfig
@@ -25,8 +25,6 @@ export interface HealthOptions {
   now?: Date
 }
 
-export const DEFAULT_TIMEOUT_MS = 5000
-export const DEFAULT_CONCURRENCY = 50
 
 type Pair = {critical: number; warning: number}
 /** Each warning/critical pair, with the suffix of its --warn-X / --crit-X flags. */
@@ -58,7 +56,7 @@ export function resolveThresholds(overrides: {[K in keyof HealthThresholds]?: Pa
 }
 
 /** The roles a run checks. `--all` skips the database and backups when the context has none configured. */
-export function selectRoles(options: Pick<HealthOptions, 'all' | 'context' | 'roles'>): HealthRole[] {
+function selectRoles(options: Pick<HealthOptions, 'all' | 'context' | 'roles'>): HealthRole[] {
   if (options.roles && options.roles.length > 0) return HEALTH_ROLES.filter((role) => options.roles!.includes(role))
   if (!options.all) return [...DEFAULT_ROLES]
   return HEALTH_ROLES.filter((role) => (role !== 'db' || options.context.database) && (role !== 'backup' || options.context.backup?.dir))

@@ -13,6 +13,10 @@ export type HealthRole = (typeof HEALTH_ROLES)[number]
 /** What `kasmctl health` checks without --all / --role. */
 export const DEFAULT_ROLES: readonly HealthRole[] = ['api', 'webapp']
 
+/** Per-target timeout and targets checked at once (performance-notes.md §3: C=50 keeps 200 targets near the slowest). */
+export const DEFAULT_TIMEOUT_MS = 5000
+export const DEFAULT_CONCURRENCY = 50
+
 export type HealthUnit = '%' | 'B' | 'count' | 'd' | 'ms' | 's'
 
 /** Warning / critical limits in the check's unit; `below` means low values are bad (days to expiry). */

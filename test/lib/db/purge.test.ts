@@ -3,7 +3,7 @@ import type pg from 'pg'
 
 import {LOG_PURGE_LOCK} from '../../../src/lib/db/advisory-lock.js'
 import {connectDatabase} from '../../../src/lib/db/connect.js'
-import {countPurge, purgeLogs, type PurgeOptions, type PurgeResult, resolveCutoffs} from '../../../src/lib/db/purge.js'
+import {countPurge, fromMicros, purgeLogs, type PurgeOptions, type PurgeResult, resolveCutoffs, toMicros} from '../../../src/lib/db/purge.js'
 import {AuthError, type KasmctlError, LockedError, NotFoundError, UnavailableError} from '../../../src/lib/errors.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 import {countLogs, DEBUG_OLDER_THAN, OLDER_THAN, seedBands, survivors} from './fixture.js'
@@ -209,5 +209,14 @@ describe('lib/db/purge', () => {
     } finally {
       await admin.query('DROP DATABASE kasmctl_test_nologs')
     }
+  })
+})
+
+describe('lib/db/purge batch bounds', () => {
+  it('reads and writes PostgreSQL timestamps to the microsecond, so consecutive batches neither overlap nor leave gaps', () => {
+    expect(toMicros('2026-11-14 07:40:10.398647')).to.equal(Date.UTC(2026, 10, 14, 7, 40, 10) * 1000 + 398_647)
+    expect(toMicros('2026-11-14 07:40:10')).to.equal(Date.UTC(2026, 10, 14, 7, 40, 10) * 1000)
+    expect(fromMicros(toMicros('2026-11-14 07:40:10.000001'))).to.equal('2026-11-14 07:40:10.000001')
+    expect(() => toMicros('14/11/2026')).to.throw('unexpected timestamp')
   })
 })

@@ -10,7 +10,7 @@ import type {PurgeDryRunJson, PurgeJson} from '../../../lib/db/purge-report.js'
 export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
   static summary = 'Delete old log rows online, in short batches, without blocking Kasm'
   static description =
-    'Deletes rows older than --older-than and DEBUG rows older than --debug-older-than (defaults: Kasm\'s log_retention and debug_retention settings, read through the API). Each batch is its own short transaction over a log_id range; rows locked by another transaction are skipped; one purge runs at a time per database. An interrupted purge keeps every committed batch: run it again to finish. DELETE frees no disk until VACUUM (`kasmctl db vacuum`).'
+    'Deletes rows older than --older-than and DEBUG rows older than --debug-older-than (defaults: Kasm\'s log_retention and debug_retention settings, read through the API). Each batch is its own short transaction over an ingest_date range of the index (bounded by lock_timeout and statement_timeout, sized near 100 ms); rows locked by another transaction are skipped; one purge runs at a time per database. An interrupted purge keeps every committed batch: run it again to finish. DELETE frees no disk until VACUUM (`kasmctl db vacuum`).'
 
   static examples = [
     '<%= config.bin %> db logs purge --dry-run',
@@ -21,11 +21,11 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
 
   static flags = {
     'batch-size': Flags.integer({description: 'aim for about this many rows per batch (default: adapts to keep each batch near 100 ms)', min: 1}),
-    'debug-older-than': durationFlag({description: "delete DEBUG rows older than this, e.g. 4h (default: Kasm's debug_retention hours)"}),
+    'debug-older-than': durationFlag({helpValue: 'DURATION', description: "delete DEBUG rows older than this, e.g. 4h (default: Kasm's debug_retention hours)"}),
     'dry-run': dryRunFlag,
     'from-host': fromHostFlag,
     'max-rate': Flags.integer({description: 'delete at most this many rows per second', helpValue: 'ROWS/S', min: 1}),
-    'older-than': durationFlag({description: "delete rows of every level older than this, e.g. 7d (default: Kasm's log_retention days)"}),
+    'older-than': durationFlag({helpValue: 'DURATION', description: "delete rows of every level older than this, e.g. 7d (default: Kasm's log_retention days)"}),
     yes: yesFlag,
   }
 

@@ -20,7 +20,7 @@ const PROXIED_CONNECTION_TYPES = new Set(['RDP', 'SSH', 'VNC'])
  * Seconds since the last check-in. Kasm's own elapsed fields are preferred: they are computed on
  * the server's clock, so a skewed local clock cannot fake a stale agent.
  */
-export function checkinAgeSeconds(item: Reporter, now: Date): number | undefined {
+function checkinAgeSeconds(item: Reporter, now: Date): number | undefined {
   if (typeof item.last_reported_seconds === 'number') return Math.round(item.last_reported_seconds)
   const elapsed = item.last_reported_elapsed?.match(/^(?:(\d+) days?, )?(\d+):(\d\d):(\d\d)/)
   if (elapsed) return Number(elapsed[1] ?? 0) * 86_400 + Number(elapsed[2]) * 3600 + Number(elapsed[3]) * 60 + Number(elapsed[4])
