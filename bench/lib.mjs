@@ -76,7 +76,7 @@ export function startSandbox() {
     dir,
     env,
     stop() {
-      spawnSync(process.execPath, [CLI, 'sandbox', 'down', '--purge'], {env, stdio: 'ignore'})
+      spawnSync(process.execPath, [CLI, 'sandbox', 'down', '--purge', '--yes'], {env, stdio: 'ignore'})
       rmSync(dir, {force: true, recursive: true})
     },
   }

@@ -14,9 +14,9 @@ export interface ArchiveSource {
 /**
  * Feeds a backup to pg_restore (local or `docker exec -i kasm_db pg_restore`) on its stdin,
  * decompressing on the fly: zstd/gzip read the file and their stdout is pg_restore's stdin, so
- * the archive never passes through this process. Returns pg_restore's stdout (for --list).
+ * the archive never passes through this process. With `list` (pg_restore --list), returns its stdout.
  */
-export async function feedArchive(source: ArchiveSource, call: ToolInvocation, options: {captureStdout?: boolean} = {}): Promise<string> {
+export async function feedArchive(source: ArchiveSource, call: ToolInvocation, options: {list?: boolean} = {}): Promise<string> {
   const command = decompressorCommand(source.format, source.compression, source.path)
   let decompressor: Tool | undefined
   const file = command ? undefined : await open(source.path, 'r')
@@ -25,7 +25,7 @@ export async function feedArchive(source: ArchiveSource, call: ToolInvocation, o
 
   let restore: Tool
   try {
-    restore = startTool('pg_restore', call.file, call.args, {env: call.env, stdio: [input, options.captureStdout ? 'pipe' : 'ignore', 'pipe']})
+    restore = startTool('pg_restore', call.file, call.args, {env: call.env, stdio: [input, options.list ? 'pipe' : 'ignore', 'pipe']})
   } finally {
     decompressor?.child.stdout?.destroy()
     await file?.close()
@@ -41,10 +41,11 @@ export async function feedArchive(source: ArchiveSource, call: ToolInvocation, o
     throw new OperationError(restoreFailure, {code: 'RESTORE_FAILED', details: {stderr: restore.stderrTail()}})
   }
 
-  if (decompressor) {
-    const exit = await decompressor.exited
-    // pg_restore --list reads only the archive's table of contents and closes its stdin: that SIGPIPE is normal.
-    const failure = exit.signal === 'SIGPIPE' ? undefined : failureOf(decompressor, exit)
+  // pg_restore --list reads only the archive's table of contents and closes its input early: the
+  // decompressor's broken pipe is then normal. A restore reads everything, so its decompressor must succeed.
+  if (options.list) stopTool(decompressor)
+  else if (decompressor) {
+    const failure = failureOf(decompressor, await decompressor.exited)
     if (failure) throw new OperationError(`${failure} (the file is damaged)`, {code: 'ARCHIVE_DAMAGED'})
   }
 

@@ -1,12 +1,11 @@
-import {createWriteStream} from 'node:fs'
 import {open, rename, rm, stat} from 'node:fs/promises'
-import {join} from 'node:path'
-import {pipeline} from 'node:stream/promises'
+import {basename, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {ContextConfig} from '../config/types.js'
-import {isKasmctlError, OperationError} from '../errors.js'
-import {HashingStream, sha256File, writeChecksumFile} from './checksum.js'
+import {OperationError} from '../errors.js'
+import {feedArchive} from './archive.js'
+import {sha256File, writeChecksumFile} from './checksum.js'
 import {checkDestination, lockBackupDir, removeLeftovers} from './destination.js'
 import {type BackupManifest, writeManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, backupFileName, contextSlug, PARTIAL_SUFFIX} from './naming.js'
@@ -38,8 +37,9 @@ export interface CreateBackupResult {
 
 /**
  * Online backup: pg_dump inside an exported snapshot, streamed (through zstd/gzip when asked) into
- * `<name>.partial`, hashed on the way, fsynced, re-hashed from disk, its .sha256 and manifest written,
- * then renamed into place: a failure or kill at any point leaves no file that looks complete.
+ * `<name>.partial`, fsynced, hashed, read back with pg_restore --list, its .sha256 and manifest
+ * written, then renamed into place: a failure or kill at any point leaves no file that looks complete.
+ * Retention runs only after that.
  */
 export async function createBackup(options: CreateBackupOptions): Promise<CreateBackupResult> {
   const event = options.onEvent ?? (() => undefined)
@@ -73,7 +73,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
           ...(session.info.installationId ? {installationId: session.info.installationId} : {}),
         },
         durationMs: finishedAt.getTime() - startedAt.getTime(),
-        file: `${path.slice(options.dir.length + 1)}`,
+        file: basename(path),
         finishedAt: finishedAt.toISOString(),
         kasmctlVersion: options.kasmctlVersion,
         manifestVersion: 1,
@@ -128,78 +128,73 @@ interface Written {
   sha256: string
 }
 
-/** pg_dump → [compressor] → hash → <partial>; the data never sits in this process's memory beyond stream buffers. */
+/**
+ * pg_dump → [zstd | gzip] → <partial>. The last process of the chain writes straight into the file
+ * (its stdout is the file), so the dump never passes through this process: memory stays flat
+ * whatever the size, and no copy is added. The file is then fsynced and hashed, and its table of
+ * contents read back with pg_restore --list, before it may become a backup.
+ */
 async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateBackupOptions, partial: string): Promise<Written> {
+  options.signal?.throwIfAborted()
   const call = toolInvocation(endpoint, 'pg_dump', args)
-  const file = createWriteStream(partial, {flags: 'wx', highWaterMark: 1024 * 1024, mode: 0o600})
-  let dump: Tool | undefined
-  let compressor: Tool | undefined
+  const command = compressorCommand(options.format, options.compression)
+  const tools: Tool[] = []
+  const stopAll = (): void => tools.forEach((tool) => stopTool(tool))
+  options.signal?.addEventListener('abort', stopAll)
   try {
-    dump = startTool('pg_dump', call.file, call.args, {env: call.env, stdio: ['ignore', 'pipe', 'pipe']})
-    const command = compressorCommand(options.format, options.compression)
-    if (command) {
-      // The compressor reads pg_dump's stdout pipe directly: the bytes never pass through Node.
-      compressor = startTool(command[0], command[0], command.slice(1), {stdio: [dump.child.stdout!, 'pipe', 'pipe']})
-      dump.child.stdout!.destroy()
-    }
-
-    const hashing = new HashingStream()
-    const source = (compressor ?? dump).child.stdout!
+    const file = await open(partial, 'wx', 0o600)
     try {
-      await pipeline(source, hashing, file, {signal: options.signal})
-    } catch (error) {
-      stopTool(dump)
-      stopTool(compressor)
-      throw streamError(error, options, dump, await dump.exited)
+      const dump = startTool('pg_dump', call.file, call.args, {env: call.env, stdio: ['ignore', command ? 'pipe' : file.fd, 'pipe']})
+      tools.push(dump)
+      if (command) {
+        tools.push(startTool(command[0], command[0], command.slice(1), {stdio: [dump.child.stdout!, file.fd, 'pipe']}))
+        dump.child.stdout!.destroy() // the compressor holds the pipe now
+      }
+    } finally {
+      await file.close() // the children have their own descriptors
     }
 
-    for (const tool of [dump, compressor]) {
-      if (!tool) continue
-      const failure = failureOf(tool, await tool.exited)
-      if (failure) throw new OperationError(`${failure}; no backup was written`, {code: 'DUMP_FAILED', details: {stderr: tool.stderrTail()}})
+    const exits = await Promise.all(tools.map((tool) => tool.exited))
+    if (options.signal?.aborted) {
+      throw new OperationError(`interrupted (${String(options.signal.reason)}): pg_dump stopped, no backup was written, older backups untouched`, {code: 'INTERRUPTED'})
     }
 
-    await fsyncFile(partial)
-    const sha256 = hashing.digest()
-    const onDisk = await sha256File(partial)
-    if (onDisk !== sha256) {
-      throw new OperationError(`the backup read back from ${partial} does not match what was written (sha256 ${onDisk} vs ${sha256}); no backup was kept`, {
-        code: 'VERIFY_FAILED',
-        hint: 'check the destination file system and disk',
-      })
-    }
+    if (tools.some((tool) => NO_SPACE.test(tool.stderrTail()))) throw destinationFull(options.dir)
+    // pg_dump first: when it fails, the compressor merely sees the end of its input.
+    const failed = tools.map((tool, i) => ({failure: failureOf(tool, exits[i]), tool})).find(({failure}) => failure)
+    if (failed) throw new OperationError(`${failed.failure}; no backup was written`, {code: 'DUMP_FAILED', details: {stderr: failed.tool.stderrTail()}})
 
-    return {bytes: hashing.bytes, sha256}
+    await fsyncFile(partial).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOSPC' ? destinationFull(options.dir) : error
+    })
+    const sha256 = await sha256File(partial)
+    await feedArchive({compression: options.compression, format: options.format, path: partial}, toolInvocation(endpoint, 'pg_restore', ['--list'], null), {list: true}).catch(
+      (error: Error) => {
+        throw new OperationError(`the new backup cannot be read back (${error.message}); no backup was written`, {code: 'VERIFY_FAILED'})
+      },
+    )
+    return {bytes: (await stat(partial)).size, sha256}
   } catch (error) {
-    stopTool(dump)
-    stopTool(compressor)
-    file.destroy()
+    stopAll()
     await rm(partial, {force: true})
     throw error
+  } finally {
+    options.signal?.removeEventListener('abort', stopAll)
   }
+}
+
+const NO_SPACE = /No space left on device|Disk quota exceeded/i
+
+function destinationFull(dir: string): OperationError {
+  return new OperationError(`no space left in ${dir}: the dump was abandoned, no backup was written, older backups untouched`, {
+    code: 'DEST_FULL',
+    hint: 'free space there (e.g. `kasmctl backup prune --keep N`), use --exclude-logs, or choose another --dest',
+  })
 }
 
 async function fsyncFile(path: string): Promise<void> {
   const handle = await open(path, 'r')
   await handle.sync().finally(() => handle.close())
-}
-
-function streamError(error: unknown, options: CreateBackupOptions, dump: Tool, dumpExit: {signal: NodeJS.Signals | null}): Error {
-  if (isKasmctlError(error)) return error
-  const code = (error as NodeJS.ErrnoException).code
-  if (options.signal?.aborted) {
-    return new OperationError(`interrupted (${String(options.signal.reason ?? 'aborted')}): pg_dump stopped, no backup was written, older backups untouched`, {code: 'INTERRUPTED'})
-  }
-
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new OperationError(`no space left in ${options.dir}: the dump was abandoned, no backup was written, older backups untouched`, {
-      code: 'DEST_FULL',
-      hint: 'free space there (e.g. `kasmctl backup prune --keep N`), use --exclude-logs, or choose another --dest',
-    })
-  }
-
-  const dumpFailure = dumpExit.signal ? `pg_dump was killed by ${dumpExit.signal}` : failureOf(dump, {code: 1, signal: null})
-  return new OperationError(`writing the backup failed (${code ?? (error as Error).message}${dumpFailure ? `; ${dumpFailure}` : ''}): no backup was written`, {cause: error})
 }
 
 /**

@@ -82,7 +82,7 @@ export async function verifyBackup(path: string, options: VerifyOptions = {}): P
   }
 
   record('checksum', true, `sha256 ${actual} matches`)
-  const listing = await attempt(() => feedArchive(source, toolInvocation(LOCAL_TOOLS, 'pg_restore', ['--list'], null), {captureStdout: true}))
+  const listing = await attempt(() => feedArchive(source, toolInvocation(LOCAL_TOOLS, 'pg_restore', ['--list'], null), {list: true}))
   if (typeof listing !== 'string') {
     record('archive', false, `pg_restore cannot read the archive: ${listing.message}`)
     return result

@@ -67,11 +67,14 @@ export async function listZones(client: KasmClient): Promise<Zone[]> {
   return zones.sort((a, b) => a.zone_name.localeCompare(b.zone_name))
 }
 
-/** "proxy.example.com:443/desktop", or "direct" when connections go straight to the agent. */
+/**
+ * "proxy.example.com:443/desktop"; no port when it is 0 (the browser's port); "direct" when
+ * connections go straight to the agent.
+ */
 export function proxySummary(zone: Partial<ZoneSettings>): string {
   if (zone.proxy_connections === false) return 'direct'
-  const port = zone.proxy_port === 0 ? '(browser port)' : String(zone.proxy_port ?? '')
-  return `${zone.proxy_hostname ?? ''}:${port}/${(zone.proxy_path ?? '').replace(/^\/+/, '')}`
+  const port = zone.proxy_port === 0 ? '' : `:${zone.proxy_port ?? ''}`
+  return `${zone.proxy_hostname ?? ''}${port}/${(zone.proxy_path ?? '').replace(/^\/+/, '')}`
 }
 
 export function zoneLabel(zone: Pick<Zone, 'zone_id' | 'zone_name'>): string {

@@ -54,10 +54,14 @@ describe('backup create', function () {
     expect(manifest.rowCounts.logs).to.be.greaterThan(1000)
   })
 
-  it('--compress none writes the plain .tar that Kasm\'s db_restore reads; --format custom a pg_dump custom archive', async () => {
+  it('--compress none writes the plain .tar that Kasm\'s db_restore reads; gzip a .tar.gz; --format custom a pg_dump custom archive', async () => {
     const tar = await createBackup(sandbox, dest, ['--compress', 'none'])
     expect(tar.file).to.match(/\.tar$/)
     expect(execFileSync('tar', ['-tf', tar.path], {encoding: 'utf8'})).to.contain('toc.dat')
+
+    const gzip = await createBackup(sandbox, dest, ['--compress', 'gzip', '--exclude-logs'])
+    expect(gzip.file).to.match(/\.tar\.gz$/)
+    expect(execFileSync('sh', ['-c', `gzip -dc '${gzip.path}' | tar -t`], {encoding: 'utf8'})).to.contain('toc.dat')
 
     const custom = await createBackup(sandbox, dest, ['--format', 'custom', '--compress', 'gzip'])
     expect(custom.file).to.match(/\.dump$/)
@@ -241,6 +245,7 @@ describe('backup create', function () {
       expect(calls).to.include('exec -i kasm_db psql -U kasmapp -X -q -A -t -v ON_ERROR_STOP=1 -d kasm')
       const dump = calls.find((c) => c.startsWith('exec -i kasm_db pg_dump -U'))
       expect(dump).to.match(/^exec -i kasm_db pg_dump -U kasmapp -Ft -b -C --snapshot=[\dA-F-]+ --exclude-table-data=logs -d kasm$/)
+      expect(calls).to.include('exec -i kasm_db pg_restore --list')
       expect(calls.join('\n')).not.to.contain(sandbox.state.postgres.kasmappPassword)
       expect(json.rowCounts).to.deep.equal(await liveCounts(sandbox, KEY_TABLES.filter((t) => t !== 'logs')))
     })

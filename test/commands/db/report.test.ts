@@ -1,5 +1,9 @@
 import {expect} from 'chai'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import type pg from 'pg'
+import {parse, stringify} from 'yaml'
 
 import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
@@ -71,5 +75,25 @@ describe('db report', () => {
     const forward = json.recommendations.find((r: {code: string}) => r.code === 'forward-logs')
     expect(json.sessions).to.be.greaterThan(50)
     expect(forward.message).to.include('SIEM').and.include('kasmctl db retention set --days 0 --debug-hours 0')
+  })
+
+  it("connects with --from-host through the database: block of a web app's api.app.config.yaml", async () => {
+    // A copy of the sandbox's config whose context has no database settings: only the host's file can provide them.
+    const dir = await mkdtemp(join(tmpdir(), 'kasmctl-db-report-'))
+    try {
+      const config = parse(await readFile(sandbox.env.KASMCTL_CONFIG!, 'utf8'))
+      for (const context of config.contexts) delete context.database
+      await writeFile(join(dir, 'config.yaml'), stringify(config), {mode: 0o600})
+      const env = {...sandbox.env, KASMCTL_CONFIG: join(dir, 'config.yaml')}
+
+      const withoutDatabase = await runCli(['db', 'report', '--json'], {env})
+      expect(withoutDatabase.exitCode).to.equal(64)
+      expect(withoutDatabase.stdout).to.include('has no database settings')
+      const result = await runCli(['db', 'report', '--from-host', 'webapp-1', '--json'], {env})
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(JSON.parse(result.stdout).database).to.include({name: 'kasm', port: sandbox.state.postgres.port})
+    } finally {
+      await rm(dir, {force: true, recursive: true})
+    }
   })
 })

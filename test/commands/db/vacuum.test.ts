@@ -43,6 +43,16 @@ describe('db vacuum', () => {
     expect(json.returnedBytes).to.equal(Math.max(0, before.size - after.size))
   })
 
+  it('--full --dry-run shows the statement, the table and the disk check, and changes nothing', async () => {
+    const before = await tableStats(admin)
+    const result = await vacuum(['--full', '--dry-run', '--json'])
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const plan = JSON.parse(result.stdout)
+    expect(plan).to.include({full: true, statement: 'VACUUM (FULL, ANALYZE) logs'}).and.not.have.property('after')
+    expect(plan.disk).to.include({checked: true, neededBytes: before.size})
+    expect((await tableStats(admin)).relfilenode).to.equal(before.relfilenode)
+  })
+
   it('--full asks for confirmation first, and changes nothing without it', async () => {
     const before = await tableStats(admin)
     const result = await vacuum(['--full'])

@@ -16,7 +16,7 @@ describe('kasmctl zone list', () => {
     const lines = result.stdout.trimEnd().split('\n')
     expect(lines[0]).to.match(/^NAME\s+ID\s+STRATEGY\s+SEARCH-ALT\s+PROXY\s+AGENTS\s+SESSIONS$/)
     expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).to.deep.equal(['default', 'east', 'enclave'])
-    expect(lines[2]).to.match(/^east\s+[\da-f]{8}\s+most-sessions\s+yes\s+\$request_host\$:443\/desktop\s+2\/2\s+\d+$/)
+    expect(lines[2]).to.match(/^east\s+[\da-f]{8}\s+most-sessions\s+yes\s+\$request_host\$\/desktop\s+2\/2\s+\d+$/)
   })
 
   it('--json: {zones: [...]} with every setting, agent counts and sessions (docs/json.md)', async () => {

@@ -52,16 +52,16 @@ describe('kasmctl zone set', () => {
   })
 
   it('--json: {zone_id, zone_name, changed, dry_run, changes: [{field, before, after}]}; a no-op is "unchanged", exit 0', async () => {
-    const changed = await kasmctlJson(['zone', 'set', 'east', '--proxy-port', '0', '--load-strategy', 'most-sessions'])
+    const changed = await kasmctlJson(['zone', 'set', 'east', '--proxy-port', '443', '--load-strategy', 'most-sessions'])
     const east = (await zoneNamed('east'))!
     expect(changed).to.deep.equal({
       changed: true,
-      changes: [{after: 0, before: 443, field: 'proxy_port'}],
+      changes: [{after: 443, before: 0, field: 'proxy_port'}],
       dry_run: false,
       zone_id: east.zone_id,
       zone_name: 'east',
     })
-    const same = await kasmctl(['zone', 'set', 'east', '--proxy-port', '0'])
+    const same = await kasmctl(['zone', 'set', 'east', '--proxy-port', '443'])
     expect(same.exitCode).to.equal(0)
     expect(same.stdout).to.equal('zone east unchanged\n')
   })

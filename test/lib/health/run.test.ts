@@ -44,6 +44,7 @@ describe('health checks (against the sandbox)', function () {
 
   before(async () => {
     sandbox = await useSandbox()
+    await sandbox.reset()
     const url = (scheme: string) => sandbox.context.proxies!.find((p) => p.startsWith(`${scheme}:`))!.replace(/\/+$/, '')
     proxyUrl = {http: url('http'), https: url('https')}
   })

@@ -60,7 +60,7 @@ describe('zone plans', () => {
       const sandbox = await useSandbox()
       const client = await sandbox.client()
       try {
-        const zones = file('  default:\n    proxy_port: 0\n  east:\n    proxy_port: 0\n  west: {}\n')
+        const zones = file('  default:\n    proxy_port: 8443\n  east:\n    proxy_port: 8443\n  west: {}\n')
         const plan = planZones(await client.getZones(), zones, {prune: false})
         // The API goes down after the first zone is updated.
         let error: unknown

@@ -200,7 +200,7 @@ describe('Kasm API simulator: reverse proxies, WebSockets and faults', () => {
       expect(kasms.json.kasms[0]).to.have.property('memory').that.is.a('number')
       expect(kasms.json.kasms[0]).to.not.have.property('memory_bytes')
       const [row] = await query(sandbox, 'SELECT count(*)::int AS n FROM kasms')
-      expect(kasms.json.kasms).to.have.length(row.n)
+      expect(kasms.json.kasms).to.have.length(row.n as number)
     })
   })
 })
