@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, open, rename, rm} from 'node:fs/promises'
+import {mkdir, open, readFile, rename, rm} from 'node:fs/promises'
 import {dirname, join, basename} from 'node:path'
 
 /**
@@ -21,4 +21,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   }
   await handle.close()
   await rename(tmp, path)
+}
+
+/** The file's text, or undefined when it does not exist (any other error is thrown). */
+export async function readFileIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
 }

@@ -1,8 +1,9 @@
-import {readdir, readFile, rm} from 'node:fs/promises'
+import {readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {dataDir} from '../config/paths.js'
 import {writeFileAtomic} from '../fs-util.js'
+import {readFileIfExists} from '../fs-util.js'
 
 /**
  * kasmctl's local record of why and how it took an agent out of service. Kasm has no field for a
@@ -79,13 +80,8 @@ export async function updateDrainRecord(context: string, agentId: string, patch:
 }
 
 export async function readJson<T>(path: string): Promise<T | undefined> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  const text = await readFileIfExists(path)
+  if (text === undefined) return undefined
 
   return JSON.parse(text) as T
 }

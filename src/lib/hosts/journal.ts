@@ -1,10 +1,11 @@
-import {mkdir, readFile, rename} from 'node:fs/promises'
+import {mkdir, rename} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {dataDir} from '../config/paths.js'
 import type {HostEntry} from '../config/types.js'
 import {OperationError} from '../errors.js'
 import {writeFileAtomic} from '../fs-util.js'
+import {readFileIfExists} from '../fs-util.js'
 
 /**
  * The journal of a `host zone-name` run, so that a run killed at any point (kill -9, lost SSH, power)
@@ -104,13 +105,8 @@ export function journalPath(context: string, env: NodeJS.ProcessEnv = process.en
 
 /** The unfinished journal of this context, or undefined. */
 export async function readJournal(path: string): Promise<Journal | undefined> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  const text = await readFileIfExists(path)
+  if (text === undefined) return undefined
 
   try {
     const data = JSON.parse(text) as ZoneNameJournal

@@ -1,11 +1,12 @@
 import {readFileSync} from 'node:fs'
-import {readFile, rm} from 'node:fs/promises'
+import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {dataDir} from '../config/paths.js'
 import {ConfigError} from '../errors.js'
 import {writeFileAtomic} from '../fs-util.js'
 import type {SandboxState} from './contract.js'
+import {readFileIfExists} from '../fs-util.js'
 
 /** `$KASMCTL_SANDBOX_DIR`, else `$XDG_DATA_HOME/kasmctl/sandbox`. */
 export function sandboxDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -16,13 +17,8 @@ export const statePath = (dir: string): string => join(dir, 'state.json')
 
 /** The sandbox's state, or undefined when it was never started (or was purged). */
 export async function readState(dir: string): Promise<SandboxState | undefined> {
-  let text: string
-  try {
-    text = await readFile(statePath(dir), 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  const text = await readFileIfExists(statePath(dir))
+  if (text === undefined) return undefined
 
   try {
     return JSON.parse(text) as SandboxState

@@ -3,8 +3,8 @@ import type pg from 'pg'
 
 import {LOG_PURGE_LOCK} from '../../../src/lib/db/advisory-lock.js'
 import {runCli} from '../../helpers/cli.js'
-import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {countLogs, seedBands, survivors} from '../../lib/db/fixture.js'
+import type {TestSandbox} from '../../helpers/sandbox.js'
+import {countLogs, seedBands, survivors, withResetSandbox} from '../../lib/db/fixture.js'
 
 /** What a 7d / 4h purge removes from the fixture: the old band and the middle band's DEBUG rows. */
 const DOOMED = `(data->>'band' = 'old' OR (data->>'band' = 'middle' AND levelname = 'DEBUG'))`
@@ -13,14 +13,9 @@ describe('db logs purge', () => {
   let sandbox: TestSandbox
   let admin: pg.Client
 
-  before(async () => {
-    sandbox = await useSandbox()
-    await sandbox.reset()
-    admin = await sandbox.db()
-  })
-
-  after(async () => {
-    await admin?.end()
+  withResetSandbox((s, a) => {
+    sandbox = s
+    admin = a
   })
 
   beforeEach(async () => {

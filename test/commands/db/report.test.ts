@@ -6,21 +6,16 @@ import type pg from 'pg'
 import {parse, stringify} from 'yaml'
 
 import {runCli} from '../../helpers/cli.js'
-import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {seedBands, waitForStats} from '../../lib/db/fixture.js'
+import type {TestSandbox} from '../../helpers/sandbox.js'
+import {seedBands, waitForStats, withResetSandbox} from '../../lib/db/fixture.js'
 
 describe('db report', () => {
   let sandbox: TestSandbox
   let admin: pg.Client
 
-  before(async () => {
-    sandbox = await useSandbox()
-    await sandbox.reset()
-    admin = await sandbox.db()
-  })
-
-  after(async () => {
-    await admin?.end()
+  withResetSandbox((s, a) => {
+    sandbox = s
+    admin = a
   })
 
   const report = async () => {

@@ -2,21 +2,16 @@ import {expect} from 'chai'
 import type pg from 'pg'
 
 import {runCli} from '../../helpers/cli.js'
-import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {seedBands, tableStats, waitForStats} from '../../lib/db/fixture.js'
+import type {TestSandbox} from '../../helpers/sandbox.js'
+import {seedBands, tableStats, waitForStats, withResetSandbox} from '../../lib/db/fixture.js'
 
 describe('db vacuum', () => {
   let sandbox: TestSandbox
   let admin: pg.Client
 
-  before(async () => {
-    sandbox = await useSandbox()
-    await sandbox.reset()
-    admin = await sandbox.db()
-  })
-
-  after(async () => {
-    await admin?.end()
+  withResetSandbox((s, a) => {
+    sandbox = s
+    admin = a
   })
 
   beforeEach(async () => {

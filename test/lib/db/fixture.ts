@@ -1,5 +1,7 @@
 import type pg from 'pg'
 
+import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+
 export const HOUR = 3_600_000
 export const DAY = 24 * HOUR
 
@@ -75,4 +77,19 @@ export async function waitForStats(db: pg.Client, ready: (s: Stats) => boolean):
   }
 
   throw new Error('pg_stat_user_tables did not catch up within 5 s')
+}
+
+/** Mocha hooks of the db tests: a freshly reset sandbox and a superuser connection, closed afterwards. */
+export function withResetSandbox(bind: (sandbox: TestSandbox, admin: pg.Client) => void): void {
+  let admin: pg.Client | undefined
+  before(async () => {
+    const sandbox = await useSandbox()
+    await sandbox.reset()
+    admin = await sandbox.db()
+    bind(sandbox, admin)
+  })
+
+  after(async () => {
+    await admin?.end()
+  })
 }

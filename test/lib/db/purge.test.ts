@@ -5,21 +5,16 @@ import {LOG_PURGE_LOCK} from '../../../src/lib/db/advisory-lock.js'
 import {connectDatabase} from '../../../src/lib/db/connect.js'
 import {countPurge, fromMicros, purgeLogs, type PurgeOptions, type PurgeResult, resolveCutoffs, toMicros} from '../../../src/lib/db/purge.js'
 import {AuthError, type KasmctlError, LockedError, NotFoundError, UnavailableError} from '../../../src/lib/errors.js'
-import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {countLogs, DEBUG_OLDER_THAN, OLDER_THAN, seedBands, survivors} from './fixture.js'
+import type {TestSandbox} from '../../helpers/sandbox.js'
+import {countLogs, DEBUG_OLDER_THAN, OLDER_THAN, seedBands, survivors, withResetSandbox} from './fixture.js'
 
 describe('lib/db/purge', () => {
   let sandbox: TestSandbox
   let admin: pg.Client
 
-  before(async () => {
-    sandbox = await useSandbox()
-    await sandbox.reset()
-    admin = await sandbox.db()
-  })
-
-  after(async () => {
-    await admin?.end()
+  withResetSandbox((s, a) => {
+    sandbox = s
+    admin = a
   })
 
   beforeEach(async () => {
