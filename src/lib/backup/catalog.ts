@@ -1,8 +1,9 @@
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {NotFoundError, OperationError} from '../errors.js'
+import {OperationError} from '../errors.js'
 import {readChecksumFile, sha256File} from './checksum.js'
+import {missingBackupDir} from './destination.js'
 import {type BackupManifest, readManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, parseBackupName} from './naming.js'
 
@@ -42,9 +43,7 @@ export async function listBackups(dir: string, options: ListBackupsOptions = {})
     names = await readdir(dir)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') {
-      throw new NotFoundError(`backup directory ${dir} does not exist`, {hint: `create it with \`mkdir -m 700 -p ${dir}\` or pass --dest`})
-    }
+    if (code === 'ENOENT') throw missingBackupDir(dir)
 
     throw new OperationError(`cannot read backup directory ${dir}: ${code ?? (error as Error).message}`, {cause: error})
   }

@@ -21,6 +21,41 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex')
 }
 
+/**
+ * Hashes a file while other processes append to it, following its end until `writersDone` settles,
+ * then reading to the last byte. Only for outputs written strictly in order (pg_dump's tar format,
+ * a compressor's stream): the custom format seeks back to rewrite its table of contents.
+ */
+export async function sha256Appending(path: string, writersDone: Promise<unknown>): Promise<{sha256: string; bytes: number}> {
+  let done = false
+  writersDone.then(
+    () => (done = true),
+    () => (done = true),
+  )
+  const hash = createHash('sha256')
+  const buffer = Buffer.allocUnsafe(1024 * 1024)
+  const handle = await open(path, 'r')
+  let position = 0
+  try {
+    for (;;) {
+      const writersFinished = done // checked before the read: a read after they finished sees every byte
+      const {bytesRead} = await handle.read(buffer, 0, buffer.length, position)
+      if (bytesRead > 0) {
+        hash.update(buffer.subarray(0, bytesRead))
+        position += bytesRead
+      } else if (writersFinished) {
+        break
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+  } finally {
+    await handle.close()
+  }
+
+  return {bytes: position, sha256: hash.digest('hex')}
+}
+
 /** Writes `<file>.sha256` in `sha256sum -c` format ("<hex>  <name>"), checkable from the backup directory. */
 export async function writeChecksumFile(backupPath: string, sha256: string): Promise<void> {
   await writeFileAtomic(checksumPath(backupPath), `${sha256}  ${basename(backupPath)}\n`, 0o600)

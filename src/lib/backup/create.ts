@@ -5,7 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {ContextConfig} from '../config/types.js'
 import {OperationError} from '../errors.js'
 import {feedArchive} from './archive.js'
-import {sha256File, writeChecksumFile} from './checksum.js'
+import {sha256Appending, sha256File, writeChecksumFile} from './checksum.js'
 import {checkDestination, lockBackupDir, removeLeftovers} from './destination.js'
 import {type BackupManifest, writeManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, backupFileName, contextSlug, PARTIAL_SUFFIX} from './naming.js'
@@ -131,11 +131,12 @@ interface Written {
 /**
  * pg_dump → [zstd | gzip] → <partial>. The last process of the chain writes straight into the file
  * (its stdout is the file), so the dump never passes through this process: memory stays flat
- * whatever the size, and no copy is added. The file is then fsynced and hashed, and its table of
- * contents read back with pg_restore --list, before it may become a backup.
+ * whatever the size, and no copy is added. The file is hashed as it grows (or after, for the custom
+ * format), fsynced, and its table of contents read back with pg_restore --list before it may
+ * become a backup.
  */
 async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateBackupOptions, partial: string): Promise<Written> {
-  options.signal?.throwIfAborted()
+  if (options.signal?.aborted) throw interrupted(options.signal)
   const call = toolInvocation(endpoint, 'pg_dump', args)
   const command = compressorCommand(options.format, options.compression)
   const tools: Tool[] = []
@@ -154,10 +155,13 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
       await file.close() // the children have their own descriptors
     }
 
-    const exits = await Promise.all(tools.map((tool) => tool.exited))
-    if (options.signal?.aborted) {
-      throw new OperationError(`interrupted (${String(options.signal.reason)}): pg_dump stopped, no backup was written, older backups untouched`, {code: 'INTERRUPTED'})
-    }
+    const allExited = Promise.all(tools.map((tool) => tool.exited))
+    // Hash while the dump is written when the output only grows (overlaps the hashing with the dump).
+    const appendOnly = options.format === 'tar' || command !== undefined
+    const hashing = appendOnly ? sha256Appending(partial, allExited) : undefined
+    hashing?.catch(() => undefined) // awaited below; a failed dump makes its result moot
+    const exits = await allExited
+    if (options.signal?.aborted) throw interrupted(options.signal)
 
     if (tools.some((tool) => NO_SPACE.test(tool.stderrTail()))) throw destinationFull(options.dir)
     // pg_dump first: when it fails, the compressor merely sees the end of its input.
@@ -167,13 +171,18 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
     await fsyncFile(partial).catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOSPC' ? destinationFull(options.dir) : error
     })
-    const sha256 = await sha256File(partial)
+    const bytes = (await stat(partial)).size
+    const hashed = hashing ? await hashing : {bytes, sha256: await sha256File(partial)}
+    if (hashed.bytes !== bytes) {
+      throw new OperationError(`${partial} changed size while it was hashed (${hashed.bytes} of ${bytes} bytes); no backup was written`, {code: 'VERIFY_FAILED'})
+    }
+
     await feedArchive({compression: options.compression, format: options.format, path: partial}, toolInvocation(endpoint, 'pg_restore', ['--list'], null), {list: true}).catch(
       (error: Error) => {
         throw new OperationError(`the new backup cannot be read back (${error.message}); no backup was written`, {code: 'VERIFY_FAILED'})
       },
     )
-    return {bytes: (await stat(partial)).size, sha256}
+    return {bytes, sha256: hashed.sha256}
   } catch (error) {
     stopAll()
     await rm(partial, {force: true})
@@ -181,6 +190,10 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
   } finally {
     options.signal?.removeEventListener('abort', stopAll)
   }
+}
+
+function interrupted(signal: AbortSignal): OperationError {
+  return new OperationError(`interrupted (${String(signal.reason)}): pg_dump stopped, no backup was written, older backups untouched`, {code: 'INTERRUPTED'})
 }
 
 const NO_SPACE = /No space left on device|Disk quota exceeded/i

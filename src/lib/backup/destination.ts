@@ -18,10 +18,14 @@ export function backupDir(dest: string | undefined, context: ContextConfig | und
   return dir
 }
 
+export function missingBackupDir(dir: string): NotFoundError {
+  return new NotFoundError(`backup directory ${dir} does not exist`, {hint: `create it with \`mkdir -m 700 -p ${dir}\``})
+}
+
 /** The destination must exist, be a directory and be writable; otherwise nothing is started. */
 export async function checkDestination(dir: string): Promise<void> {
   const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new NotFoundError(`backup directory ${dir} does not exist`, {hint: `create it with \`mkdir -m 700 -p ${dir}\``})
+    if (error.code === 'ENOENT') throw missingBackupDir(dir)
     throw new OperationError(`cannot use backup directory ${dir}: ${error.code ?? error.message}`)
   })
   if (!info.isDirectory()) throw new UsageError(`backup destination ${dir} is not a directory`)

@@ -1,4 +1,3 @@
-import type {AxiosInstance, AxiosResponse} from 'axios'
 import {readFile} from 'node:fs/promises'
 
 import {resolveSecret} from '../config/secrets.js'
@@ -7,6 +6,7 @@ import {AuthError, ConfigError, KasmApiError, UnavailableError} from '../errors.
 import {normalizeId} from './ids.js'
 import {normalizeKasm, normalizeServer} from './normalize.js'
 import {ENDPOINTS, describePermissions} from './permissions.js'
+import {HttpTransport, type HttpResponse, NetworkError} from './transport.js'
 import type {ConnectionProxy, HealthcheckResult, Kasm, Manager, Server, ServerType, Setting, Zone, ZoneSettings} from './types.js'
 
 export interface KasmClientOptions {
@@ -36,8 +36,7 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
  */
 export class KasmClient {
   readonly baseUrl: string
-  private agents: Array<{destroy(): void}> = []
-  private http?: AxiosInstance
+  private transport?: HttpTransport
   private readonly options: KasmClientOptions
 
   constructor(options: KasmClientOptions) {
@@ -82,7 +81,7 @@ export class KasmClient {
 
   /** Calls /api/public/<method>. Reads are retried with backoff on network errors and 502/503/504. */
   async call<T extends Body = Body>(method: string, body: Body = {}): Promise<T> {
-    const http = await this.httpClient()
+    const http = this.http()
     const write = ENDPOINTS[method]?.write ?? true
     const attempts = write ? 1 : 1 + (this.options.retries ?? 2)
     const url = `${this.baseUrl}/api/public/${method}`
@@ -90,7 +89,7 @@ export class KasmClient {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const started = Date.now()
       try {
-        const response = await http.post(url, this.authBody(body), {headers: this.authHeaders()})
+        const response = await http.request('POST', url, JSON.stringify(this.authBody(body)), this.authHeaders())
         this.options.debug?.(`POST ${url} -> HTTP ${response.status} (${Date.now() - started} ms)`)
         if (RETRYABLE_STATUS.has(response.status) && attempt < attempts) {
           lastError = response
@@ -100,20 +99,20 @@ export class KasmClient {
 
         return this.interpret<T>(method, url, response)
       } catch (error) {
-        if (!isNetworkError(error)) throw error
-        this.options.debug?.(`POST ${url} -> ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+        if (!(error instanceof NetworkError)) throw error
+        this.options.debug?.(`POST ${url} -> ${error.code}`)
         lastError = error
         if (attempt < attempts) await sleep(this.backoff(attempt))
       }
     }
 
-    if (isNetworkError(lastError)) throw networkError(url, lastError)
-    return this.interpret<T>(method, url, lastError as AxiosResponse)
+    if (lastError instanceof NetworkError) throw networkError(url, lastError)
+    return this.interpret<T>(method, url, lastError as HttpResponse)
   }
 
   /** Closes kept-alive connections so the process can exit at once. */
   close(): void {
-    for (const agent of this.agents) agent.destroy()
+    this.transport?.close()
   }
 
   // Zones
@@ -218,12 +217,12 @@ export class KasmClient {
 
   /** GET /api/__healthcheck (no auth). Never throws: failures come back in the result. */
   async healthcheck(baseUrl = this.baseUrl): Promise<HealthcheckResult> {
-    const http = await this.httpClient()
+    const http = this.http()
     const url = `${baseUrl.replace(/\/+$/, '').replace(/\/api$/, '')}/api/__healthcheck`
     const started = performance.now()
     try {
-      const response = await http.get(url, {responseType: 'text', transformResponse: (d: unknown) => d})
-      const body = String(response.data ?? '')
+      const response = await http.request('GET', url)
+      const {body} = response
       let ok = false
       try {
         ok = response.status === 200 && JSON.parse(body)?.ok === true
@@ -262,27 +261,14 @@ export class KasmClient {
     return (this.options.retryDelayMs ?? 250) * 2 ** (attempt - 1)
   }
 
-  // axios is loaded on first use so that commands without API calls start fast.
-  private async httpClient(): Promise<AxiosInstance> {
-    if (this.http) return this.http
-    const [{default: axios}, https, http] = await Promise.all([import('axios'), import('node:https'), import('node:http')])
-    this.agents = [new http.Agent({keepAlive: true}), new https.Agent({ca: this.options.caPem, keepAlive: true, rejectUnauthorized: !this.options.insecure})]
-    this.http = axios.create({
-      headers: {'Content-Type': 'application/json'},
-      httpAgent: this.agents[0],
-      httpsAgent: this.agents[1],
-      maxRedirects: 0,
-      proxy: false,
-      timeout: this.options.timeoutMs ?? 15_000,
-      transitional: {clarifyTimeoutError: true},
-      validateStatus: () => true,
-    })
-    return this.http
+  private http(): HttpTransport {
+    this.transport ??= new HttpTransport({caPem: this.options.caPem, insecure: this.options.insecure, timeoutMs: this.options.timeoutMs ?? 15_000})
+    return this.transport
   }
 
-  private interpret<T>(method: string, url: string, response: AxiosResponse): T {
-    const {data, status} = response
-    const json = typeof data === 'object' && data !== null ? (data as Body) : parseJson(data)
+  private interpret<T>(method: string, url: string, response: HttpResponse): T {
+    const {body, status} = response
+    const json = parseJson(body)
     if (json === undefined) {
       throw new UnavailableError(`unexpected response from ${url} (HTTP ${status})`, {
         details: {status},
@@ -304,8 +290,8 @@ export class KasmClient {
   }
 }
 
-function parseJson(data: unknown): Body | undefined {
-  if (typeof data !== 'string' || data.trim() === '') return undefined
+function parseJson(data: string): Body | undefined {
+  if (data.trim() === '') return undefined
   try {
     const value = JSON.parse(data)
     return typeof value === 'object' && value !== null ? value : undefined
@@ -346,17 +332,11 @@ function authError(method: string, url: string, status: number, message = ''): A
   })
 }
 
-function isNetworkError(error: unknown): boolean {
-  const e = error as {code?: string; isAxiosError?: boolean; response?: unknown}
-  return Boolean(e && e.isAxiosError && !e.response)
-}
-
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/
 
 function networkError(url: string, error: unknown): UnavailableError {
-  const e = error as {cause?: {code?: string}; code?: string; message?: string}
-  const code = e.cause?.code ?? e.code ?? ''
-  const reason = e.message ?? String(error)
+  const code = error instanceof NetworkError ? error.code : ''
+  const reason = error instanceof Error ? error.message : String(error)
   if (TLS_CODES.test(code) || TLS_CODES.test(reason)) {
     return new UnavailableError(`TLS error talking to ${url}: ${reason}`, {
       details: {code},
@@ -365,7 +345,6 @@ function networkError(url: string, error: unknown): UnavailableError {
   }
 
   const what: Record<string, string> = {
-    ECONNABORTED: 'timed out',
     ECONNREFUSED: 'connection refused',
     ECONNRESET: 'connection reset',
     EHOSTUNREACH: 'host unreachable',

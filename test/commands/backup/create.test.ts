@@ -1,11 +1,12 @@
 import {expect} from 'chai'
-import {execFileSync} from 'node:child_process'
-import {chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {copyFile, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {hostname} from 'node:os'
 import {join} from 'node:path'
 
 import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {blockPgDump, createBackup, liveCounts, runningPgDump, startCli, tempDir, waitFor} from './support.js'
+import {blockPgDump, createBackup, dockerStandIn, liveCounts, runningPgDump, startCli, tempDir, waitFor} from './support.js'
 
 const KEY_TABLES = ['installation', 'zones', 'managers', 'servers', 'kasms', 'users', 'images', 'settings', 'accounting', 'logs']
 
@@ -89,7 +90,7 @@ describe('backup create', function () {
     }
 
     const json = await createBackup(sandbox, dest, ['--exclude-logs', '--keep', '2', '--min-keep', '1'])
-    expect((json.removed as Array<{file: string; reason: string}>).map((r) => [r.file.slice(16, 24), r.reason])).to.deep.equal([
+    expect(json.removed.map((r) => [r.file.slice(16, 24), r.reason])).to.deep.equal([
       ['20240102', 'beyond --keep 2'],
       ['20240101', 'beyond --keep 2'],
     ])
@@ -188,6 +189,17 @@ describe('backup create', function () {
       await createBackup(sandbox, dest, ['--exclude-logs'])
     })
 
+    it('takes over the lock of a run that died (kill -9), with a warning, and removes the partial file it left', async () => {
+      const dead = spawnSync(process.execPath, ['-e', '']).pid!
+      await writeFile(join(dest, '.kasmctl-backup.lock'), JSON.stringify({hostname: hostname(), pid: dead, purpose: 'backup create', startedAt: '2026-01-01T02:00:00.000Z'}))
+      await writeFile(join(dest, 'kasm_db_sandbox_20260101T020000Z.tar.zst.partial'), 'half a dump')
+      const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--exclude-logs', '--quiet'], {env: sandbox.env})
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(result.stderr).to.contain(`taking over the lock ${join(dest, '.kasmctl-backup.lock')} left by process ${dead}`)
+      expect(result.stderr).to.contain('removed kasm_db_sandbox_20260101T020000Z.tar.zst.partial, left by an interrupted run')
+      expect((await readdir(dest)).filter((f) => f.endsWith('.partial') || f.startsWith('.'))).to.deep.equal([])
+    })
+
     it('SIGTERM stops pg_dump, removes the partial file and releases the lock', async () => {
       const blocker = await blockPgDump(sandbox)
       const run = startCli(['backup', 'create', '--dest', dest, '--via', 'local'], sandbox.env)
@@ -206,40 +218,17 @@ describe('backup create', function () {
   })
 
   describe('--via docker', () => {
-    // There is no Docker engine here: a stand-in `docker` on PATH records its argv and runs
-    // `docker exec -i kasm_db TOOL ...` as the real local TOOL against the sandbox database, as the
-    // container's own tools would reach their server. The test checks the exact commands built.
-    let bin: string
-    let log: string
-
-    beforeEach(async () => {
-      bin = join(dest, 'bin')
-      log = join(dest, 'docker.log')
-      await mkdir(bin)
-      const {port, kasmappPassword} = sandbox.state.postgres
-      const script = [
-        '#!/bin/sh',
-        `echo "$*" >> '${log}'`,
-        'case "$1" in',
-        '  ps) echo kasm_db; exit 0 ;;',
-        `  exec) [ "$2" = -i ] && [ "$3" = kasm_db ] || exit 1; shift 3; PGHOST=127.0.0.1 PGPORT=${port} PGSSLMODE=require PGPASSWORD='${kasmappPassword}' exec "$@" ;;`,
-        'esac',
-        'exit 1',
-      ].join('\n')
-      await writeFile(join(bin, 'docker'), `${script}\n`)
-      await chmod(join(bin, 'docker'), 0o755)
-    })
-
+    // There is no Docker engine here: see dockerStandIn (a stand-in `docker` that runs the real tools).
     it('is the default when docker lists a kasm_db container, and streams `docker exec -i kasm_db pg_dump -U kasmapp ...` to the file', async () => {
+      const docker = await dockerStandIn(sandbox, dest)
       const backups = join(dest, 'backups')
       await mkdir(backups)
-      const env = {...sandbox.env, PATH: `${bin}:${sandbox.env.PATH}`}
-      const result = await runCli(['backup', 'create', '--dest', backups, '--exclude-logs', '--json'], {env})
+      const result = await runCli(['backup', 'create', '--dest', backups, '--exclude-logs', '--json'], {env: docker.env})
       expect(result.exitCode, result.stderr).to.equal(0)
       const json = JSON.parse(result.stdout)
       expect(json.via).to.equal('docker')
 
-      const calls = (await readFile(log, 'utf8')).trimEnd().split('\n')
+      const calls = await docker.calls()
       expect(calls[0]).to.equal('ps --filter name=^kasm_db$ --format {{.Names}}')
       expect(calls).to.include('exec -i kasm_db pg_dump --version')
       expect(calls).to.include('exec -i kasm_db psql -U kasmapp -X -q -A -t -v ON_ERROR_STOP=1 -d kasm')

@@ -1,15 +1,16 @@
 import {expect} from 'chai'
 import {rm} from 'node:fs/promises'
 
+import type {BackupCreateJson} from '../../../src/lib/backup/render.js'
 import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {createBackup, liveCounts, tempDir} from './support.js'
+import {createBackup, dockerStandIn, liveCounts, tempDir} from './support.js'
 
 describe('backup restore', function () {
   this.timeout(120_000)
   let sandbox: TestSandbox
   let dest: string
-  let backup: {file: string; path: string}
+  let backup: BackupCreateJson
 
   before(async () => {
     sandbox = await useSandbox()
@@ -61,6 +62,41 @@ describe('backup restore', function () {
     const check = await sandbox.db()
     const databases = (await check.query<{datname: string}>("SELECT datname FROM pg_database WHERE datname LIKE 'kasm%' ORDER BY 1").finally(() => check.end())).rows
     expect(databases.map((d) => d.datname)).to.deep.equal(['kasm', 'kasm_seed'])
+  })
+
+  it('--via docker runs psql and pg_restore inside kasm_db (docker exec -i, the archive on stdin)', async () => {
+    const docker = await dockerStandIn(sandbox, dest)
+    const result = await runCli(['backup', 'restore', backup.path, '--via', 'docker', '--yes', '--json'], {env: docker.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const {stagingDatabase: staging, previousDatabase: previous} = JSON.parse(result.stdout)
+    const calls = (await docker.calls()).filter((c) => c.startsWith('exec'))
+    expect(calls).to.deep.equal([
+      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c CREATE DATABASE ${staging} -d postgres`,
+      `exec -i kasm_db pg_restore -U kasmapp --no-owner --exit-on-error -d ${staging}`,
+      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'kasm' AND usename = current_user AND pid <> pg_backend_pid() -d postgres`,
+      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c ALTER DATABASE kasm RENAME TO ${previous} -d postgres`,
+      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c ALTER DATABASE ${staging} RENAME TO kasm -d postgres`,
+      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c DROP DATABASE ${previous} -d postgres`,
+    ])
+    expect((await liveCounts(sandbox, ['logs'])).logs).to.equal(backup.rowCounts.logs)
+  })
+
+  it('when the restore fails after Kasm was stopped, leaves the database as it was, starts Kasm again and says so', async () => {
+    const admin = await sandbox.db()
+    await admin.query('ALTER ROLE kasmapp NOCREATEDB')
+    try {
+      const result = await runCli(['backup', 'restore', backup.path, '--via', 'local', '--yes'], {env: sandbox.env})
+      expect(result.exitCode).to.equal(1)
+      expect(result.stderr).to.match(/the restore failed: permission denied to create database\. Database kasm was not changed; Kasm was started again on webapp-1, webapp-2/)
+      const client = await sandbox.client()
+      try {
+        for (const host of sandbox.context.hosts!.filter((h) => h.roles.includes('webapp'))) expect((await client.healthcheck(host.url)).ok, host.name).to.equal(true)
+      } finally {
+        client.close()
+      }
+    } finally {
+      await admin.query('ALTER ROLE kasmapp CREATEDB').finally(() => admin.end())
+    }
   })
 
   it('refuses a damaged backup before stopping anything', async () => {

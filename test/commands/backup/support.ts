@@ -2,12 +2,13 @@
 import {expect} from 'chai'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {readdirSync, readFileSync} from 'node:fs'
-import {mkdir, mkdtemp} from 'node:fs/promises'
+import {mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type pg from 'pg'
 
+import type {BackupCreateJson} from '../../../src/lib/backup/render.js'
 import {type CliResult, runCli} from '../../helpers/cli.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
 
@@ -19,7 +20,7 @@ export async function tempDir(parent = tmpdir()): Promise<string> {
 }
 
 /** `backup create --json` that must succeed; returns its JSON. */
-export async function createBackup(sandbox: TestSandbox, dest: string, extra: string[] = [], env: NodeJS.ProcessEnv = sandbox.env): Promise<Record<string, unknown> & {file: string; path: string}> {
+export async function createBackup(sandbox: TestSandbox, dest: string, extra: string[] = [], env: NodeJS.ProcessEnv = sandbox.env): Promise<BackupCreateJson> {
   const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--json', ...extra], {env})
   expect(result.exitCode, result.stderr).to.equal(0)
   return JSON.parse(result.stdout)
@@ -112,5 +113,32 @@ export async function liveCounts(sandbox: TestSandbox, tables: string[]): Promis
     return counts
   } finally {
     await client.end()
+  }
+}
+
+/**
+ * There is no Docker engine here: a stand-in `docker` (in `<dir>/bin`, to put first on PATH) records
+ * its argv in `<dir>/docker.log` and runs `docker exec -i kasm_db TOOL ...` as the real local TOOL
+ * against the sandbox database, as the container's own tools reach their server. `ps` lists kasm_db.
+ * Tests use it to check the exact commands kasmctl builds for the docker path.
+ */
+export async function dockerStandIn(sandbox: TestSandbox, dir: string): Promise<{env: NodeJS.ProcessEnv; calls(): Promise<string[]>}> {
+  const bin = join(dir, 'bin')
+  const log = join(dir, 'docker.log')
+  await mkdir(bin, {recursive: true})
+  const {kasmappPassword, port} = sandbox.state.postgres
+  const script = [
+    '#!/bin/sh',
+    `echo "$*" >> '${log}'`,
+    'case "$1" in',
+    '  ps) echo kasm_db; exit 0 ;;',
+    `  exec) [ "$2" = -i ] && [ "$3" = kasm_db ] || exit 1; shift 3; PGHOST=127.0.0.1 PGPORT=${port} PGSSLMODE=require PGPASSWORD='${kasmappPassword}' exec "$@" ;;`,
+    'esac',
+    'exit 1',
+  ].join('\n')
+  await writeFile(join(bin, 'docker'), `${script}\n`, {mode: 0o755})
+  return {
+    calls: async () => (await readFile(log, 'utf8')).trimEnd().split('\n'),
+    env: {...sandbox.env, PATH: `${bin}:${sandbox.env.PATH}`},
   }
 }

@@ -35,9 +35,23 @@ describe('backup verify', function () {
       ['archive', true],
       ['restore', true],
     ])
-    const live = await liveCounts(sandbox, Object.keys(created.rowCounts as object))
+    const live = await liveCounts(sandbox, Object.keys(created.rowCounts))
     expect(json.rowCounts).to.have.length(10)
     for (const row of json.rowCounts) expect(row, row.table).to.deep.equal({expected: live[row.table], restored: live[row.table], table: row.table})
+  })
+
+  it('--target-url restores into a scratch database on that server, then drops it', async () => {
+    const created = await createBackup(sandbox, dest, ['--exclude-logs'])
+    const {port, superuser} = sandbox.state.postgres
+    const url = `postgres://${superuser}@127.0.0.1:${port}/postgres?sslmode=disable`
+    const result = await runCli(['backup', 'verify', created.path, '--restore-test', '--target-url', url, '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const json = JSON.parse(result.stdout)
+    expect(json.ok).to.equal(true)
+    expect(json.rowCounts.every((r: {expected: number; restored: number}) => r.expected === r.restored)).to.equal(true)
+    const admin = await sandbox.db()
+    const scratch = await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'kasmctl_verify_%'").finally(() => admin.end())
+    expect(scratch.rows).to.deep.equal([])
   })
 
   it('fails with the reason when the file was damaged (checksum mismatch), exit 1', async () => {
@@ -63,7 +77,7 @@ describe('backup verify', function () {
     const sha256 = createHash('sha256').update(await readFile(created.path)).digest('hex')
     await writeFile(`${created.path}.sha256`, `${sha256}  ${created.file}\n`)
     const manifestPath = `${created.path}.manifest.json`
-    await writeFile(manifestPath, (await readFile(manifestPath, 'utf8')).replace(created.sha256 as string, sha256))
+    await writeFile(manifestPath, (await readFile(manifestPath, 'utf8')).replace(created.sha256, sha256))
 
     const result = await runCli(['backup', 'verify', created.path, '--json'], {env: sandbox.env})
     expect(result.exitCode).to.equal(1)
