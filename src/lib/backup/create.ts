@@ -51,26 +51,32 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
     const endpoint = await resolveEndpoint(options.context, options.via)
     const pgDumpVersion = await toolVersion(endpoint, 'pg_dump')
     event(`connecting to ${endpoint.description}`, 'progress')
-    const session = await openSnapshotSession(options.context, endpoint, KEY_TABLES)
+    const session = await openSnapshotSession(options.context, endpoint)
     let manifest: BackupManifest
     let path: string
     try {
-      checkPgDumpVersion(pgDumpVersion, session.info.serverVersion, session.info.serverVersionNum, endpoint.via)
+      checkPgDumpVersion(pgDumpVersion, session.facts.serverVersion, session.facts.serverVersionNum, endpoint.via)
       const startedAt = await freeTimestamp(options)
       path = join(options.dir, backupFileName(options.context.name, startedAt, options.format, options.compression))
-      event(`dumping ${endpoint.database} (PostgreSQL ${session.info.serverVersion}) to ${path}`, 'progress')
+      event(`dumping ${endpoint.database} (PostgreSQL ${session.facts.serverVersion}) to ${path}`, 'progress')
+      // Counted in the dump's snapshot while pg_dump runs.
+      const tables = options.excludeLogs ? KEY_TABLES.filter((table) => table !== 'logs') : KEY_TABLES
+      const counting = session.countRows(tables)
+      counting.catch(() => undefined) // awaited after the dump
       const written = await dumpToFile(endpoint, dumpArgs(options, session.snapshot), options, `${path}${PARTIAL_SUFFIX}`)
+      const rowCounts = await counting.catch(async (error: Error) => {
+        await rm(`${path}${PARTIAL_SUFFIX}`, {force: true})
+        throw new OperationError(`counting the rows for the manifest failed: ${error.message}; no backup was written`, {cause: error})
+      })
       const finishedAt = new Date()
-      const rowCounts = {...session.info.rowCounts}
-      if (options.excludeLogs) delete rowCounts.logs
       manifest = {
         context: options.context.name,
         database: {
           name: endpoint.database,
-          serverVersion: session.info.serverVersion,
-          serverVersionNum: session.info.serverVersionNum,
-          ...(session.info.alembicRevision ? {alembicRevision: session.info.alembicRevision} : {}),
-          ...(session.info.installationId ? {installationId: session.info.installationId} : {}),
+          serverVersion: session.facts.serverVersion,
+          serverVersionNum: session.facts.serverVersionNum,
+          ...(session.facts.alembicRevision ? {alembicRevision: session.facts.alembicRevision} : {}),
+          ...(session.facts.installationId ? {installationId: session.facts.installationId} : {}),
         },
         durationMs: finishedAt.getTime() - startedAt.getTime(),
         file: basename(path),

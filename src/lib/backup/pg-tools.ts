@@ -122,70 +122,77 @@ export function checkPgDumpVersion(pgDumpVersion: string, serverVersion: string,
 }
 
 /** What the manifest records about the database, read inside the dump's snapshot. */
-export interface DatabaseInfo {
+export interface DatabaseFacts {
   serverVersion: string
   serverVersionNum: number
   alembicRevision?: string
   installationId?: string
-  rowCounts: Record<string, number>
 }
 
 /**
  * An open REPEATABLE READ transaction whose snapshot pg_dump imports (`--snapshot`): the row counts
- * in the manifest are those of the dump itself, even while Kasm keeps writing logs. Close it after
- * pg_dump has finished.
+ * in the manifest are those of the dump itself, even while Kasm keeps writing logs. They are counted
+ * while pg_dump runs (a scan of the logs table is not free). Close it after pg_dump has finished.
  */
 export interface SnapshotSession {
   snapshot: string
-  info: DatabaseInfo
+  facts: DatabaseFacts
+  /** Rows of each of these tables that exist, counted in the snapshot. */
+  countRows(tables: readonly string[]): Promise<Record<string, number>>
   close(): Promise<void>
 }
 
-/** One statement returning the snapshot name and the database facts as a JSON object. */
-export function databaseInfoSql(tables: readonly string[], exportSnapshot: boolean): string {
-  const scalar = (table: string, column: string): string =>
-    `(SELECT (xpath('/row/v/text()', query_to_xml('SELECT ${column}::text AS v FROM ${table} LIMIT 1', false, true, '')))[1]::text WHERE to_regclass('public.${table}') IS NOT NULL)`
-  const list = tables.map((t) => `'${t}'`).join(', ')
-  return `SELECT json_build_object(
-  'snapshot', ${exportSnapshot ? 'pg_export_snapshot()' : 'NULL'},
+/** The snapshot (exported) and the database's versions, as one JSON object. */
+const FACTS_SQL = `SELECT json_build_object(
+  'snapshot', pg_export_snapshot(),
   'serverVersion', current_setting('server_version'),
   'serverVersionNum', current_setting('server_version_num')::int,
-  'alembicRevision', ${scalar('alembic_version', 'version_num')},
-  'installationId', ${scalar('installation', 'installation_id')},
-  'rowCounts', (SELECT coalesce(json_object_agg(c.relname, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint ORDER BY c.relname), '{}')
-                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname IN (${list}))
-)::text AS info`
+  'alembicRevision', ${scalarSql('alembic_version', 'version_num')},
+  'installationId', ${scalarSql('installation', 'installation_id')}
+)::text AS json`
+
+/** The first value of a column of a table that may not exist (query_to_xml defers the query, so a missing table is no error). */
+function scalarSql(table: string, column: string): string {
+  return `(SELECT (xpath('/row/v/text()', query_to_xml('SELECT ${column}::text AS v FROM ${table} LIMIT 1', false, true, '')))[1]::text WHERE to_regclass('public.${table}') IS NOT NULL)`
 }
 
-interface InfoRow extends DatabaseInfo {
-  snapshot: string | null
+/** Exact row counts of those of `tables` that exist in schema public, as one JSON object. */
+export function rowCountsSql(tables: readonly string[]): string {
+  const list = tables.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ')
+  return `SELECT coalesce(json_object_agg(c.relname, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint ORDER BY c.relname), '{}')::text AS json
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname IN (${list})`
 }
 
-function toInfo(row: InfoRow): DatabaseInfo {
-  const info: DatabaseInfo = {rowCounts: row.rowCounts, serverVersion: row.serverVersion.split(' ')[0], serverVersionNum: row.serverVersionNum}
-  if (row.alembicRevision) info.alembicRevision = row.alembicRevision
-  if (row.installationId) info.installationId = row.installationId
-  return info
+interface FactsRow extends DatabaseFacts {
+  snapshot: string
+}
+
+function toFacts(row: FactsRow): DatabaseFacts {
+  const facts: DatabaseFacts = {serverVersion: row.serverVersion.split(' ')[0], serverVersionNum: row.serverVersionNum}
+  if (row.alembicRevision) facts.alembicRevision = row.alembicRevision
+  if (row.installationId) facts.installationId = row.installationId
+  return facts
 }
 
 const BEGIN_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY'
 
 /** Opens the snapshot transaction: over a pg connection locally, in an interactive psql inside kasm_db via docker. */
-export async function openSnapshotSession(context: ContextConfig, endpoint: PgEndpoint, tables: readonly string[]): Promise<SnapshotSession> {
-  const sql = databaseInfoSql(tables, true)
+export async function openSnapshotSession(context: ContextConfig, endpoint: PgEndpoint): Promise<SnapshotSession> {
   if (endpoint.via === 'local') {
     const client = await connectDatabase(context, {applicationName: 'kasmctl backup'})
+    const query = async (sql: string): Promise<string> => (await client.query<{json: string}>(sql)).rows[0].json
     try {
       await client.query(BEGIN_SNAPSHOT)
-      const row = JSON.parse((await client.query<{info: string}>(sql)).rows[0].info) as InfoRow
+      const row = JSON.parse(await query(FACTS_SQL)) as FactsRow
       return {
         async close() {
           await client.query('COMMIT').catch(() => undefined)
           await client.end().catch(() => undefined)
         },
-        info: toInfo(row),
-        snapshot: row.snapshot!,
+        countRows: async (tables) => JSON.parse(await query(rowCountsSql(tables))) as Record<string, number>,
+        facts: toFacts(row),
+        snapshot: row.snapshot,
       }
     } catch (error) {
       await client.end().catch(() => undefined)
@@ -193,10 +200,11 @@ export async function openSnapshotSession(context: ContextConfig, endpoint: PgEn
     }
   }
 
-  return openPsqlSession(endpoint, sql)
+  return openPsqlSession(endpoint)
 }
 
-async function openPsqlSession(endpoint: PgEndpoint, sql: string): Promise<SnapshotSession> {
+/** The same session through `docker exec -i kasm_db psql`: one statement per line in, one JSON line out per answer. */
+async function openPsqlSession(endpoint: PgEndpoint): Promise<SnapshotSession> {
   const call = toolInvocation(endpoint, 'psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'])
   const child = spawn(call.file, call.args, {env: call.env, stdio: ['pipe', 'pipe', 'pipe']})
   let stderr = ''
@@ -208,27 +216,29 @@ async function openPsqlSession(endpoint: PgEndpoint, sql: string): Promise<Snaps
     child.once('error', () => resolve(null))
   })
   child.stdin.on('error', () => undefined) // psql may exit before reading: reported below
-  child.stdin.write(`${BEGIN_SNAPSHOT};\n${sql.replaceAll('\n', ' ')};\n`)
+  const lines = createInterface({input: child.stdout})[Symbol.asyncIterator]()
+  const ask = async (sql: string): Promise<string> => {
+    child.stdin.write(`${sql.replaceAll('\n', ' ')};\n`)
+    const answer = await lines.next()
+    if (answer.done) {
+      await exited
+      throw new UnavailableError(`cannot query the database through \`${call.file} ${call.args.slice(0, 4).join(' ')} psql\`: ${stderr.trim() || 'no answer'}`, {
+        hint: `check that the ${KASM_DB_CONTAINER} container runs (\`docker ps\`), or use --via local`,
+      })
+    }
 
-  const lines = createInterface({input: child.stdout})
-  const firstLine = await new Promise<string | undefined>((resolve) => {
-    lines.once('line', resolve)
-    lines.once('close', () => resolve(undefined))
-  })
-  if (!firstLine) {
-    await exited
-    throw new UnavailableError(`cannot query the database through \`${call.file} ${call.args.slice(0, 4).join(' ')} psql\`: ${stderr.trim() || 'no answer'}`, {
-      hint: `check that the ${KASM_DB_CONTAINER} container runs (\`docker ps\`), or use --via local`,
-    })
+    return answer.value
   }
 
-  const row = JSON.parse(firstLine) as InfoRow
+  child.stdin.write(`${BEGIN_SNAPSHOT};\n`)
+  const row = JSON.parse(await ask(FACTS_SQL)) as FactsRow
   return {
     async close() {
       child.stdin.end('COMMIT;\n')
       await exited
     },
-    info: toInfo(row),
-    snapshot: row.snapshot!,
+    countRows: async (tables) => JSON.parse(await ask(rowCountsSql(tables))) as Record<string, number>,
+    facts: toFacts(row),
+    snapshot: row.snapshot,
   }
 }

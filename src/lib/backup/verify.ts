@@ -9,7 +9,7 @@ import {feedArchive} from './archive.js'
 import {readChecksumFile, sha256File} from './checksum.js'
 import {type BackupManifest, readManifest} from './manifest.js'
 import {parseBackupName} from './naming.js'
-import {databaseInfoSql, type PgEndpoint, toolInvocation} from './pg-tools.js'
+import {type PgEndpoint, rowCountsSql, toolInvocation} from './pg-tools.js'
 import {startScratchCluster} from './scratch-postgres.js'
 
 export type VerifyCheckName = 'archive' | 'checksum' | 'restore'
@@ -168,8 +168,8 @@ async function restoreTest(source: Parameters<typeof feedArchive>[0], manifest: 
     if (!manifest) return []
     const client = await connectTarget({...target, database}, {applicationName: 'kasmctl backup verify'})
     try {
-      const info = JSON.parse((await client.query<{info: string}>(databaseInfoSql(Object.keys(manifest.rowCounts), false))).rows[0].info) as {rowCounts: Record<string, number>}
-      return Object.entries(manifest.rowCounts).map(([table, expected]) => ({expected, restored: info.rowCounts[table] ?? null, table}))
+      const counts = JSON.parse((await client.query<{json: string}>(rowCountsSql(Object.keys(manifest.rowCounts)))).rows[0].json) as Record<string, number>
+      return Object.entries(manifest.rowCounts).map(([table, expected]) => ({expected, restored: counts[table] ?? null, table}))
     } finally {
       await client.end()
     }

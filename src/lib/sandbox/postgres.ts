@@ -193,6 +193,8 @@ export async function removeCluster(state: SandboxState): Promise<void> {
 /** A connected client as the superuser over 127.0.0.1 (trust). The caller ends it. */
 export async function connectSuperuser(state: SandboxState, database = 'kasm'): Promise<pg.Client> {
   const client = new pg.Client({database, host: '127.0.0.1', port: state.postgres.port, user: state.postgres.superuser})
+  // Reset and db-stop terminate idle sessions; without a listener that 'error' event would crash the process.
+  client.on('error', () => undefined)
   try {
     await client.connect()
   } catch (error) {
