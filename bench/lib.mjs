@@ -76,7 +76,8 @@ export function startSandbox() {
     dir,
     env,
     stop() {
-      spawnSync(process.execPath, [CLI, 'sandbox', 'down', '--purge', '--yes'], {env, stdio: 'ignore'})
+      const down = spawnSync(process.execPath, [CLI, 'sandbox', 'down', '--purge', '--yes'], {env, encoding: 'utf8'})
+      if (down.status !== 0) throw new Error(`sandbox down failed (its processes may still run; state in ${dir}): ${down.stderr}`)
       rmSync(dir, {force: true, recursive: true})
     },
   }

@@ -129,6 +129,8 @@ export async function sandboxUp(options: UpOptions): Promise<UpResult> {
     await writeFileAtomic(seedPath(dir), `${JSON.stringify({...seed, apiKeys: undefined}, null, 2)}\n`, 0o600)
     step('writing the host directories')
     await writeHosts(state, seed)
+    // The sandbox context's backup.dir, so that `kasmctl backup create` works without --dest.
+    await mkdir(join(dir, 'backups'), {mode: 0o700, recursive: true})
     await writeState(state)
     step('starting the web apps, reverse proxies and live loop')
     state.daemon = {...state.daemon, ...(await spawnDaemon(state))}
@@ -149,7 +151,8 @@ export async function sandboxUp(options: UpOptions): Promise<UpResult> {
 async function createDatabases(state: SandboxState): Promise<SeedResult> {
   const admin = await connectSuperuser(state, 'postgres')
   try {
-    await admin.query(`CREATE ROLE kasmapp LOGIN PASSWORD '${state.postgres.kasmappPassword}'`)
+    // CREATEDB: a restore recreates the database as kasmapp (Kasm's own container even makes it the superuser).
+    await admin.query(`CREATE ROLE kasmapp LOGIN CREATEDB PASSWORD '${state.postgres.kasmappPassword}'`)
     await admin.query('CREATE DATABASE kasm_seed OWNER kasmapp')
     const seedDb = await connectSuperuser(state, 'kasm_seed')
     let seed: SeedResult

@@ -16,10 +16,12 @@ describe('backup cron', function () {
   this.timeout(60_000)
   let sandbox: TestSandbox
   let saved: string
+  let createdDir: string | undefined
 
   before(async () => {
     sandbox = await useSandbox()
-    await mkdir(sandbox.context.backup!.dir, {recursive: true})
+    // The line is only printed for an existing backup directory; create the context's if the sandbox has none.
+    createdDir = await mkdir(sandbox.context.backup!.dir, {recursive: true})
     saved = crontab()
   })
 
@@ -27,7 +29,7 @@ describe('backup cron', function () {
     // Put the user's crontab back exactly as it was.
     if (saved === '') spawnSync('crontab', ['-r'])
     else execFileSync('crontab', ['-'], {input: saved})
-    await rm(sandbox.context.backup!.dir, {force: true, recursive: true})
+    if (createdDir) await rm(createdDir, {force: true, recursive: true})
   })
 
   it('--print shows the line: schedule, PATH with node, KASMCTL_CONFIG, the context, --quiet, and a marker', async () => {

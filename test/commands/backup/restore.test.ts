@@ -15,9 +15,6 @@ describe('backup restore', function () {
   before(async () => {
     sandbox = await useSandbox()
     await sandbox.reset()
-    // In Kasm, kasmapp is the database container's superuser; the sandbox's kasmapp needs CREATEDB to create and rename databases.
-    const admin = await sandbox.db()
-    await admin.query('ALTER ROLE kasmapp CREATEDB').finally(() => admin.end())
     dest = await tempDir()
     backup = await createBackup(sandbox, dest)
   })
