@@ -5,12 +5,13 @@
  */
 import {type ChildProcess, execFile, spawn} from 'node:child_process'
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
-import {createConnection, createServer} from 'node:net'
+import {createConnection} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
 import type {HostEntry} from '../../src/lib/config/types.js'
+import {freePorts} from '../../src/lib/net.js'
 
 const SSHD = process.env.KASMCTL_SSHD ?? '/usr/sbin/sshd'
 
@@ -31,7 +32,7 @@ export async function startSshd(): Promise<TestSshd> {
   await Promise.all([keygen('host_key'), keygen('client_key')])
   await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')))
   await mkdir('/run/sshd', {recursive: true, mode: 0o755}) // privilege separation directory
-  const port = await freePort()
+  const port = (await freePorts(1))[0]
   const config = [
     'ListenAddress 127.0.0.1',
     `HostKey ${join(dir, 'host_key')}`,
@@ -68,17 +69,6 @@ export async function startSshd(): Promise<TestSshd> {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => {
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const {port} = server.address() as {port: number}
-  await new Promise((resolve) => {
-    server.close(resolve)
-  })
-  return port
-}
 
 async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 10_000

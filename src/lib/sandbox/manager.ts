@@ -1,6 +1,5 @@
 import {randomBytes} from 'node:crypto'
 import {mkdir, readFile, rm} from 'node:fs/promises'
-import {createServer} from 'node:net'
 import {join} from 'node:path'
 
 import {configPath as defaultConfigPath} from '../config/paths.js'
@@ -16,6 +15,7 @@ import {SUPERUSER, connectSuperuser, findPgBinDir, initCluster, postgresPid, rem
 import {AGENTS, API_KEY_NAMES, CONNECTION_PROXIES, WEBAPPS, type SeedResult, seedDatabase, shiftSeedDates} from './seed.js'
 import {processAlive, readState, writeState} from './state.js'
 import {ensureCertificates} from './tls.js'
+import {freePorts} from '../net.js'
 
 /**
  * The sandbox lifecycle behind `kasmctl sandbox up|down|status|reset` and the test harness.
@@ -336,23 +336,5 @@ async function writeContext(context: ContextConfig, options: UpOptions): Promise
   if (makeCurrent) loaded.file.currentContext = context.name
   await saveConfig(loaded)
   return loaded.file.currentContext === context.name
-}
-
-/** Distinct free TCP ports on 127.0.0.1 (all held open at once so none repeats). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      {length: count},
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer()
-          server.once('error', reject)
-          server.listen(0, '127.0.0.1', () => resolve(server))
-        }),
-    ),
-  )
-  const ports = servers.map((s) => (s.address() as {port: number}).port)
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
-  return ports
 }
 

@@ -1,12 +1,12 @@
 import {expect} from 'chai'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {copyFile, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {copyFile, mkdir, readdir, readFile, stat, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 
 import {runCli} from '../../helpers/cli.js'
-import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {blockPgDump, createBackup, dockerStandIn, liveCounts, runningPgDump, startCli, tempDir, waitFor} from './support.js'
+import type {TestSandbox} from '../../helpers/sandbox.js'
+import {blockPgDump, createBackup, dockerStandIn, liveCounts, runningPgDump, startCli, waitFor, withSandboxAndDest} from './support.js'
 
 const KEY_TABLES = ['installation', 'zones', 'managers', 'servers', 'kasms', 'users', 'images', 'settings', 'accounting', 'logs']
 
@@ -15,18 +15,10 @@ describe('backup create', function () {
   let sandbox: TestSandbox
   let dest: string
 
-  before(async () => {
-    sandbox = await useSandbox()
-    await sandbox.reset()
-  })
-
-  beforeEach(async () => {
-    dest = await tempDir()
-  })
-
-  afterEach(async () => {
-    await rm(dest, {force: true, recursive: true})
-  })
+  withSandboxAndDest(
+    (s) => (sandbox = s),
+    (d) => (dest = d),
+  )
 
   it('streams a zstd-compressed tar dump with a sha256sum-checkable .sha256 and a manifest, all mode 0600', async () => {
     const json = await createBackup(sandbox, dest)

@@ -2,7 +2,7 @@
 import {expect} from 'chai'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {readdirSync, readFileSync} from 'node:fs'
-import {mkdir, mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -10,9 +10,28 @@ import type pg from 'pg'
 
 import type {BackupCreateJson} from '../../../src/lib/backup/render.js'
 import {type CliResult, runCli} from '../../helpers/cli.js'
-import type {TestSandbox} from '../../helpers/sandbox.js'
+import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
+
+/** Mocha hooks of the backup tests: the sandbox reset once, and a fresh backup directory for each test. */
+export function withSandboxAndDest(bind: (sandbox: TestSandbox) => void, bindDest: (dest: string) => void): void {
+  let dest: string | undefined
+  before(async () => {
+    const sandbox = await useSandbox()
+    await sandbox.reset()
+    bind(sandbox)
+  })
+
+  beforeEach(async () => {
+    dest = await tempDir()
+    bindDest(dest)
+  })
+
+  afterEach(async () => {
+    if (dest) await rm(dest, {force: true, recursive: true})
+  })
+}
 
 export async function tempDir(parent = tmpdir()): Promise<string> {
   await mkdir(parent, {recursive: true})

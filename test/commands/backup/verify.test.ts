@@ -1,28 +1,20 @@
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
-import {open, readFile, rm, truncate, writeFile} from 'node:fs/promises'
+import {open, readFile, truncate, writeFile} from 'node:fs/promises'
 
 import {runCli} from '../../helpers/cli.js'
-import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {createBackup, liveCounts, tempDir} from './support.js'
+import type {TestSandbox} from '../../helpers/sandbox.js'
+import {createBackup, liveCounts, withSandboxAndDest} from './support.js'
 
 describe('backup verify', function () {
   this.timeout(120_000)
   let sandbox: TestSandbox
   let dest: string
 
-  before(async () => {
-    sandbox = await useSandbox()
-    await sandbox.reset()
-  })
-
-  beforeEach(async () => {
-    dest = await tempDir()
-  })
-
-  afterEach(async () => {
-    await rm(dest, {force: true, recursive: true})
-  })
+  withSandboxAndDest(
+    (s) => (sandbox = s),
+    (d) => (dest = d),
+  )
 
   it('round trip: create, then --latest --restore-test restores into a throwaway PostgreSQL with identical row counts', async () => {
     const created = await createBackup(sandbox, dest)

@@ -1,10 +1,10 @@
 import {expect} from 'chai'
-import {createServer} from 'node:net'
 
 import type {ContextConfig} from '../../../src/lib/config/types.js'
 import {connectDatabase, findHost} from '../../../src/lib/db/connect.js'
 import {AuthError, ConfigError, NotFoundError, UnavailableError} from '../../../src/lib/errors.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+import {freePorts} from '../../../src/lib/net.js'
 
 describe('lib/db/connect', () => {
   let sandbox: TestSandbox
@@ -73,7 +73,7 @@ describe('lib/db/connect', () => {
   })
 
   it('names the address when nothing listens there (exit 69)', async () => {
-    const closedPort = await freePort()
+    const closedPort = (await freePorts(1))[0]
     const error = await failure(withUrl(`postgres://kasmapp@127.0.0.1:${closedPort}/kasm?sslmode=require`))
     expect(error).to.be.instanceOf(UnavailableError)
     expect(error.exitCode).to.equal(69)
@@ -93,16 +93,3 @@ describe('lib/db/connect', () => {
     expect(() => findHost(sandbox.context, 'webapp-9')).to.throw(NotFoundError, 'no host named "webapp-9"')
   })
 })
-
-/** A port that nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => {
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const {port} = server.address() as {port: number}
-  await new Promise((resolve) => {
-    server.close(resolve)
-  })
-  return port
-}
