@@ -28,7 +28,9 @@ for (const suite of suites) {
     const row = {suite: suite.name, ...result, pass}
     all.push(row)
     const times = row.subjectMs === undefined ? '' : `; ${row.subjectMs} ms vs ${row.baselineMs} ms`
-    console.log(`${pass === false ? 'MISS' : 'ok  '}  ${row.metric.padEnd(48)} ${String(row.ratio).padStart(6)}x  (target ${row.atLeast ? '>=' : '<='} ${row.target}x vs ${row.baseline}${times})${row.note ? ` ${row.note}` : ''}`)
+    const target = row.target === undefined ? 'no target' : `target ${row.atLeast ? '>=' : '<='} ${row.target}x`
+    const verdict = pass === undefined ? 'info' : pass ? 'ok  ' : 'MISS'
+    console.log(`${verdict}  ${row.metric.padEnd(48)} ${String(row.ratio).padStart(6)}x  (${target} vs ${row.baseline}${times})${row.note ? ` ${row.note}` : ''}`)
   }
 }
 
