@@ -11,5 +11,5 @@ module.exports = {
   require: ['test/setup.ts'],
   timeout: 60000,
   'forbid-only': true,
-  reporter: 'spec',
+  reporter: './test/reporter.cjs',
 }
