@@ -7,6 +7,8 @@ export interface SandboxDownJson {
   dir: string
   wasRunning: boolean
   purged: boolean
+  /** The `sandbox` context was removed from the config (only with --purge). */
+  contextRemoved: boolean
 }
 
 export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
@@ -18,7 +20,7 @@ export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
   }
 
   async run(): Promise<SandboxDownJson> {
-    const [{sandboxDown}, {sandboxDir}, {confirmYesNo}] = await Promise.all([
+    const [{forgetSandboxContext, sandboxDown}, {sandboxDir}, {confirmYesNo}] = await Promise.all([
       import('../../lib/sandbox/manager.js'),
       import('../../lib/sandbox/state.js'),
       import('../../lib/output/prompt.js'),
@@ -30,9 +32,11 @@ export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
     }
 
     const result = await sandboxDown(dir, {purge: this.flags.purge})
-    return this.emit({dir, ...result}, (r) => {
+    const contextRemoved = this.flags.purge ? await forgetSandboxContext() : false
+    return this.emit({dir, ...result, contextRemoved}, (r) => {
       const what = r.wasRunning ? 'Sandbox stopped' : 'Sandbox was not running'
-      return r.purged ? `${what}; its files are deleted (${r.dir}).` : `${what}; its files are kept in ${r.dir} (\`kasmctl sandbox up\` starts afresh).`
+      if (!r.purged) return `${what}; its files are kept in ${r.dir} (\`kasmctl sandbox up\` starts afresh).`
+      return `${what}; its files are deleted (${r.dir})${r.contextRemoved ? ' and the "sandbox" context removed' : ''}.`
     })
   }
 }

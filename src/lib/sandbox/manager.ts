@@ -232,6 +232,20 @@ export async function sandboxDown(dir: string, options: {purge?: boolean} = {}):
   return {purged: Boolean(options.purge), wasRunning}
 }
 
+/**
+ * After a purge the `sandbox` context points at nothing: remove it (only a context `sandbox up` wrote),
+ * and unset it as the current context. Returns whether it was there.
+ */
+export async function forgetSandboxContext(configPath = defaultConfigPath()): Promise<boolean> {
+  const loaded = await loadConfig(configPath)
+  const before = loaded.file.contexts.length
+  loaded.file.contexts = loaded.file.contexts.filter((c) => !(c.name === CONTEXT_NAME && c.sandbox))
+  if (loaded.file.contexts.length === before) return false
+  if (loaded.file.currentContext === CONTEXT_NAME) delete loaded.file.currentContext
+  await saveConfig(loaded)
+  return true
+}
+
 async function stopProcesses(state: SandboxState): Promise<void> {
   if (state.daemon.pid && processAlive(state.daemon.pid)) {
     await controlRequest(state, 'POST', '/shutdown', undefined, 5000).catch(() => process.kill(state.daemon.pid!, 'SIGTERM'))
