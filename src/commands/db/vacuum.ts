@@ -47,7 +47,7 @@ export default class DbVacuum extends BaseCommand<typeof DbVacuum> {
         }
       }
 
-      const {withProgress} = await import('../../lib/db/progress.js')
+      const {withProgress} = await import('../../lib/output/progress.js')
       const result = await withProgress({title: plan.statement, tty: this.term.stdoutIsTTY && !this.jsonEnabled()}, () =>
         vacuum.runVacuum(db, plan, {lockTimeoutMs: flags['lock-timeout']}),
       )

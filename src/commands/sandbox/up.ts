@@ -38,7 +38,7 @@ State lives in $KASMCTL_SANDBOX_DIR, else $XDG_DATA_HOME/kasmctl/sandbox.`
     const [{sandboxUp}, {sandboxDir}, {withProgress}] = await Promise.all([
       import('../../lib/sandbox/manager.js'),
       import('../../lib/sandbox/state.js'),
-      import('../../lib/db/progress.js'),
+      import('../../lib/output/progress.js'),
     ])
     const dir = sandboxDir()
     const tty = this.term.stdoutIsTTY && this.format === 'table'

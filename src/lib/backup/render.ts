@@ -4,6 +4,7 @@ import type {BackupEntry} from './catalog.js'
 import type {CreateBackupResult} from './create.js'
 import type {RetentionDecision} from './retention.js'
 import type {RowCountCheck, VerifyResult} from './verify.js'
+import {formatBytes} from '../output/units.js'
 
 /** `backup create --json` (docs/json.md). */
 export interface BackupCreateJson {
@@ -118,18 +119,6 @@ function status(e: BackupListEntryJson): string {
   if (!e.complete) return e.file.endsWith('.partial') ? 'partial' : 'incomplete'
   if (!e.verified) return e.checksumChecked ? 'CHECKSUM MISMATCH' : 'unverified'
   return e.checksumChecked ? 'verified' : 'ok'
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
 }
 
 export function renderVerify(result: VerifyResult): string {

@@ -47,3 +47,13 @@ export function redact(text: string, secrets: Iterable<string | undefined>): str
 
   return out
 }
+
+/** A file the context refers to (a CA bundle); absent path → undefined; unreadable → ConfigError naming it. */
+export async function readContextFile(path: string | undefined, what: string): Promise<string | undefined> {
+  if (!path) return undefined
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+}

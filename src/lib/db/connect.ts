@@ -1,10 +1,10 @@
-import {readFile} from 'node:fs/promises'
 import pg from 'pg'
 import type {ConnectionOptions} from 'node:tls'
 
 import {resolveSecret} from '../config/secrets.js'
-import type {ContextConfig, DatabaseConfig, HostEntry} from '../config/types.js'
+import type {ContextConfig, HostEntry} from '../config/types.js'
 import {AuthError, ConfigError, NotFoundError, UnavailableError, listValues} from '../errors.js'
+import {readContextFile} from '../config/secrets.js'
 
 /** libpq's sslmode values. `prefer` tries SSL and falls back to plain; `require` encrypts without verifying. */
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
@@ -102,7 +102,7 @@ export async function targetFromContext(context: ContextConfig): Promise<Databas
 
   const target = parseDatabaseUrl(database.url, `context "${context.name}"`)
   const password = (await resolveSecret(database.password, `database password of context "${context.name}"`)) ?? target.password
-  return {...target, caPem: await readCa(database), password}
+  return {...target, caPem: await readContextFile(database?.caFile, 'the database CA file'), password}
 }
 
 /**
@@ -128,7 +128,7 @@ export async function targetFromHost(context: ContextConfig, host: HostEntry): P
 
   if (!block || typeof block !== 'object') throw new ConfigError(`${source} has no database: block`)
   const field = (name: string): string | undefined => (block[name] === undefined || block[name] === null ? undefined : String(block[name]))
-  const caPem = await readCa(context.database)
+  const caPem = await readContextFile(context.database?.caFile, 'the database CA file')
   const ssl = field('ssl')
   return {
     caPem,
@@ -190,14 +190,6 @@ export function findHost(context: ContextConfig, name: string): HostEntry {
   return host
 }
 
-async function readCa(database: DatabaseConfig | undefined): Promise<string | undefined> {
-  if (!database?.caFile) return undefined
-  try {
-    return await readFile(database.caFile, 'utf8')
-  } catch (error) {
-    throw new ConfigError(`cannot read the database CA file ${database.caFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-  }
-}
 
 function sslOptions(target: DatabaseTarget): ConnectionOptions | false {
   switch (target.sslmode) {

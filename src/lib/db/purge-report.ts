@@ -1,7 +1,7 @@
 import {formatDuration} from '../duration.js'
 import {renderTable} from '../output/table.js'
-import {formatBytes, formatCount} from './format.js'
-import type {LevelCount, PurgeCutoffs, PurgeResult} from './purge.js'
+import {formatBytes, formatCount} from '../output/units.js'
+import type {LevelCount, PurgeCutoffs, PurgeProgress, PurgeResult} from './purge.js'
 
 /** The JSON documents of `db logs purge` (docs/json.md "db"). */
 
@@ -86,4 +86,10 @@ export function renderPurge(result: PurgeJson): string {
   }
 
   return lines.join('\n')
+}
+
+/** "12,345 rows deleted · 45,000 rows/s · 37% · ETA 12s" */
+export function purgeProgressLine(p: PurgeProgress): string {
+  const eta = p.etaMs === null ? '' : ` · ETA ${formatDuration(p.etaMs)}`
+  return `${formatCount(p.deletedRows)} rows deleted · ${formatCount(Math.round(p.rowsPerSecond))} rows/s · ${Math.floor(p.fraction * 100)}%${eta}`
 }

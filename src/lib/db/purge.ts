@@ -1,9 +1,10 @@
+import {setTimeout as sleep} from 'node:timers/promises'
 import type pg from 'pg'
 
 import {LockedError, OperationError} from '../errors.js'
 import {acquireAdvisoryLock, LOG_PURGE_LOCK, releaseAdvisoryLock} from './advisory-lock.js'
 import {describeHolders, isConnectionLost, queryError, requireTable, SQLSTATE, sqlState, tableLockHolders} from './errors.js'
-import {formatCount} from './format.js'
+import {formatCount} from '../output/units.js'
 
 /**
  * The online log purge (issue #102's cleanup, done safely): rows older than the retention, and
@@ -375,10 +376,4 @@ export function fromMicros(micros: number): string {
   const seconds = Math.floor(micros / 1_000_000)
   const fraction = String(micros - seconds * 1_000_000).padStart(6, '0')
   return `${new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ')}.${fraction}`
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    setTimeout(resolve, ms)
-  })
 }

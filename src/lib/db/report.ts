@@ -2,7 +2,7 @@ import type pg from 'pg'
 
 import {formatDuration} from '../duration.js'
 import {renderTable} from '../output/table.js'
-import {formatBytes, formatCount} from './format.js'
+import {formatBytes, formatCount} from '../output/units.js'
 import {tableFigures} from './vacuum.js'
 
 /**

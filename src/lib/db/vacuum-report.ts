@@ -1,5 +1,5 @@
 import {formatDuration} from '../duration.js'
-import {formatBytes, formatCount} from './format.js'
+import {formatBytes, formatCount} from '../output/units.js'
 import type {DiskCheck, TableFigures, VacuumPlan, VacuumResult} from './vacuum.js'
 
 function figures(f: TableFigures): string {

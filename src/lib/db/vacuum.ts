@@ -3,7 +3,7 @@ import type pg from 'pg'
 
 import {AuthError, LockedError, NotFoundError, OperationError} from '../errors.js'
 import {describeHolders, queryError, SQLSTATE, sqlState, tableLockHolders} from './errors.js'
-import {formatBytes} from './format.js'
+import {formatBytes} from '../output/units.js'
 
 /**
  * VACUUM run by the operator: plain VACUUM (ANALYZE) by default, without autovacuum's cost

@@ -1,6 +1,6 @@
 import type {ChalkInstance} from 'chalk'
 
-import {formatBytes} from '../db/format.js'
+import {formatBytes} from '../output/units.js'
 import {formatDuration} from '../duration.js'
 import {renderTable} from '../output/table.js'
 import {bySeverity, describeSummary} from './status.js'

@@ -1,7 +1,6 @@
-import {readFile} from 'node:fs/promises'
 
 import type {ContextConfig} from '../config/types.js'
-import {ConfigError, UsageError, listValues} from '../errors.js'
+import {UsageError, listValues} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import type {ProxyFindings} from './checks/proxies.js'
 import {apiChecks, webappChecks} from './checks/webapps.js'
@@ -9,6 +8,7 @@ import {diagnose} from './diagnosis.js'
 import {RunContext} from './run-context.js'
 import {summarize, worstStatus} from './status.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_ROLES, DEFAULT_THRESHOLDS, DEFAULT_TIMEOUT_MS, HEALTH_ROLES, type HealthCheck, type HealthReport, type HealthRole, type HealthThresholds, STATUS_EXIT_CODE} from './types.js'
+import {readContextFile} from '../config/secrets.js'
 
 export interface HealthOptions {
   context: ContextConfig
@@ -70,7 +70,7 @@ export async function runHealth(options: HealthOptions): Promise<HealthReport> {
   const started = performance.now()
   const roles = selectRoles(options)
   const run = new RunContext({
-    caPem: await readCa(options.context),
+    caPem: await readContextFile(options.context.api.tls?.caFile, `CA file of context "${options.context.name}"`),
     client: options.client,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     context: options.context,
@@ -148,12 +148,3 @@ async function validateZone(run: RunContext, zone: string): Promise<void> {
   if (zones && !zones.includes(zone)) throw new UsageError(`zone "${zone}" does not exist: known zones are ${listValues(zones)}`)
 }
 
-async function readCa(context: ContextConfig): Promise<string | undefined> {
-  const file = context.api.tls?.caFile
-  if (!file) return undefined
-  try {
-    return await readFile(file, 'utf8')
-  } catch (error) {
-    throw new ConfigError(`cannot read CA file ${file} of context "${context.name}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-  }
-}

@@ -1,3 +1,4 @@
+import {setTimeout as sleep} from 'node:timers/promises'
 import type {HostEntry} from '../config/types.js'
 import {OperationError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
@@ -68,10 +69,4 @@ async function managerZone(client: KasmClient, manager: {id: null | string; host
   if (found.zone_name) return {manager: found, zone: found.zone_name}
   const zones = await client.getZones()
   return {manager: found, zone: zones.find((zone) => zone.zone_id === found.zone_id)?.zone_name ?? null}
-}
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => {
-    setTimeout(resolve, ms)
-  })
 }

@@ -1,6 +1,6 @@
-import {readFile} from 'node:fs/promises'
+import {setTimeout as sleep} from 'node:timers/promises'
 
-import {resolveSecret} from '../config/secrets.js'
+import {readContextFile, resolveSecret} from '../config/secrets.js'
 import type {AuthStyle, ContextConfig} from '../config/types.js'
 import {AuthError, ConfigError, KasmApiError, UnavailableError} from '../errors.js'
 import {normalizeId} from './ids.js'
@@ -58,14 +58,7 @@ export class KasmClient {
       })
     }
 
-    let caPem: string | undefined
-    if (api.tls?.caFile) {
-      try {
-        caPem = await readFile(api.tls.caFile, 'utf8')
-      } catch (error) {
-        throw new ConfigError(`cannot read CA file ${api.tls.caFile} of context "${context.name}": ${(error as Error).message}`)
-      }
-    }
+    const caPem = await readContextFile(api.tls?.caFile, `CA file of context "${context.name}"`)
 
     return new KasmClient({
       apiKey: api.key,
@@ -355,11 +348,5 @@ function networkError(url: string, error: unknown): UnavailableError {
   return new UnavailableError(`cannot reach ${url}: ${what[code] ?? reason}`, {
     details: {code},
     hint: 'check the context API URL and that the web app (or its proxy) is up: `kasmctl health`',
-  })
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    setTimeout(resolve, ms)
   })
 }

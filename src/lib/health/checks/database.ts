@@ -1,7 +1,7 @@
 import type pg from 'pg'
 
 import {connectDatabase} from '../../db/connect.js'
-import {formatBytes, formatCount} from '../../db/format.js'
+import {formatBytes, formatCount} from '../../output/units.js'
 import {getRetention} from '../../db/retention.js'
 import {formatAge} from '../../duration.js'
 import {type CheckOutcome, errorMessage, type RunContext} from '../run-context.js'

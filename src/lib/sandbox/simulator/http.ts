@@ -67,9 +67,3 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
   return Buffer.concat(chunks)
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    setTimeout(resolve, ms)
-  })
-}

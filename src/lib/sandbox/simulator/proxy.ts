@@ -1,10 +1,11 @@
+import {setTimeout as sleep} from 'node:timers/promises'
 import {readFile, writeFile} from 'node:fs/promises'
 import http, {type IncomingMessage, type ServerResponse} from 'node:http'
 import https from 'node:https'
 import net, {type Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 
-import {readBody, sleep} from './http.js'
+import {readBody} from './http.js'
 
 /** nginx's own error pages, as the kasm_proxy container answers them. */
 function nginxPage(status: number, reason: string): string {

@@ -1,3 +1,4 @@
+import {setTimeout as sleep} from 'node:timers/promises'
 import {randomUUID} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import http, {type IncomingMessage, type ServerResponse, STATUS_CODES} from 'node:http'
@@ -13,7 +14,7 @@ import {settingEndpoints} from './api/settings.js'
 import {zoneEndpoints} from './api/zones.js'
 import {authenticate, credentials} from './auth.js'
 import {asUuid} from './db.js'
-import {errorPage, KasmReply, readBody, sendJson, sendPage, sendReply, sendText, sleep, statusError} from './http.js'
+import {errorPage, KasmReply, readBody, sendJson, sendPage, sendReply, sendText, statusError} from './http.js'
 import type {KasmVersion} from './views.js'
 import {acceptWebSocket, isWebSocketRequest, refuseUpgrade} from './websocket.js'
 

@@ -1,13 +1,3 @@
-import {formatDuration} from '../duration.js'
-import {formatCount} from './format.js'
-import type {PurgeProgress} from './purge.js'
-
-/** "12,345 rows deleted · 45,000 rows/s · 37% · ETA 12s" */
-export function purgeProgressLine(p: PurgeProgress): string {
-  const eta = p.etaMs === null ? '' : ` · ETA ${formatDuration(p.etaMs)}`
-  return `${formatCount(p.deletedRows)} rows deleted · ${formatCount(Math.round(p.rowsPerSecond))} rows/s · ${Math.floor(p.fraction * 100)}%${eta}`
-}
-
 /**
  * Runs `work` with a progress reporter: a listr2 task whose output line is redrawn on a TTY, or a
  * plain line on stderr at most every `plainEveryMs` otherwise (cron logs stay short).
