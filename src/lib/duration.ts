@@ -43,3 +43,15 @@ export function formatAge(from: Date | undefined, now = new Date()): string {
   if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`
   return `${Math.floor(seconds / 86_400)}d`
 }
+
+/**
+ * Waits `ms`, or less when `wake` settles first. The timer is cleared either way, so a follower
+ * loop that ends on `wake` never holds the process open for the rest of its interval.
+ */
+export async function pauseUnless(ms: number, wake: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const slept = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))
+  await Promise.race([slept, wake.then(noop, noop)]).finally(() => clearTimeout(timer))
+}
+
+const noop = (): void => undefined

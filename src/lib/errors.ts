@@ -77,6 +77,9 @@ export class ConfigError extends KasmctlError {
   }
 }
 
+/** No context is selected at all (no --context, KASMCTL_CONTEXT, KASMCTL_API_URL or current-context). */
+export class NoContextError extends ConfigError {}
+
 /** The Kasm API (or another service) could not be reached or answered unusably. */
 export class UnavailableError extends KasmctlError {
   constructor(message: string, options?: KasmctlErrorOptions) {

@@ -1,6 +1,8 @@
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
 
-import {formatAge, formatDuration, parseDuration} from '../../src/lib/duration.js'
+import {formatAge, formatDuration, parseDuration, pauseUnless} from '../../src/lib/duration.js'
 
 describe('durations', () => {
   it('parses units and combinations', () => {
@@ -23,5 +25,22 @@ describe('durations', () => {
     const now = new Date('2026-01-01T12:00:00Z')
     expect(formatAge(new Date('2026-01-01T11:59:15Z'), now)).to.equal('45s')
     expect(formatAge(new Date('2025-12-29T12:00:00Z'), now)).to.equal('3d')
+  })
+
+  it('pauseUnless wakes as soon as its promise settles, even by rejecting, and leaves no timer to hold the process open', () => {
+    // A process whose last work is a woken 60 s pause must exit at once, not after the minute.
+    const script = `import {pauseUnless} from ${JSON.stringify(fileURLToPath(new URL('../../src/lib/duration.ts', import.meta.url)))}
+      await pauseUnless(60_000, Promise.resolve())
+      await pauseUnless(60_000, Promise.reject(new Error('writer failed')))
+      console.log('woken')`
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {encoding: 'utf8', timeout: 30_000})
+    expect(child.signal, 'still running after 30 s: a timer held it open').to.equal(null)
+    expect(child).to.include({status: 0, stdout: 'woken\n'})
+  })
+
+  it('pauseUnless waits the whole time when nothing wakes it', async () => {
+    const started = performance.now()
+    await pauseUnless(30, new Promise(() => undefined))
+    expect(performance.now() - started).to.be.at.least(25)
   })
 })

@@ -2,12 +2,13 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {backupDestFlag} from '../../flags.js'
+import {NoContextError} from '../../lib/errors.js'
 import type {BackupListEntryJson} from '../../lib/backup/render.js'
 
 export default class BackupList extends BaseCommand<typeof BackupList> {
   static summary = 'List backups: time, age, size, format, and whether their checksum is in order'
   static description =
-    'Reads the backup directory (--dest or the context\'s backup.dir). Without --checksums the listing is cheap: ' +
+    'Reads the backup directory (--dest or the context\'s backup.dir); with --dest and no context selected, lists every context\'s backups. Without --checksums the listing is cheap: ' +
     '"ok" means the .sha256 and the manifest are present and agree; --checksums hashes every file ("verified").'
 
   static examples = [
@@ -29,11 +30,18 @@ export default class BackupList extends BaseCommand<typeof BackupList> {
       import('../../lib/backup/naming.js'),
       import('../../lib/backup/render.js'),
     ])
-    const {context} = await this.resolvedContext()
+    // A directory alone is enough (a standby or backup server has no context): then every context's backups are listed.
+    const context = await this.resolvedContext().then(
+      (resolved) => resolved.context,
+      (error: Error) => {
+        if (this.flags.dest && error instanceof NoContextError) return undefined
+        throw error
+      },
+    )
     const dir = backupDir(this.flags.dest, context)
     const entries = await listBackups(dir, {
       checksums: this.flags.checksums,
-      context: this.flags['all-contexts'] ? undefined : contextSlug(context.name),
+      context: this.flags['all-contexts'] || !context ? undefined : contextSlug(context.name),
     })
     const backups = entries.map((entry) => render.listEntryJson(entry))
     return this.emit({backups, dir}, (data) => render.renderBackupList(data.backups))

@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import {open, readFile} from 'node:fs/promises'
 import {basename} from 'node:path'
 
+import {pauseUnless} from '../duration.js'
 import {writeFileAtomic} from '../fs-util.js'
 import {CHECKSUM_SUFFIX} from './naming.js'
 
@@ -28,7 +29,7 @@ export async function sha256File(path: string): Promise<string> {
  */
 export async function sha256Appending(path: string, writersDone: Promise<unknown>): Promise<{sha256: string; bytes: number}> {
   let done = false
-  writersDone.then(
+  const finished = writersDone.then(
     () => (done = true),
     () => (done = true),
   )
@@ -46,7 +47,7 @@ export async function sha256Appending(path: string, writersDone: Promise<unknown
       } else if (writersFinished) {
         break
       } else {
-        await new Promise((resolve) => setTimeout(resolve, 20))
+        await pauseUnless(20, finished) // wakes at once when the writers finish
       }
     }
   } finally {

@@ -3,13 +3,14 @@ import {basename, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {ContextConfig} from '../config/types.js'
+import {pauseUnless} from '../duration.js'
 import {OperationError} from '../errors.js'
 import {feedArchive} from './archive.js'
 import {sha256Appending, sha256File, writeChecksumFile} from './checksum.js'
 import {checkDestination, lockBackupDir, removeLeftovers} from './destination.js'
 import {type BackupManifest, writeManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, backupFileName, contextSlug, PARTIAL_SUFFIX} from './naming.js'
-import {checkPgDumpVersion, KEY_TABLES, openSnapshotSession, type PgEndpoint, resolveEndpoint, toolInvocation, toolVersion, type Via} from './pg-tools.js'
+import {checkPgDumpVersion, KEY_TABLES, openSnapshotSession, type PgEndpoint, type SnapshotSession, resolveEndpoint, toolInvocation, toolVersion, type Via} from './pg-tools.js'
 import {compressorCommand, dumpCompressionArgs, failureOf, requireCompressor, startTool, stopTool, type Tool} from './processes.js'
 import {applyRetention, removeBackup, type RetentionDecision, type RetentionPolicy} from './retention.js'
 
@@ -49,9 +50,8 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
   try {
     for (const leftover of await removeLeftovers(options.dir)) event(`removed ${leftover}, left by an interrupted run`, 'warning')
     const endpoint = await resolveEndpoint(options.context, options.via)
-    const pgDumpVersion = await toolVersion(endpoint, 'pg_dump')
     event(`connecting to ${endpoint.description}`, 'progress')
-    const session = await openSnapshotSession(options.context, endpoint)
+    const {pgDumpVersion, session} = await prepareDump(options.context, endpoint)
     let manifest: BackupManifest
     let path: string
     try {
@@ -101,6 +101,21 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
   } finally {
     await lock.release()
   }
+}
+
+/**
+ * pg_dump's version and the snapshot session, asked at the same time (both wait on a process or
+ * the server). A pg_dump that cannot run is reported first: no session result matters then.
+ */
+async function prepareDump(context: ContextConfig, endpoint: PgEndpoint): Promise<{pgDumpVersion: string; session: SnapshotSession}> {
+  const [version, session] = await Promise.allSettled([toolVersion(endpoint, 'pg_dump'), openSnapshotSession(context, endpoint)])
+  if (version.status === 'rejected') {
+    if (session.status === 'fulfilled') await session.value.close()
+    throw version.reason
+  }
+
+  if (session.status === 'rejected') throw session.reason
+  return {pgDumpVersion: version.value, session: session.value}
 }
 
 function dumpArgs(options: CreateBackupOptions, snapshot: string): string[] {
@@ -166,6 +181,7 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
     const appendOnly = options.format === 'tar' || command !== undefined
     const hashing = appendOnly ? sha256Appending(partial, allExited) : undefined
     hashing?.catch(() => undefined) // awaited below; a failed dump makes its result moot
+    const flushing = flushWhileWriting(partial, allExited)
     const exits = await allExited
     if (options.signal?.aborted) throw interrupted(options.signal)
 
@@ -174,21 +190,24 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
     const failed = tools.map((tool, i) => ({failure: failureOf(tool, exits[i]), tool})).find(({failure}) => failure)
     if (failed) throw new OperationError(`${failed.failure}; no backup was written`, {code: 'DUMP_FAILED', details: {stderr: failed.tool.stderrTail()}})
 
-    await fsyncFile(partial).catch((error: NodeJS.ErrnoException) => {
+    await flushing
+    // The file is complete: sync it, finish its hash and read it back at once (all three only read it).
+    const synced = fsyncFile(partial).catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOSPC' ? destinationFull(options.dir) : error
     })
-    const bytes = (await stat(partial)).size
-    const hashed = hashing ? await hashing : {bytes, sha256: await sha256File(partial)}
-    if (hashed.bytes !== bytes) {
-      throw new OperationError(`${partial} changed size while it was hashed (${hashed.bytes} of ${bytes} bytes); no backup was written`, {code: 'VERIFY_FAILED'})
+    const readBack = feedArchive({compression: options.compression, format: options.format, path: partial}, toolInvocation(endpoint, 'pg_restore', ['--list'], null), {
+      list: true,
+    }).catch((error: Error) => {
+      throw new OperationError(`the new backup cannot be read back (${error.message}); no backup was written`, {code: 'VERIFY_FAILED'})
+    })
+    const hashed = hashing ?? sha256File(partial).then(async (sha256) => ({bytes: (await stat(partial)).size, sha256}))
+    const [, , {bytes, sha256}] = await settleAll([synced, readBack, hashed])
+    const size = (await stat(partial)).size
+    if (bytes !== size) {
+      throw new OperationError(`${partial} changed size while it was hashed (${bytes} of ${size} bytes); no backup was written`, {code: 'VERIFY_FAILED'})
     }
 
-    await feedArchive({compression: options.compression, format: options.format, path: partial}, toolInvocation(endpoint, 'pg_restore', ['--list'], null), {list: true}).catch(
-      (error: Error) => {
-        throw new OperationError(`the new backup cannot be read back (${error.message}); no backup was written`, {code: 'VERIFY_FAILED'})
-      },
-    )
-    return {bytes, sha256: hashed.sha256}
+    return {bytes, sha256}
   } catch (error) {
     stopAll()
     await rm(partial, {force: true})
@@ -196,6 +215,14 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
   } finally {
     options.signal?.removeEventListener('abort', stopAll)
   }
+}
+
+/** Like Promise.all, but waits for every promise before throwing the first failure (in argument order): nothing is left running. */
+async function settleAll<T extends readonly unknown[]>(promises: {[K in keyof T]: Promise<T[K]>}): Promise<T> {
+  const results = await Promise.allSettled(promises)
+  const failed = results.find((result) => result.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T
 }
 
 function interrupted(signal: AbortSignal): OperationError {
@@ -209,6 +236,29 @@ function destinationFull(dir: string): OperationError {
     code: 'DEST_FULL',
     hint: 'free space there (e.g. `kasmctl backup prune --keep N`), use --exclude-logs, or choose another --dest',
   })
+}
+
+/**
+ * Writes the file back to disk as it grows (an fdatasync every quarter second) so that the final
+ * fsync has only the last moments left to flush: that wait then no longer adds to the backup's time.
+ */
+async function flushWhileWriting(path: string, writersDone: Promise<unknown>): Promise<void> {
+  let done = false
+  const finished = writersDone.then(
+    () => (done = true),
+    () => (done = true),
+  )
+  const handle = await open(path, 'r')
+  try {
+    while (!done) {
+      await pauseUnless(250, finished)
+      if (!done) await handle.datasync()
+    }
+  } catch {
+    // only an early start of the final fsync, which reports any error
+  } finally {
+    await handle.close()
+  }
 }
 
 async function fsyncFile(path: string): Promise<void> {

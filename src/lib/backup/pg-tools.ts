@@ -4,6 +4,7 @@ import {createInterface} from 'node:readline'
 import type {ContextConfig} from '../config/types.js'
 import {connectDatabase, describeTarget, parseDatabaseUrl, type DatabaseTarget, targetFromContext} from '../db/connect.js'
 import {OperationError, UnavailableError} from '../errors.js'
+import {captureTool, findExecutable} from './processes.js'
 
 /** Where pg_dump / pg_restore / psql run: this machine's client tools, or inside Kasm's `kasm_db` container. */
 export type Via = 'docker' | 'local'
@@ -27,9 +28,9 @@ export const KEY_TABLES = ['installation', 'zones', 'managers', 'servers', 'kasm
 
 /** Default `via`: docker when a `kasm_db` container runs here (`docker ps` answers and lists it), else local. */
 export async function detectVia(): Promise<Via> {
-  const {execa} = await import('execa')
-  const result = await execa('docker', ['ps', '--filter', `name=^${KASM_DB_CONTAINER}$`, '--format', '{{.Names}}'], {reject: false, timeout: 5000})
-  return result.exitCode === 0 && String(result.stdout).split('\n').includes(KASM_DB_CONTAINER) ? 'docker' : 'local'
+  if (!findExecutable('docker')) return 'local'
+  const {exit, stdout} = await captureTool('docker', 'docker', ['ps', '--filter', `name=^${KASM_DB_CONTAINER}$`, '--format', '{{.Names}}'], {timeoutMs: 5000})
+  return exit.code === 0 && stdout.split('\n').includes(KASM_DB_CONTAINER) ? 'docker' : 'local'
 }
 
 export async function resolveEndpoint(context: ContextConfig, via: Via): Promise<PgEndpoint> {
@@ -85,12 +86,11 @@ export function pgEnv(endpoint: PgEndpoint): NodeJS.ProcessEnv {
 
 /** `pg_dump --version` (or pg_restore's) → "15.4". Throws UnavailableError when the tool cannot run. */
 export async function toolVersion(endpoint: PgEndpoint, tool: 'pg_dump' | 'pg_restore'): Promise<string> {
-  const {execa} = await import('execa')
   const call = toolInvocation(endpoint, tool, ['--version'], null)
-  const result = await execa(call.file, call.args, {env: call.env, reject: false, timeout: 30_000})
-  const version = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(String(result.stdout))?.[1]
-  if (result.exitCode !== 0 || !version) {
-    const why = result.exitCode === undefined ? (result.code ?? result.shortMessage) : String(result.stderr).trim() || `exit ${result.exitCode}`
+  const {exit, stderr, stdout} = await captureTool(tool, call.file, call.args, {env: call.env, timeoutMs: 30_000})
+  const version = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout)?.[1]
+  if (exit.code !== 0 || !version) {
+    const why = exit.error ? ((exit.error as NodeJS.ErrnoException).code ?? exit.error.message) : stderr || (exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`)
     throw new UnavailableError(`cannot run \`${[call.file, ...call.args].join(' ')}\`: ${why}`, {
       hint:
         endpoint.via === 'docker'

@@ -9,7 +9,8 @@ import {feedArchive} from './archive.js'
 import {readChecksumFile, sha256File} from './checksum.js'
 import {type BackupManifest, readManifest} from './manifest.js'
 import {parseBackupName} from './naming.js'
-import {type PgEndpoint, rowCountsSql, toolInvocation} from './pg-tools.js'
+import {detectVia, KASM_DB_CONTAINER, type PgEndpoint, rowCountsSql, toolInvocation} from './pg-tools.js'
+import {findExecutable} from './processes.js'
 import {startScratchCluster} from './scratch-postgres.js'
 
 export type VerifyCheckName = 'archive' | 'checksum' | 'restore'
@@ -82,7 +83,8 @@ export async function verifyBackup(path: string, options: VerifyOptions = {}): P
   }
 
   record('checksum', true, `sha256 ${actual} matches`)
-  const listing = await attempt(() => feedArchive(source, toolInvocation(LOCAL_TOOLS, 'pg_restore', ['--list'], null), {list: true}))
+  const tools = await listingTools()
+  const listing = await attempt(() => feedArchive(source, toolInvocation(tools, 'pg_restore', ['--list'], null), {list: true}))
   if (typeof listing !== 'string') {
     record('archive', false, `pg_restore cannot read the archive: ${listing.message}`)
     return result
@@ -90,7 +92,7 @@ export async function verifyBackup(path: string, options: VerifyOptions = {}): P
 
   const missing = tablesWithoutData(listing, manifest)
   const entries = listing.split('\n').filter((line) => /^\d+;/.test(line)).length
-  if (!record('archive', missing.length === 0, missing.length === 0 ? `${entries} archive entries readable` : `the archive holds no data for ${missing.join(', ')}, which the manifest counted`)) {
+  if (!record('archive', missing.length === 0, missing.length === 0 ? `${entries} archive entries readable${tools.via === 'docker' ? ` (pg_restore inside ${KASM_DB_CONTAINER})` : ''}` : `the archive holds no data for ${missing.join(', ')}, which the manifest counted`)) {
     return result
   }
 
@@ -117,8 +119,14 @@ export async function verifyBackup(path: string, options: VerifyOptions = {}): P
   return result
 }
 
-/** pg_restore --list runs the local client tools; no database needed. */
-const LOCAL_TOOLS: PgEndpoint = {database: '', description: 'local', user: '', via: 'local'}
+/**
+ * pg_restore --list needs no database: it runs the local client tools when they are installed, else
+ * those inside kasm_db (a single-server Kasm host often has no PostgreSQL client of its own).
+ */
+async function listingTools(): Promise<PgEndpoint> {
+  const via = findExecutable('pg_restore') ? 'local' : await detectVia()
+  return {database: '', description: via === 'local' ? 'local' : KASM_DB_CONTAINER, user: '', via}
+}
 
 async function attempt<T>(run: () => Promise<T>): Promise<Error | T> {
   try {

@@ -1,4 +1,4 @@
-import {ConfigError, UsageError, listValues} from '../errors.js'
+import {NoContextError, UsageError, listValues} from '../errors.js'
 import {findContext, loadConfig, type LoadedConfig} from './store.js'
 import {AUTH_STYLES, type AuthStyle, type ContextConfig} from './types.js'
 
@@ -35,7 +35,7 @@ export async function resolveContext(flagContext: string | undefined, env = proc
     context = findContext(config.file, config.file.currentContext)
     source = 'current-context'
   } else {
-    throw new ConfigError('no context selected and no KASMCTL_API_URL set', {
+    throw new NoContextError('no context selected and no KASMCTL_API_URL set', {
       hint:
         config.file.contexts.length > 0
           ? `run \`kasmctl context use NAME\` (known: ${listValues(config.file.contexts.map((c) => c.name))})`

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {copyFile, mkdir, readdir, readFile, stat, writeFile} from 'node:fs/promises'
+import {copyFile, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 
@@ -118,6 +118,26 @@ describe('backup create', function () {
       expect(format.exitCode).to.equal(64)
       expect(format.stderr).to.contain('zip').and.contain('tar, custom')
       expect(await readdir(dest)).to.deep.equal([])
+    })
+
+    it('catches a pg_dump older than the server before dumping, naming both versions; a missing pg_dump is unavailable (69)', async () => {
+      const backups = join(dest, 'backups')
+      const bin = join(dest, 'bin')
+      await mkdir(backups)
+      await mkdir(bin)
+      // A stand-in pg_dump 12 ahead of the real tools on PATH: the version check must stop before any dump.
+      await writeFile(join(bin, 'pg_dump'), '#!/bin/sh\n[ "$1" = --version ] && echo "pg_dump (PostgreSQL) 12.22" && exit 0\necho dumped >> "$(dirname "$0")/ran"\n', {mode: 0o755})
+      const old = await runCli(['backup', 'create', '--dest', backups, '--via', 'local'], {env: {...sandbox.env, PATH: `${bin}:${sandbox.env.PATH}`}})
+      expect(old.exitCode).to.equal(1)
+      expect(old.stderr).to.match(/pg_dump 12\.22 is older than the server \(PostgreSQL 15\.\d+\) and cannot dump it/)
+      expect(old.stderr).to.contain('postgresql-client-15')
+      expect(await readdir(bin)).to.deep.equal(['pg_dump'])
+
+      await rm(join(bin, 'pg_dump')) // PATH is now only this empty directory: no client tools installed
+      const missing = await runCli(['backup', 'create', '--dest', backups, '--via', 'local', '--compress', 'none'], {env: {...sandbox.env, PATH: bin}})
+      expect(missing.exitCode).to.equal(69)
+      expect(missing.stderr).to.contain('cannot run `pg_dump --version`: ENOENT').and.contain('apt-get install postgresql-client')
+      expect((await readdir(backups)).filter((f) => !f.startsWith('.'))).to.deep.equal([])
     })
 
     it('refuses a read-only destination before dumping', async () => {

@@ -61,6 +61,24 @@ describe('backup list and backup prune', function () {
     expect(lines[2]).to.match(/partial\s+kasm_db_sandbox_20240104T020000Z\.tar\.zst\.partial$/)
   })
 
+  it('list --dest needs no context: with none selected it lists every context\'s backups; without --dest it says what is missing', async () => {
+    const other = latest.file.replace('kasm_db_sandbox_', 'kasm_db_standby_')
+    await copyFile(latest.path, join(dest, other))
+    const env = {...sandbox.env, KASMCTL_API_URL: '', KASMCTL_CONFIG: join(dest, 'no-config.yaml'), KASMCTL_CONTEXT: ''}
+    const result = await runCli(['backup', 'list', '--dest', dest, '--json'], {env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const contexts = JSON.parse(result.stdout).backups.map((b: {context: string}) => b.context)
+    expect(contexts.filter((c: string) => c === 'standby')).to.have.length(1)
+    expect(contexts.filter((c: string) => c === 'sandbox')).to.have.length(4)
+
+    const selected = await runCli(['backup', 'list', '--dest', dest, '--json'], {env: sandbox.env})
+    expect(JSON.parse(selected.stdout).backups.map((b: {context: string}) => b.context)).to.not.include('standby')
+
+    const noDir = await runCli(['backup', 'list'], {env})
+    expect(noDir.exitCode).to.equal(64)
+    expect(noDir.stderr).to.contain('no context selected')
+  })
+
   it('prune --dry-run shows what would go and removes nothing', async () => {
     const result = await runCli(['backup', 'prune', '--dest', dest, '--keep', '2', '--dry-run'], {env: sandbox.env})
     expect(result.exitCode, result.stderr).to.equal(0)

@@ -1,10 +1,12 @@
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
-import {open, readFile, truncate, writeFile} from 'node:fs/promises'
+import {mkdir, open, readFile, symlink, truncate, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 
+import {findExecutable} from '../../../src/lib/backup/processes.js'
 import {runCli} from '../../helpers/cli.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
-import {createBackup, liveCounts, withSandboxAndDest} from './support.js'
+import {createBackup, dockerStandIn, liveCounts, withSandboxAndDest} from './support.js'
 
 describe('backup verify', function () {
   this.timeout(120_000)
@@ -79,6 +81,21 @@ describe('backup verify', function () {
       ['archive', false],
     ])
     expect(json.checks[1].message).to.match(/^pg_restore cannot read the archive: pg_restore exited with 1: /)
+  })
+
+  it('reads the archive with the pg_restore inside kasm_db when this host has no PostgreSQL client tools', async () => {
+    const created = await createBackup(sandbox, dest, ['--exclude-logs'])
+    // There is no Docker engine here: dockerStandIn runs the real pg_restore for `docker exec -i kasm_db`.
+    const docker = await dockerStandIn(sandbox, join(dest, 'docker'))
+    const tools = join(dest, 'tools')
+    await mkdir(tools)
+    await symlink(findExecutable('zstd')!, join(tools, 'zstd'))
+    const env = {...docker.env, PATH: `${join(dest, 'docker', 'bin')}:${tools}`}
+    const result = await runCli(['backup', 'verify', created.path, '--json'], {env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(JSON.parse(result.stdout).checks[1]).to.include({name: 'archive', ok: true})
+    expect(JSON.parse(result.stdout).checks[1].message).to.match(/^\d+ archive entries readable \(pg_restore inside kasm_db\)$/)
+    expect(await docker.calls()).to.deep.equal(['ps --filter name=^kasm_db$ --format {{.Names}}', 'exec -i kasm_db pg_restore --list'])
   })
 
   it('--latest in a directory without backups is a usage error naming the directory', async () => {

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
-import {checkPgDumpVersion, type PgEndpoint, toolInvocation} from '../../../src/lib/backup/pg-tools.js'
+import {checkPgDumpVersion, detectVia, type PgEndpoint, toolInvocation, toolVersion} from '../../../src/lib/backup/pg-tools.js'
+import {captureTool} from '../../../src/lib/backup/processes.js'
 import {OperationError} from '../../../src/lib/errors.js'
 
 const local: PgEndpoint = {
@@ -40,6 +41,27 @@ describe('lib/backup/pg-tools', () => {
       const call = toolInvocation(docker, 'pg_dump', ['-Ft', '--exclude-table-data=logs'])
       expect([call.file, ...call.args]).to.deep.equal(['docker', 'exec', '-i', 'kasm_db', 'pg_dump', '-U', 'kasmapp', '-Ft', '--exclude-table-data=logs', '-d', 'kasm'])
       expect(toolInvocation(docker, 'pg_dump', ['--version'], null).args).to.deep.equal(['exec', '-i', 'kasm_db', 'pg_dump', '--version'])
+    })
+  })
+
+  describe('running the client tools', () => {
+    it('toolVersion reads the installed client tools\' versions ("15.4")', async () => {
+      const tools = {...local, target: undefined}
+      expect(await toolVersion(tools, 'pg_dump')).to.match(/^\d+\.\d+$/)
+      expect(await toolVersion(tools, 'pg_restore')).to.equal(await toolVersion(tools, 'pg_dump'))
+    })
+
+    it('captureTool returns the output and exit, and stops a command that outlives its timeout', async () => {
+      const echoed = await captureTool('sh', 'sh', ['-c', 'echo out; echo err >&2; exit 3'], {timeoutMs: 10_000})
+      expect(echoed).to.deep.equal({exit: {code: 3, signal: null}, stderr: 'err', stdout: 'out\n'})
+      const hung = await captureTool('sleep', 'sleep', ['30'], {timeoutMs: 50})
+      expect(hung.exit).to.deep.equal({code: null, signal: 'SIGTERM'})
+      const missing = await captureTool('nope', 'kasmctl-no-such-tool', [], {timeoutMs: 10_000})
+      expect((missing.exit.error as NodeJS.ErrnoException).code).to.equal('ENOENT')
+    })
+
+    it('detectVia is local when no kasm_db container answers (there is no Docker engine here)', async () => {
+      expect(await detectVia()).to.equal('local')
     })
   })
 })
