@@ -9,6 +9,7 @@ import {stringify} from 'yaml'
 import type {ContextConfig} from '../../src/lib/config/types.js'
 import {baseEnv, type CliResult, runCli} from '../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../helpers/sandbox.js'
+import {Terminal} from '../helpers/terminal.js'
 import {fakeBackup, makeCertificates, serveHealthcheck} from '../lib/health/fixtures.js'
 
 const NAGIOS_LINE = /^KASM (OK|WARNING|CRITICAL|UNKNOWN) - [^\n|]+ \| checks=\d+ critical=\d+ warning=\d+ unknown=\d+( \S+=[\d.]+(ms|s|%|B)?;[\d:]*;[\d:]*;0;)*\n$/
@@ -228,6 +229,23 @@ describe('kasmctl health', function () {
     const zoneChecks = report.checks.filter((c: {check: string}) => ['ha-minimum', 'capacity', 'live-manager'].includes(c.check))
     expect(zoneChecks.map((c: {target: string}) => c.target)).to.deep.equal(['east', 'east', 'east'])
     expect(report.checks.map((c: {target: string}) => c.target)).to.include.members(['agent-4', 'agent-5']).and.not.include('agent-1')
+  })
+
+  it('--watch redraws in place on a terminal (one header, its time moving on) and exits with the last status on Ctrl-C', async () => {
+    const terminal = await Terminal.open('health-watch')
+    try {
+      await terminal.run('health --role webapp --watch 300ms', sandbox.env)
+      const header = /Every 300ms: kasmctl health — (\S+) \(Ctrl-C to stop\)/
+      const first = header.exec(await terminal.waitFor(header))![1]
+      const redrawn = await terminal.waitFor((screen) => header.exec(screen)?.[1] !== undefined && header.exec(screen)![1] !== first)
+      expect(redrawn.match(/Every 300ms/g)).to.have.length(1)
+      expect(redrawn.split('\n')[0]).to.match(header)
+      expect(redrawn).to.match(/ROLE\s+TARGET/)
+      terminal.keys('C-c')
+      expect(await terminal.waitFor('exit=')).to.contain('exit=0')
+    } finally {
+      await terminal.close()
+    }
   })
 
   it('--watch appends a report per interval when stdout is not a terminal, until Ctrl-C', async () => {

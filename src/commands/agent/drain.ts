@@ -4,6 +4,7 @@ import {BaseCommand} from '../../base-command.js'
 import {capacityGuardFlags, dryRunFlag, durationFlag, pollIntervalFlag, reasonFlag, yesFlag} from '../../flags.js'
 import type {DrainEvent, DrainOutcome, DrainPlan, RecordedDrain} from '../../lib/agents/drain.js'
 import {EXIT_CODES_HELP, OperationError} from '../../lib/errors.js'
+import {withInterrupt} from '../../lib/interrupt.js'
 
 export default class AgentDrain extends BaseCommand<typeof AgentDrain> {
   static summary = 'Disable an agent and wait until no session runs on it, with a deadline'
@@ -70,16 +71,15 @@ export default class AgentDrain extends BaseCommand<typeof AgentDrain> {
     }
 
     const mode = progress.progressMode({json: this.jsonEnabled(), stdoutIsTTY: this.term.stdoutIsTTY, table: this.format === 'table'})
-    const interrupt = progress.interruptSignal()
-    const outcome = await progress
-      .withProgress(mode, `Draining ${server.hostname}`, async (emit) => {
+    const outcome = await withInterrupt((signal) =>
+      progress.withProgress(mode, `Draining ${server.hostname}`, async (emit) => {
         if (started) emit(started)
-        return drain.watchDrain(client, record, {onEvent: emit, pollIntervalMs: flags['poll-interval'], signal: interrupt.signal})
+        return drain.watchDrain(client, record, {onEvent: emit, pollIntervalMs: flags['poll-interval'], signal})
       }, progress.STD_WRITERS, (o) => ({
         ok: o.status === 'drained',
         title: `${o.hostname}: ${o.status}${o.sessions_left.length > 0 ? `, ${o.sessions_left.length} session(s) left` : ''}`,
-      }))
-      .finally(() => interrupt.dispose())
+      })),
+    )
     if (outcome.status === 'timed-out' || outcome.status === 'failed') throw drain.drainFailure(outcome)
     if (outcome.status !== 'interrupted') return this.emit(outcome, renderDrainOutcome)
     // Ctrl-C: say what goes on, then exit 130 (oclif prints nothing more).

@@ -4,6 +4,7 @@ import {BaseCommand} from '../../base-command.js'
 import {capacityGuardFlags, dryRunFlag, durationFlag, pollIntervalFlag, reasonFlag, yesFlag} from '../../flags.js'
 import type {RotationSummary} from '../../lib/agents/rotate.js'
 import {EXIT_CODES_HELP, OperationError, UsageError} from '../../lib/errors.js'
+import {withInterrupt} from '../../lib/interrupt.js'
 
 export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
   static summary = "Patch a zone's agents one at a time: drain, run a command, wait for check-in, enable, next"
@@ -61,20 +62,22 @@ export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
     if (state && flags['dry-run']) return this.emit(await rotation.planRotation({client, context}, state), renderRotation)
 
     const {existing, lock} = await rotation.lockRotation(context.name, zone.zone_name, flags.abort ? 'abort' : flags.resume ? 'resume' : 'start')
-    const interrupt = progress.interruptSignal()
     try {
-      const run = {client, context, pollIntervalMs: flags['poll-interval'], signal: interrupt.signal}
-      if (flags.abort) return this.emit(await progress.withProgress(mode, `Aborting the rotation of ${zone.zone_name}`, (onEvent) => rotation.abortRotation({...run, onEvent}, existing!), writers), renderRotation)
-      const target = existing ?? state!
-      if (!existing) await this.confirm(`Rotate the ${target.agents.length} agent(s) of zone ${zone.zone_name}, running ${flags.exec} on each?`)
-      const summary = await progress.withProgress(mode, `Rotating zone ${zone.zone_name}`, (onEvent) => rotation.runRotation({...run, onEvent}, target), writers)
-      return this.emit(summary, renderRotation)
-    } catch (error) {
-      if (!interrupt.signal.aborted) throw error
-      this.logToStderr(`${(error as Error).message}\nProgress is saved. Carry on: kasmctl agent rotate --zone ${zone.zone_name} --resume; undo: --abort`)
-      return this.exit(130)
+      return await withInterrupt(async (signal) => {
+        try {
+          const run = {client, context, pollIntervalMs: flags['poll-interval'], signal}
+          if (flags.abort) return this.emit(await progress.withProgress(mode, `Aborting the rotation of ${zone.zone_name}`, (onEvent) => rotation.abortRotation({...run, onEvent}, existing!), writers), renderRotation)
+          const target = existing ?? state!
+          if (!existing) await this.confirm(`Rotate the ${target.agents.length} agent(s) of zone ${zone.zone_name}, running ${flags.exec} on each?`)
+          const summary = await progress.withProgress(mode, `Rotating zone ${zone.zone_name}`, (onEvent) => rotation.runRotation({...run, onEvent}, target), writers)
+          return this.emit(summary, renderRotation)
+        } catch (error) {
+          if (!signal.aborted) throw error
+          this.logToStderr(`${(error as Error).message}\nProgress is saved. Carry on: kasmctl agent rotate --zone ${zone.zone_name} --resume; undo: --abort`)
+          return this.exit(130)
+        }
+      })
     } finally {
-      interrupt.dispose()
       await lock.release()
     }
   }

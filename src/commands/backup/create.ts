@@ -30,11 +30,12 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
   }
 
   async run(): Promise<BackupCreateJson> {
-    const [{createBackup}, {backupDir}, {detectVia}, {abortOnTermination, defaultCompression}, {retentionPolicy}, {appendRunLog}] = await Promise.all([
+    const [{createBackup}, {backupDir}, {detectVia}, {defaultCompression}, {withInterrupt}, {retentionPolicy}, {appendRunLog}] = await Promise.all([
       import('../../lib/backup/create.js'),
       import('../../lib/backup/destination.js'),
       import('../../lib/backup/pg-tools.js'),
       import('../../lib/backup/processes.js'),
+      import('../../lib/interrupt.js'),
       import('../../lib/backup/retention.js'),
       import('../../lib/backup/run-log.js'),
     ])
@@ -46,7 +47,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     }
 
     const via = flags.via ?? (await detectVia())
-    const result = await abortOnTermination((signal) =>
+    const result = await withInterrupt((signal) =>
       createBackup({
         compression: flags.compress ?? defaultCompression(),
         context,

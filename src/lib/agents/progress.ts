@@ -1,5 +1,6 @@
 import {formatDuration} from '../duration.js'
 import {shortId} from '../kasm/ids.js'
+import {runTerminalTask, type TaskOutcome} from '../output/progress.js'
 import {shellJoin} from '../remote/shell.js'
 import type {RotationEvent} from './rotate.js'
 
@@ -96,54 +97,23 @@ export const STD_WRITERS: ProgressWriters = {
   stdout: (line) => process.stdout.write(`${line}\n`),
 }
 
-/**
- * Runs `work`, rendering its events: JSON lines, listr2 (a TTY), or plain lines on stderr.
- * listr2 must not catch Ctrl-C itself: the command decides what an interrupt means.
- */
+/** Runs `work`, rendering its events: JSON lines, a listr2 task (a TTY), or plain lines on stderr. */
 export async function withProgress<T>(
   mode: ProgressMode,
   title: string,
   work: (emit: Emit) => Promise<T>,
   out: ProgressWriters,
-  /** On a TTY, the task's final title; `ok: false` marks it failed rather than with a green tick. */
-  outcome?: (result: T) => {ok: boolean; title: string},
+  /** On a TTY, the task's final title and whether it succeeded. */
+  outcome?: (result: T) => TaskOutcome,
 ): Promise<T> {
   if (mode === 'json') return work((e) => out.stdout(JSON.stringify(e)))
-  if (mode === 'plain') {
-    return work((e) => {
-      const line = describeEvent(e)
-      if (line) out.stderr(line)
-    })
+  const humanLines = (write: (line: string) => void): Emit => (e) => {
+    const line = describeEvent(e)
+    if (line) write(line)
   }
 
-  const {Listr} = await import('listr2')
-  let result: T | undefined
-  /** Thrown inside the task so that listr2 marks it failed; the result still goes back to the command. */
-  const notDone = new Error('not done')
-  try {
-    await new Listr(
-      [
-        {
-          rendererOptions: {outputBar: 6, persistentOutput: true},
-          task: async (_ctx, task) => {
-            result = await work((e) => {
-              const line = describeEvent(e)
-              if (line) task.output = line
-            })
-            const end = outcome?.(result)
-            if (end) task.title = end.title
-            if (end?.ok === false) throw Object.assign(notDone, {message: end.title})
-          },
-          title,
-        },
-      ],
-      {exitOnError: true, registerSignalListeners: false, renderer: 'default'},
-    ).run()
-  } catch (error) {
-    if (error !== notDone) throw error
-  }
-
-  return result as T
+  if (mode === 'plain') return work(humanLines(out.stderr))
+  return runTerminalTask(title, (report) => work(humanLines(report)), {outcome, persistentOutput: true})
 }
 
 function plural(count: number, word: string): string {
@@ -153,22 +123,4 @@ function plural(count: number, word: string): string {
 export function progressMode(options: {json: boolean; stdoutIsTTY: boolean; table: boolean}): ProgressMode {
   if (options.json) return 'json'
   return options.stdoutIsTTY && options.table ? 'listr' : 'plain'
-}
-
-/**
- * Ctrl-C aborts the returned signal instead of killing the process, so that the command can say
- * what it leaves behind. A second Ctrl-C kills as usual.
- */
-export function interruptSignal(): {signal: AbortSignal; dispose: () => void} {
-  const controller = new AbortController()
-  const onInterrupt = () => controller.abort()
-  process.once('SIGINT', onInterrupt)
-  process.once('SIGTERM', onInterrupt)
-  return {
-    dispose() {
-      process.removeListener('SIGINT', onInterrupt)
-      process.removeListener('SIGTERM', onInterrupt)
-    },
-    signal: controller.signal,
-  }
 }

@@ -112,18 +112,3 @@ export function requireCompressor(format: BackupFormat, compression: BackupCompr
     })
   }
 }
-
-/**
- * Runs `work` with an AbortSignal that SIGINT/SIGTERM trigger (reason: the signal's name), so that
- * a long dump can stop its children and clean up instead of dying with a half-written file.
- */
-export async function abortOnTermination<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController()
-  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal)
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
-  try {
-    return await work(controller.signal)
-  } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
-  }
-}

@@ -15,39 +15,49 @@ export async function withProgress<T>(
     })
   }
 
-  const {Listr} = await import('listr2')
-  let result: T | undefined
-  await new Listr(
-    [
-      {
-        async task(_ctx, task) {
-          result = await work((line) => {
-            task.output = line
-          })
-        },
-        title: options.title,
-      },
-    ],
-    {concurrent: false, exitOnError: true, renderer: 'default', rendererOptions: {collapseErrors: false}},
-  ).run()
-  return result as T
+  return runTerminalTask(options.title, work)
+}
+
+/** How a terminal task ends: its final title; `ok: false` marks it failed rather than with a green tick. */
+export interface TaskOutcome {
+  ok: boolean
+  title: string
 }
 
 /**
- * Runs `work` with an AbortSignal tied to Ctrl-C / SIGTERM: the first signal asks the work to stop
- * at its next safe point (a purge commits the batch in flight first); a second one exits at once.
+ * One listr2 task on a TTY: `report` redraws its output line. listr2 must not catch Ctrl-C itself
+ * (it would exit on its own): the command decides what an interrupt means (see lib/interrupt).
  */
-export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const interrupt = new AbortController()
-  const onSignal = (): void => {
-    if (interrupt.signal.aborted) process.exit(130)
-    interrupt.abort()
+export async function runTerminalTask<T>(
+  title: string,
+  work: (report: (line: string) => void) => Promise<T>,
+  options: {persistentOutput?: boolean; outcome?: (result: T) => TaskOutcome} = {},
+): Promise<T> {
+  const {Listr} = await import('listr2')
+  let result: T | undefined
+  /** Thrown inside the task so that listr2 marks it failed; the result still goes back to the caller. */
+  const notDone = new Error('not done')
+  try {
+    await new Listr(
+      [
+        {
+          rendererOptions: options.persistentOutput ? {outputBar: 6, persistentOutput: true} : {},
+          async task(_ctx, task) {
+            result = await work((line) => {
+              task.output = line
+            })
+            const end = options.outcome?.(result)
+            if (end) task.title = end.title
+            if (end?.ok === false) throw Object.assign(notDone, {message: end.title})
+          },
+          title,
+        },
+      ],
+      {exitOnError: true, registerSignalListeners: false, renderer: 'default', rendererOptions: {collapseErrors: false}},
+    ).run()
+  } catch (error) {
+    if (error !== notDone) throw error
   }
 
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
-  try {
-    return await work(interrupt.signal)
-  } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
-  }
+  return result as T
 }

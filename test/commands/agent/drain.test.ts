@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {runCli, startCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+import {Terminal} from '../../helpers/terminal.js'
 import {agentState, expireSessions, jsonLines, waitForLine} from './fixtures.js'
 
 describe('agent drain', () => {
@@ -86,6 +87,20 @@ describe('agent drain', () => {
     expect(result.stdout).to.include('kasmctl agent drain agent-4 --monitor')
     expect(result.stdout).to.include('kasmctl agent enable agent-4')
     expect(await agentState(sandbox, 'agent-4')).to.deep.equal({enabled: false, sessions: 2})
+  })
+
+  it('on a terminal, shows the drain as a task, and Ctrl-C there too stops watching, not the drain', async () => {
+    const terminal = await Terminal.open('drain')
+    try {
+      await terminal.run(drain('agent-4').join(' '), sandbox.env)
+      await terminal.waitFor(/Draining agent-4[\s\S]*sessions? left/)
+      terminal.keys('C-c')
+      const screen = await terminal.waitFor('exit=')
+      expect(screen, screen).to.contain('Stopped watching: the drain goes on. Agent agent-4 stays disabled with 2 session(s) left').and.contain('exit=130')
+      expect(await agentState(sandbox, 'agent-4')).to.deep.equal({enabled: false, sessions: 2})
+    } finally {
+      await terminal.close()
+    }
   })
 
   it('shows every failed poll while the API is down, retries, and finishes once it is back', async () => {

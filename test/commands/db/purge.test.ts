@@ -3,6 +3,7 @@ import type pg from 'pg'
 
 import {LOG_PURGE_LOCK} from '../../../src/lib/db/advisory-lock.js'
 import {runCli} from '../../helpers/cli.js'
+import {Terminal} from '../../helpers/terminal.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
 import {countLogs, seedBands, survivors, withResetSandbox} from '../../lib/db/fixture.js'
 
@@ -112,6 +113,22 @@ describe('db logs purge', () => {
     expect(error.code).to.equal('INTERRUPTED')
     expect(error.hint).to.include('run the same command again')
     expect(error.details.deletedRows).to.equal(2500 - (await countLogs(admin, DOOMED)))
+  })
+
+  it('on a terminal, shows its progress as a task, and Ctrl-C still stops it cleanly after the batch in flight', async () => {
+    const terminal = await Terminal.open('purge')
+    try {
+      await terminal.run('db logs purge --batch-size 100 --max-rate 500 --yes', sandbox.env)
+      await terminal.waitFor(/Purging logs[\s\S]*\d+ rows/)
+      terminal.keys('C-c')
+      const screen = await terminal.waitFor('exit=')
+      expect(screen, screen).to.contain('exit=1').and.contain('run the same command again')
+      const deleted = Number(/(\d[\d,]*) rows were deleted in/.exec(screen)?.[1].replaceAll(',', ''))
+      expect(deleted).to.be.within(1, 2499)
+      expect(deleted).to.equal(2500 - (await countLogs(admin, DOOMED)))
+    } finally {
+      await terminal.close()
+    }
   })
 
   /** Signals the CLI once the database shows `rows` of the doomed rows gone. */

@@ -54,7 +54,11 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
         throw new OperationError('purge cancelled: nothing was deleted', {code: 'CANCELLED'})
       }
 
-      const [{withInterrupt, withProgress}, {purgeProgressLine}] = await Promise.all([import('../../../lib/output/progress.js'), import('../../../lib/db/purge-report.js')])
+      const [{withInterrupt}, {withProgress}, {purgeProgressLine}] = await Promise.all([
+        import('../../../lib/interrupt.js'),
+        import('../../../lib/output/progress.js'),
+        import('../../../lib/db/purge-report.js'),
+      ])
       const result = await withInterrupt((signal) =>
         withProgress({title: 'Purging logs', tty: this.term.stdoutIsTTY && !this.jsonEnabled()}, (progress) =>
           purge.purgeLogs(db, cutoffs, {batchSize: flags['batch-size'], maxRate: flags['max-rate'], onProgress: (p) => progress(purgeProgressLine(p)), signal}),
