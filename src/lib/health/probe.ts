@@ -78,8 +78,17 @@ export class Prober {
         request.destroy()
       }, this.options.timeoutMs)
       request.on('error', (error) => finish({error: describeNetworkError(error)}))
+      // The certificate is read at the handshake (or at once on a reused connection): by the time the
+      // response is parsed, a server that closes the connection may have taken the certificate with it.
+      let tls: TlsInfo | undefined
+      request.on('socket', (socket) => {
+        const secure = socket as Partial<TLSSocket>
+        if (typeof secure.getPeerCertificate !== 'function') return
+        if (secure.getPeerCertificate()?.valid_to) tls = tlsInfo(socket) // a reused connection
+        else socket.once('secureConnect', () => (tls = tlsInfo(socket)))
+      })
       request.on('response', (response) => {
-        const tls = tlsInfo(response.socket)
+        tls ??= tlsInfo(response.socket)
         let body = ''
         response.setEncoding('utf8')
         response.on('data', (chunk: string) => {
