@@ -51,7 +51,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
     for (const leftover of await removeLeftovers(options.dir)) event(`removed ${leftover}, left by an interrupted run`, 'warning')
     const endpoint = await resolveEndpoint(options.context, options.via)
     event(`connecting to ${endpoint.description}`, 'progress')
-    const {pgDumpVersion, session} = await prepareDump(options.context, endpoint)
+    const {pgDumpVersion, session} = await prepareDump(endpoint)
     let manifest: BackupManifest
     let path: string
     try {
@@ -107,8 +107,8 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
  * pg_dump's version and the snapshot session, asked at the same time (both wait on a process or
  * the server). A pg_dump that cannot run is reported first: no session result matters then.
  */
-async function prepareDump(context: ContextConfig, endpoint: PgEndpoint): Promise<{pgDumpVersion: string; session: SnapshotSession}> {
-  const [version, session] = await Promise.allSettled([toolVersion(endpoint, 'pg_dump'), openSnapshotSession(context, endpoint)])
+async function prepareDump(endpoint: PgEndpoint): Promise<{pgDumpVersion: string; session: SnapshotSession}> {
+  const [version, session] = await Promise.allSettled([toolVersion(endpoint, 'pg_dump'), openSnapshotSession(endpoint)])
   if (version.status === 'rejected') {
     if (session.status === 'fulfilled') await session.value.close()
     throw version.reason

@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process'
 import {createInterface} from 'node:readline'
 
 import type {ContextConfig} from '../config/types.js'
-import {connectDatabase, describeTarget, parseDatabaseUrl, type DatabaseTarget, targetFromContext} from '../db/connect.js'
+import {describeTarget, parseDatabaseUrl, type DatabaseTarget, targetFromContext} from '../db/target.js'
 import {OperationError, UnavailableError} from '../errors.js'
 import {captureTool, findExecutable} from './processes.js'
 
@@ -177,33 +177,34 @@ function toFacts(row: FactsRow): DatabaseFacts {
 
 const BEGIN_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY'
 
-/** Opens the snapshot transaction: over a pg connection locally, in an interactive psql inside kasm_db via docker. */
-export async function openSnapshotSession(context: ContextConfig, endpoint: PgEndpoint): Promise<SnapshotSession> {
-  if (endpoint.via === 'local') {
-    const client = await connectDatabase(context, {applicationName: 'kasmctl backup'})
-    const query = async (sql: string): Promise<string> => (await client.query<{json: string}>(sql)).rows[0].json
-    try {
-      await client.query(BEGIN_SNAPSHOT)
-      const row = JSON.parse(await query(FACTS_SQL)) as FactsRow
-      return {
-        async close() {
-          await client.query('COMMIT').catch(() => undefined)
-          await client.end().catch(() => undefined)
-        },
-        countRows: async (tables) => JSON.parse(await query(rowCountsSql(tables))) as Record<string, number>,
-        facts: toFacts(row),
-        snapshot: row.snapshot,
-      }
-    } catch (error) {
-      await client.end().catch(() => undefined)
-      throw new OperationError(`cannot read the database's facts from ${endpoint.description}: ${(error as Error).message}`, {cause: error})
-    }
+/**
+ * Opens the snapshot transaction in an interactive psql: the client tools' own libpq, as pg_dump
+ * connects (locally, or inside kasm_db through docker exec), and no Node driver to load on the way
+ * to the dump. One statement per line in, one JSON line out per answer.
+ */
+export async function openSnapshotSession(endpoint: PgEndpoint): Promise<SnapshotSession> {
+  try {
+    return await openPsqlSession(endpoint)
+  } catch (error) {
+    throw endpoint.target ? await diagnoseConnection(endpoint.target, error as Error) : error
   }
-
-  return openPsqlSession(endpoint)
 }
 
-/** The same session through `docker exec -i kasm_db psql`: one statement per line in, one JSON line out per answer. */
+/**
+ * Why psql could not open the session, in the words of every other database command (exit 69 or
+ * 77, naming the server and the likely cause): the same target, tried with the pg driver.
+ */
+async function diagnoseConnection(target: DatabaseTarget, psqlError: Error): Promise<Error> {
+  const {connectTarget} = await import('../db/connect.js')
+  try {
+    await (await connectTarget(target, {applicationName: 'kasmctl backup'})).end()
+  } catch (error) {
+    return error as Error
+  }
+
+  return psqlError
+}
+
 async function openPsqlSession(endpoint: PgEndpoint): Promise<SnapshotSession> {
   const call = toolInvocation(endpoint, 'psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'])
   const child = spawn(call.file, call.args, {env: call.env, stdio: ['pipe', 'pipe', 'pipe']})
@@ -213,7 +214,10 @@ async function openPsqlSession(endpoint: PgEndpoint): Promise<SnapshotSession> {
   })
   const exited = new Promise<number | null>((resolve) => {
     child.once('close', (code) => resolve(code))
-    child.once('error', () => resolve(null))
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      stderr = `cannot run ${call.file}: ${error.code ?? error.message}`
+      resolve(null)
+    })
   })
   child.stdin.on('error', () => undefined) // psql may exit before reading: reported below
   const lines = createInterface({input: child.stdout})[Symbol.asyncIterator]()
@@ -222,8 +226,9 @@ async function openPsqlSession(endpoint: PgEndpoint): Promise<SnapshotSession> {
     const answer = await lines.next()
     if (answer.done) {
       await exited
-      throw new UnavailableError(`cannot query the database through \`${call.file} ${call.args.slice(0, 4).join(' ')} psql\`: ${stderr.trim() || 'no answer'}`, {
-        hint: `check that the ${KASM_DB_CONTAINER} container runs (\`docker ps\`), or use --via local`,
+      const how = endpoint.via === 'docker' ? `docker exec -i ${KASM_DB_CONTAINER} psql` : 'psql'
+      throw new UnavailableError(`cannot query ${endpoint.description} through \`${how}\`: ${stderr.trim() || 'no answer'}`, {
+        hint: endpoint.via === 'docker' ? `check that the ${KASM_DB_CONTAINER} container runs (\`docker ps\`), or use --via local` : 'check the database settings of the context (`kasmctl context show`)',
       })
     }
 

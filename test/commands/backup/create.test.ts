@@ -120,6 +120,21 @@ describe('backup create', function () {
       expect(await readdir(dest)).to.deep.equal([])
     })
 
+    it('reports a refused password as an authentication error (77), as every database command does, and writes nothing', async () => {
+      const {port} = sandbox.state.postgres
+      const env = {
+        ...sandbox.env,
+        KASMCTL_API_URL: 'https://127.0.0.1:9',
+        KASMCTL_DATABASE_PASSWORD: 'not-the-password',
+        KASMCTL_DATABASE_URL: `postgres://kasmapp@127.0.0.1:${port}/kasm?sslmode=require`,
+      }
+      const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local'], {env})
+      expect(result.exitCode, result.stderr).to.equal(77)
+      expect(result.stderr).to.contain(`PostgreSQL at 127.0.0.1:${port} (database kasm, user kasmapp`).and.contain('refused the password')
+      expect(result.stderr).not.to.contain('not-the-password')
+      expect((await readdir(dest)).filter((f) => !f.startsWith('.'))).to.deep.equal([])
+    })
+
     it('catches a pg_dump older than the server before dumping, naming both versions; a missing pg_dump is unavailable (69)', async () => {
       const backups = join(dest, 'backups')
       const bin = join(dest, 'bin')

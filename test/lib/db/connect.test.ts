@@ -1,7 +1,8 @@
 import {expect} from 'chai'
 
 import type {ContextConfig} from '../../../src/lib/config/types.js'
-import {connectDatabase, findHost} from '../../../src/lib/db/connect.js'
+import {connectDatabase} from '../../../src/lib/db/connect.js'
+import {findHost} from '../../../src/lib/db/target.js'
 import {AuthError, ConfigError, NotFoundError, UnavailableError} from '../../../src/lib/errors.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 import {freePorts} from '../../../src/lib/net.js'
