@@ -5,6 +5,7 @@ import {connectDatabase} from '../../../src/lib/db/connect.js'
 import {findHost} from '../../../src/lib/db/target.js'
 import {AuthError, ConfigError, NotFoundError, UnavailableError} from '../../../src/lib/errors.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+import {startSshd} from '../../helpers/sshd.js'
 import {freePorts} from '../../../src/lib/net.js'
 
 describe('lib/db/connect', () => {
@@ -49,6 +50,29 @@ describe('lib/db/connect', () => {
       expect(rows[0]).to.deep.equal({database: 'kasm', ssl: true, user: 'kasmapp'})
     } finally {
       await db.end()
+    }
+  })
+
+  it('reads that block over SSH when the host is remote (a real sshd on 127.0.0.1)', async () => {
+    const sshd = await startSshd()
+    try {
+      const local = findHost(sandbox.context, 'webapp-1')
+      const db = await connectDatabase({...sandbox.context, database: undefined}, {fromHost: sshd.host('webapp-1', {kasmRoot: local.kasmRoot})})
+      try {
+        const {rows} = await db.query('SELECT current_user AS user, current_database() AS database')
+        expect(rows[0]).to.deep.equal({database: 'kasm', user: 'kasmapp'})
+      } finally {
+        await db.end()
+      }
+
+      const missing = await connectDatabase({...sandbox.context, database: undefined}, {fromHost: sshd.host('webapp-9', {kasmRoot: '/nonexistent/kasm'})}).then(
+        () => undefined,
+        (error: Error) => error,
+      )
+      expect(missing).to.be.instanceOf(NotFoundError)
+      expect(missing!.message).to.equal('/nonexistent/kasm/current/conf/app/api.app.config.yaml does not exist on host webapp-9')
+    } finally {
+      await sshd.stop()
     }
   })
 
