@@ -175,7 +175,16 @@ function toFacts(row: FactsRow): DatabaseFacts {
   return facts
 }
 
-const BEGIN_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY'
+/**
+ * The snapshot transaction. Its row counts run beside the dump, on the CPUs pg_dump, the server
+ * and the compressor already fill: one backend and no JIT, not a parallel scan (a parallel count of
+ * a 4 M-row logs table measured 1.4 s of CPU over 3 processes, a plain one 0.65 s).
+ */
+const BEGIN_SNAPSHOT = [
+  'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY',
+  'SET LOCAL max_parallel_workers_per_gather = 0',
+  'SET LOCAL jit = off',
+]
 
 /**
  * Opens the snapshot transaction in an interactive psql: the client tools' own libpq, as pg_dump
@@ -235,7 +244,7 @@ async function openPsqlSession(endpoint: PgEndpoint): Promise<SnapshotSession> {
     return answer.value
   }
 
-  child.stdin.write(`${BEGIN_SNAPSHOT};\n`)
+  child.stdin.write(BEGIN_SNAPSHOT.map((statement) => `${statement};\n`).join(''))
   const row = JSON.parse(await ask(FACTS_SQL)) as FactsRow
   return {
     async close() {
