@@ -1,4 +1,4 @@
-import {open, rename, rm, stat} from 'node:fs/promises'
+import {type FileHandle, open, rename, rm, stat} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -248,8 +248,9 @@ async function flushWhileWriting(path: string, writersDone: Promise<unknown>): P
     () => (done = true),
     () => (done = true),
   )
-  const handle = await open(path, 'r')
+  let handle: FileHandle | undefined
   try {
+    handle = await open(path, 'r')
     while (!done) {
       await pauseUnless(250, finished)
       if (!done) await handle.datasync()
@@ -257,7 +258,7 @@ async function flushWhileWriting(path: string, writersDone: Promise<unknown>): P
   } catch {
     // only an early start of the final fsync, which reports any error
   } finally {
-    await handle.close()
+    await handle?.close()
   }
 }
 
