@@ -172,8 +172,12 @@ export async function watchDrain(client: KasmClient, record: RecordedDrain, opti
       if (outcome.destroyed) destroyed.push(outcome.kasm_id)
     }
 
-    result = await poll(Date.now() + Math.max(FORCE_GRACE_MS, 4 * options.pollIntervalMs))
-    status = result.status === 'done' ? 'drained' : result.status === 'interrupted' ? 'interrupted' : 'failed'
+    // Nothing to wait for when no session could be destroyed (the API is down, say): fail now, saying so.
+    if (destroyed.length === 0 && left.length > 0) status = 'failed'
+    else {
+      result = await poll(Date.now() + Math.max(FORCE_GRACE_MS, 4 * options.pollIntervalMs))
+      status = result.status === 'done' ? 'drained' : result.status === 'interrupted' ? 'interrupted' : 'failed'
+    }
   }
 
   if (status === 'drained') {
@@ -205,9 +209,9 @@ export function drainFailure(outcome: DrainOutcome): OperationError {
   return new OperationError(`${what}; the agent stays disabled`, {
     code: outcome.status === 'timed-out' ? 'DRAIN_DEADLINE' : 'DRAIN_FAILED',
     details: {outcome},
-    hint: `undo with \`kasmctl agent enable ${outcome.hostname}\`; see what is left with \`kasmctl session list --agent ${outcome.hostname}\`${
-      outcome.status === 'timed-out' ? `; end those sessions with \`kasmctl agent drain ${outcome.hostname} --force --deadline 0s\`` : ''
-    }`,
+    hint: `undo with \`kasmctl agent enable ${outcome.hostname}\`; see what is left with \`kasmctl session list --agent ${outcome.hostname}\`; ${
+      outcome.status === 'timed-out' ? 'end those sessions' : 'try again once the sessions can be ended'
+    } with \`kasmctl agent drain ${outcome.hostname} --force --deadline 0s\``,
   })
 }
 

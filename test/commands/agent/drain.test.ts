@@ -57,6 +57,30 @@ describe('agent drain', () => {
     expect(await agentState(sandbox, 'agent-5')).to.deep.equal({enabled: false, sessions: 0})
   })
 
+  it('--force with the API down at the deadline: reports each session it could not end, exits 1 at once, the agent left disabled, and says how to finish', async () => {
+    const run = startCli(drain('agent-4', '--deadline', '2s', '--force', '--json'), {env: sandbox.env})
+    let result: Awaited<typeof run.result>
+    try {
+      await waitForLine(run.output, (l) => l.event === 'sessions')
+      await sandbox.fault({kind: 'api-down'})
+      result = await run.result
+    } finally {
+      await sandbox.clearFaults()
+    }
+
+    expect(result.exitCode, result.stdout).to.equal(1)
+    const lines = jsonLines(result)
+    expect(lines.find((l) => l.event === 'deadline')).to.include({force: true, sessions_left: 2})
+    const failed = lines.filter((l) => l.event === 'destroy_failed')
+    expect(failed.map((l) => l.username)).to.have.members(['user5@kasm.local', 'user1@kasm.local'])
+    expect(failed[0].error).to.match(/cannot reach|unexpected response/)
+    const {error} = lines.at(-1) as {error: {code: string; message: string; hint: string}}
+    expect(error).to.include({code: 'DRAIN_FAILED', message: '--force could not clear agent agent-4: 2 session(s) still there; the agent stays disabled'})
+    expect(error.hint).to.include('kasmctl agent enable agent-4').and.include('kasmctl agent drain agent-4 --force --deadline 0s')
+    expect(await agentState(sandbox, 'agent-4')).to.deep.equal({enabled: false, sessions: 2})
+    expect(JSON.parse((await kasmctl('agent', 'get', 'agent-4', '--json')).stdout).disabled.drain).to.include({force: true, status: 'failed'})
+  })
+
   it('--detach returns once disabled; --monitor re-attaches with the recorded deadline', async () => {
     const detached = await kasmctl(...drain('agent-4', '--detach', '--reason', 'disk swap'))
     expect(detached.exitCode, detached.stderr).to.equal(0)
