@@ -14,6 +14,8 @@ export const ExitCode = {
   LOCKED: 75,
   /** Authentication or permission refused (EX_NOPERM). */
   AUTH: 77,
+  /** Stopped by Ctrl-C with its progress saved, as a shell reports SIGINT (128 + 2). */
+  INTERRUPTED: 130,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -60,6 +62,13 @@ export class KasmctlError extends Error {
       ...(this.hint ? {hint: this.hint} : {}),
       ...(this.details ? {details: this.details} : {}),
     }
+  }
+}
+
+/** Work stopped by Ctrl-C at a safe point: the message says what state it left, the hint how to carry on. */
+export class InterruptedError extends KasmctlError {
+  constructor(message: string, options?: KasmctlErrorOptions) {
+    super(message, 'INTERRUPTED', ExitCode.INTERRUPTED, options)
   }
 }
 

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {capacityGuardFlags, dryRunFlag, durationFlag, pollIntervalFlag, reasonFlag, yesFlag} from '../../flags.js'
 import type {RotationSummary} from '../../lib/agents/rotate.js'
-import {EXIT_CODES_HELP, OperationError, UsageError} from '../../lib/errors.js'
+import {EXIT_CODES_HELP, InterruptedError, OperationError, UsageError} from '../../lib/errors.js'
 import {withInterrupt} from '../../lib/interrupt.js'
 
 export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
@@ -73,8 +73,12 @@ export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
           return this.emit(summary, renderRotation)
         } catch (error) {
           if (!signal.aborted) throw error
-          this.logToStderr(`${(error as Error).message}\nProgress is saved. Carry on: kasmctl agent rotate --zone ${zone.zone_name} --resume; undo: --abort`)
-          return this.exit(130)
+          const again = `kasmctl agent rotate --zone ${zone.zone_name}`
+          throw new InterruptedError(`${(error as Error).message}; the rotation's progress is saved`, {
+            cause: error,
+            details: {zone: zone.zone_name},
+            hint: `carry on with \`${again} --resume\`, or undo with \`${again} --abort\``,
+          })
         }
       })
     } finally {

@@ -106,6 +106,24 @@ describe('agent rotate', () => {
     expect((await readFile(file, 'utf8')).trim().split('\n')).to.include.members(DEFAULT_ZONE_AGENTS)
   })
 
+  it('Ctrl-C stops the rotation with its progress saved and says how to carry on; --resume finishes it', async () => {
+    const file = join(dir, 'patched-interrupted')
+    const run = startCli(rotate('--exec', `sh -c "sleep 1; echo {host} >> ${file}"`, '--json'), {env: sandbox.env})
+    await waitForLine(run.output, (l) => l.event === 'patch_started' && l.agent === 'agent-1')
+    run.child.kill('SIGINT')
+    const result = await run.result
+    expect(result.exitCode, result.stderr).to.equal(130)
+    const {error} = jsonLines(result).at(-1) as {error: {code: string; exitCode: number; message: string; hint: string}}
+    expect(error).to.include({code: 'INTERRUPTED', exitCode: 130, message: 'rotation of zone "default" interrupted at agent-1 (step patching, left disabled): patch command on agent-1 interrupted; the rotation\'s progress is saved'})
+    expect(error.hint).to.equal('carry on with `kasmctl agent rotate --zone default --resume`, or undo with `kasmctl agent rotate --zone default --abort`')
+
+    const resumed = await kasmctl(...rotate('--resume', '--json'))
+    expect(resumed.exitCode, resumed.stderr + resumed.stdout).to.equal(0)
+    expect(jsonLines(resumed).at(-1)).to.include({status: 'done'})
+    expect(await enabled()).to.deep.equal([true, true, true])
+    expect((await readFile(file, 'utf8')).trim().split('\n')).to.include.members(DEFAULT_ZONE_AGENTS)
+  })
+
   it('after kill -9, --abort enables again what the rotation disabled', async () => {
     const run = startCli(rotate('--exec', 'sleep 2', '--json'), {env: sandbox.env})
     await waitForLine(run.output, (l) => l.event === 'patch_started')
