@@ -4,9 +4,9 @@ import {copyFile, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/p
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 
-import {runCli} from '../../helpers/cli.js'
+import {runCli, startCli} from '../../helpers/cli.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
-import {blockPgDump, createBackup, dockerStandIn, liveCounts, runningPgDump, startCli, waitFor, withSandboxAndDest} from './support.js'
+import {blockPgDump, createBackup, dockerStandIn, liveCounts, runningPgDump, waitFor, withSandboxAndDest} from './support.js'
 
 const KEY_TABLES = ['installation', 'zones', 'managers', 'servers', 'kasms', 'users', 'images', 'settings', 'accounting', 'logs']
 
@@ -196,7 +196,7 @@ describe('backup create', function () {
 
     it('a second run while one is in progress exits 75 at once naming the holder; pg_dump killed mid-run leaves nothing complete-looking and releases the lock', async () => {
       const blocker = await blockPgDump(sandbox)
-      const first = startCli(['backup', 'create', '--dest', dest, '--via', 'local'], sandbox.env)
+      const first = startCli(['backup', 'create', '--dest', dest, '--via', 'local'], {env: sandbox.env})
       try {
         const pgDump = await waitFor('pg_dump to start', () => runningPgDump(first.child.pid!))
         const second = await runCli(['backup', 'create', '--dest', dest, '--via', 'local'], {env: sandbox.env})
@@ -229,7 +229,7 @@ describe('backup create', function () {
 
     it('SIGTERM stops pg_dump, removes the partial file and releases the lock', async () => {
       const blocker = await blockPgDump(sandbox)
-      const run = startCli(['backup', 'create', '--dest', dest, '--via', 'local'], sandbox.env)
+      const run = startCli(['backup', 'create', '--dest', dest, '--via', 'local'], {env: sandbox.env})
       try {
         await waitFor('pg_dump to start', () => runningPgDump(run.child.pid!))
         run.child.kill('SIGTERM')

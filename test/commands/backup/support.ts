@@ -1,18 +1,14 @@
 /** Helpers shared by the backup command tests. */
 import {expect} from 'chai'
-import {type ChildProcess, spawn} from 'node:child_process'
 import {readdirSync, readFileSync} from 'node:fs'
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {join} from 'node:path'
 import type pg from 'pg'
 
 import type {BackupCreateJson} from '../../../src/lib/backup/render.js'
-import {type CliResult, runCli} from '../../helpers/cli.js'
+import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-
-const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 
 /** Mocha hooks of the backup tests: the sandbox reset once, and a fresh backup directory for each test. */
 export function withSandboxAndDest(bind: (sandbox: TestSandbox) => void, bindDest: (dest: string) => void): void {
@@ -43,24 +39,6 @@ export async function createBackup(sandbox: TestSandbox, dest: string, extra: st
   const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--json', ...extra], {env})
   expect(result.exitCode, result.stderr).to.equal(0)
   return JSON.parse(result.stdout)
-}
-
-/**
- * Starts kasmctl without waiting for it (runCli waits), for tests that signal it or race it.
- * Same entry point rules as runCli (KASMCTL_TEST_BIN).
- */
-export function startCli(args: string[], env: NodeJS.ProcessEnv): {child: ChildProcess; result: Promise<CliResult>} {
-  const bin = resolve(ROOT, process.env.KASMCTL_TEST_BIN ?? 'bin/run.js')
-  const execArgv = bin.endsWith('dev.js') ? ['--import', 'tsx'] : []
-  const child = spawn(process.execPath, [...execArgv, bin, ...args], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const result = new Promise<CliResult>((resolvePromise) => {
-    child.on('close', (code, signal) => resolvePromise({exitCode: code ?? (signal ? 128 : 1), stderr, stdout}))
-  })
-  return {child, result}
 }
 
 /** Pids of a process's descendants with their command names and argv (from /proc). */

@@ -1,13 +1,12 @@
 import {expect} from 'chai'
-import {createServer} from 'node:net'
 
 import type {AuthStyle} from '../../../src/lib/config/types.js'
 import {AuthError, ExitCode, KasmApiError, UnavailableError} from '../../../src/lib/errors.js'
 import {KasmClient, type KasmClientOptions} from '../../../src/lib/kasm/client.js'
+import {freePorts} from '../../../src/lib/net.js'
 import type {Deployment} from '../../../src/lib/sandbox/contract.js'
-import {startDeployment} from '../../../src/lib/sandbox/simulator/index.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {credentials, query, webappUrl} from '../sandbox/simulator/raw.js'
+import {credentials, query, startLegacyWebapp, webappUrl} from '../sandbox/simulator/raw.js'
 
 const HEX32 = /^[\da-f]{32}$/
 
@@ -257,12 +256,7 @@ describe('KasmClient against the sandbox', () => {
     })
 
     it('connection refused is an UnavailableError naming the URL', async () => {
-      const port = await new Promise<number>((resolve) => {
-        const probe = createServer().listen(0, '127.0.0.1', () => {
-          const {port: free} = probe.address() as {port: number}
-          probe.close(() => resolve(free))
-        })
-      })
+      const [port] = await freePorts(1) // nothing listens there
       const c = await direct(`http://127.0.0.1:${port}`, {retries: 0})
       const error = await failure(c.getZones())
       expect(error).to.be.instanceOf(UnavailableError)
@@ -331,21 +325,7 @@ describe('KasmClient against the sandbox', () => {
     let url: string
 
     before(async () => {
-      const port = await new Promise<number>((resolve) => {
-        const probe = createServer().listen(0, '127.0.0.1', () => {
-          const {port: free} = probe.address() as {port: number}
-          probe.close(() => resolve(free))
-        })
-      })
-      url = `http://127.0.0.1:${port}`
-      deployment = await startDeployment({
-        connectionProxies: [],
-        kasmVersion: '1.15',
-        pg: {database: 'kasm', host: '127.0.0.1', password: sandbox.state.postgres.kasmappPassword, port: sandbox.state.postgres.port, user: 'kasmapp'},
-        proxies: [],
-        tls: sandbox.state.tls,
-        webapps: [{...sandbox.state.webapps[0], port}],
-      })
+      ;({deployment, url} = await startLegacyWebapp(sandbox))
     })
 
     after(() => deployment?.close())

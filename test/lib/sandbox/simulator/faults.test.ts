@@ -1,12 +1,10 @@
 import {expect} from 'chai'
 import {readFile} from 'node:fs/promises'
-import {createServer} from 'node:net'
 import {connect as tlsConnect} from 'node:tls'
 
 import type {Deployment} from '../../../../src/lib/sandbox/contract.js'
-import {startDeployment} from '../../../../src/lib/sandbox/simulator/index.js'
 import {type TestSandbox, useSandbox} from '../../../helpers/sandbox.js'
-import {call, proxyUrl, query, request, webappUrl, websocketHandshake} from './raw.js'
+import {call, proxyUrl, query, request, startLegacyWebapp, webappUrl, websocketHandshake} from './raw.js'
 
 const UNHANDLED = '<html><body>An unhandled exception occurred check logs for details<body><html>'
 
@@ -169,34 +167,20 @@ describe('Kasm API simulator: reverse proxies, WebSockets and faults', () => {
 
   describe('Kasm 1.15 field names (a second deployment on the same database)', () => {
     let deployment: Deployment | undefined
-    let port: number
+    let url: string
 
     before(async () => {
-      port = await new Promise<number>((resolve) => {
-        const probe = createServer().listen(0, '127.0.0.1', () => {
-          const {port: free} = probe.address() as {port: number}
-          probe.close(() => resolve(free))
-        })
-      })
-      const webapp = sandbox.state.webapps[0]
-      deployment = await startDeployment({
-        connectionProxies: [],
-        kasmVersion: '1.15',
-        pg: {database: 'kasm', host: '127.0.0.1', password: sandbox.state.postgres.kasmappPassword, port: sandbox.state.postgres.port, user: 'kasmapp'},
-        proxies: [],
-        tls: sandbox.state.tls,
-        webapps: [{...webapp, port}],
-      })
+      ;({deployment, url} = await startLegacyWebapp(sandbox))
     })
 
     after(() => deployment?.close())
 
     it('emits memory / memory_override on servers and memory on sessions', async () => {
-      const servers = await call(sandbox, 'get_servers', {}, {base: `http://127.0.0.1:${port}`})
+      const servers = await call(sandbox, 'get_servers', {}, {base: url})
       const agent = servers.json.servers.find((s: {hostname: string}) => s.hostname === 'agent-4')
       expect(agent).to.include({memory: 16 * 1024 ** 3, memory_override: 24 * 1024 ** 3})
       expect(agent).to.not.have.property('memory_bytes')
-      const kasms = await call(sandbox, 'get_kasms', {}, {base: `http://127.0.0.1:${port}`})
+      const kasms = await call(sandbox, 'get_kasms', {}, {base: url})
       expect(kasms.json.kasms[0]).to.have.property('memory').that.is.a('number')
       expect(kasms.json.kasms[0]).to.not.have.property('memory_bytes')
       const [row] = await query(sandbox, 'SELECT count(*)::int AS n FROM kasms')

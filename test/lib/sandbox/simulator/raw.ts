@@ -8,7 +8,10 @@ import http from 'node:http'
 import https from 'node:https'
 import {join} from 'node:path'
 
+import {freePorts} from '../../../../src/lib/net.js'
+import type {Deployment} from '../../../../src/lib/sandbox/contract.js'
 import type {SeedResult} from '../../../../src/lib/sandbox/seed.js'
+import {startDeployment} from '../../../../src/lib/sandbox/simulator/index.js'
 import type {TestSandbox} from '../../../helpers/sandbox.js'
 
 export type KeyName = 'admin' | 'limited' | 'readonly'
@@ -144,4 +147,19 @@ export async function websocketHandshake(url: string, options: {ca?: string; tim
     req.on('error', reject)
     req.end()
   })
+}
+
+/** A second web app on the sandbox's database that answers as Kasm 1.15 does (its older field names), on a free port. */
+export async function startLegacyWebapp(sandbox: TestSandbox): Promise<{deployment: Deployment; url: string}> {
+  const [port] = await freePorts(1)
+  const {kasmappPassword, port: pgPort} = sandbox.state.postgres
+  const deployment = await startDeployment({
+    connectionProxies: [],
+    kasmVersion: '1.15',
+    pg: {database: 'kasm', host: '127.0.0.1', password: kasmappPassword, port: pgPort, user: 'kasmapp'},
+    proxies: [],
+    tls: sandbox.state.tls,
+    webapps: [{...sandbox.state.webapps[0], port}],
+  })
+  return {deployment, url: `http://127.0.0.1:${port}`}
 }
