@@ -1,4 +1,5 @@
 import {basename} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {ContextConfig, HostEntry} from '../config/types.js'
 import {connectTarget} from '../db/connect.js'
@@ -168,7 +169,7 @@ async function healthCheck(hosts: HostEntry[], client: KasmClient | undefined, o
     const deadline = Date.now() + 60_000
     let last = await client.healthcheck(url)
     while (!last.ok && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 1000))
+      await sleep(1000)
       last = await client.healthcheck(url)
     }
 

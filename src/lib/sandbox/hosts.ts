@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import {chmod, copyFile, mkdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
+import {shellQuote} from '../remote/shell.js'
 import type {SandboxState} from './contract.js'
 import {CONNECTION_PROXIES, WEBAPPS, type SeedResult} from './seed.js'
 import {statePath} from './state.js'
@@ -40,8 +41,6 @@ async function writeHostFile(path: string, text: string, mode = 0o644): Promise<
 /** Secrets no component checks, fixed per install so that rewriting a host file reproduces it byte for byte. */
 const derivedSecret = (seed: SeedResult, purpose: string): string =>
   createHash('sha256').update(`${seed.installationId}:${purpose}`).digest('hex').slice(0, 32)
-
-const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`
 
 /** The Kasm tree of one host with its bin/start and bin/stop scripts; returns the version dir. */
 async function kasmTree(dir: string, host: string, kasmVersion: string, scripts: {start: string; stop: string}): Promise<string> {

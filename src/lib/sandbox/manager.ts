@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {mkdir, readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {configPath as defaultConfigPath} from '../config/paths.js'
 import {loadConfig, saveConfig, upsertContext} from '../config/store.js'
@@ -267,7 +268,7 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   while (processAlive(pid)) {
     if (Date.now() > deadline) return false
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await sleep(50)
   }
 
   return true

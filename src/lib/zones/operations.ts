@@ -6,6 +6,7 @@ import type {ContextConfig} from '../config/types.js'
 import {KasmApiError, OperationError, UsageError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import {shortId} from '../kasm/ids.js'
+import {shellQuote} from '../remote/shell.js'
 import type {Zone, ZoneSettings} from '../kasm/types.js'
 import {type FieldChange, patchOf, settingChanges} from './changes.js'
 import {settingsOf, withDefaults} from './settings.js'
@@ -95,11 +96,7 @@ export async function renameZone(
 function hostEdit(context: ContextConfig, role: HostEdit['role'], address: string, newName: string): HostEdit {
   const host = context.hosts?.find((entry) => entry.roles.includes(role) && (entry.name === address || entry.address === address))
   const target = host ? `--host ${host.name}` : `--host <${role} host ${address}>`
-  return {address, command: `kasmctl host zone-name ${quoteArg(newName)} ${target}`, host: host?.name ?? null, role}
-}
-
-function quoteArg(value: string): string {
-  return /^[\w.@%+=:,/-]+$/.test(value) ? value : `'${value.replaceAll("'", String.raw`'\''`)}'`
+  return {address, command: `kasmctl host zone-name ${shellQuote(newName)} ${target}`, host: host?.name ?? null, role}
 }
 
 export interface DeleteResult {
