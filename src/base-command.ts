@@ -3,7 +3,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {expandBooleanValues} from './flags.js'
 import type {ResolvedContext} from './lib/config/resolve.js'
 import {redact} from './lib/config/secrets.js'
-import {EXIT_CODES_HELP, ExitCode, isKasmctlError} from './lib/errors.js'
+import {EXIT_CODES_HELP, ExitCode, isKasmctlError, type KasmctlError, UsageError} from './lib/errors.js'
 import type {KasmClient} from './lib/kasm/client.js'
 import {OUTPUT_FORMATS, type OutputFormat, yamlRenderer} from './lib/output/format.js'
 import {detectTerminal, type Terminal} from './lib/output/terminal.js'
@@ -57,7 +57,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const baseFlags = (super.ctor as typeof BaseCommand).baseFlags
     // `--flag=false` for boolean flags, which oclif does not parse (src/flags.ts).
     const argv = expandBooleanValues(this.argv, {...baseFlags, ...ctor.flags})
-    const parsed = await this.parse({args: ctor.args, baseFlags, enableJsonFlag: ctor.enableJsonFlag, flags: ctor.flags, strict: ctor.strict}, argv)
+    const parsed = await this.parse({args: ctor.args, baseFlags, enableJsonFlag: ctor.enableJsonFlag, flags: ctor.flags, strict: ctor.strict}, argv).catch((error: unknown) => {
+      throw asUsageError(error)
+    })
     this.flags = parsed.flags as BaseFlags<T>
     this.args = parsed.args as BaseArgs<T>
     this.positionals = parsed.argv as string[]
@@ -146,22 +148,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
     if (error instanceof Errors.ExitError) throw error
-    const exitCode = this.exitCodeFor(error)
-    const payload = isKasmctlError(error)
-      ? error.toJSON()
-      : {code: isParseError(error) ? 'USAGE' : 'INTERNAL', exitCode, message: error.message}
-    payload.exitCode = exitCode
-    if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({error: redactObject(payload, this.secrets)}, null, this.jsonLines ? undefined : 2)}\n`)
-    } else {
-      const {chalk} = detectTerminal()
-      process.stderr.write(`${chalk.red('Error:')} ${redact(error.message, this.secrets)}\n`)
-      if (isKasmctlError(error) && error.hint) process.stderr.write(`${chalk.dim('Hint:')} ${error.hint}\n`)
-      if (!isKasmctlError(error) && !isParseError(error) && this.debugEnabled) process.stderr.write(`${error.stack}\n`)
-    }
-
-    process.exitCode = exitCode
-    throw Object.assign(new Errors.ExitError(exitCode), {skipOclifErrorHandling: true})
+    reportError(error, {debug: this.debugEnabled, exitCode: this.exitCodeFor(error), json: this.jsonEnabled(), jsonLines: this.jsonLines, secrets: this.secrets})
   }
 
   public async finally(error: Error | undefined): Promise<void> {
@@ -170,10 +157,43 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
+/**
+ * Prints an error the one kasmctl way (a JSON `{"error": {...}}` document on stdout under --json,
+ * else "Error:" and "Hint:" on stderr), sets the exit code and ends the command.
+ */
+export function reportError(
+  error: Error,
+  options: {exitCode: number; json: boolean; jsonLines?: boolean; debug?: boolean; secrets?: string[]},
+): never {
+  const {exitCode, secrets = []} = options
+  const payload = isKasmctlError(error) ? error.toJSON() : {code: isParseError(error) ? 'USAGE' : 'INTERNAL', exitCode, message: error.message}
+  payload.exitCode = exitCode
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({error: redactObject(payload, secrets)}, null, options.jsonLines ? undefined : 2)}\n`)
+  } else {
+    const {chalk} = detectTerminal()
+    process.stderr.write(`${chalk.red('Error:')} ${redact(error.message, secrets)}\n`)
+    if (isKasmctlError(error) && error.hint) process.stderr.write(`${chalk.dim('Hint:')} ${error.hint}\n`)
+    if (!isKasmctlError(error) && !isParseError(error) && options.debug) process.stderr.write(`${error.stack}\n`)
+  }
+
+  process.exitCode = exitCode
+  throw Object.assign(new Errors.ExitError(exitCode), {skipOclifErrorHandling: true})
+}
+
 function isParseError(error: unknown): boolean {
-  // A flag's own parse() failing (e.g. Flags.integer's min) comes back as a plain CLIError prefixed "Parsing --flag".
-  // So does an option flag given twice ("Flag --x can only be specified once").
-  return error instanceof Errors.CLIError && ('parse' in error || /^Parsing --|^Flag --\S+ can only be specified once/.test(error.message))
+  return error instanceof Errors.CLIError && 'parse' in error
+}
+
+/**
+ * Whatever the argument parser throws is a usage error: a flag without its value, an unknown flag,
+ * an extra argument, a value out of range. oclif wraps a flag's own parse() errors in
+ * "Parsing --flag \n\t<message>\nSee more help with --help": the message alone is kept.
+ */
+function asUsageError(error: unknown): KasmctlError {
+  const message = (error as Error).message.replace(/^Parsing --\S+ \n\t/, '').replace(/\nSee more help with --help$/, '')
+  if (isKasmctlError(error)) return Object.assign(error, {message})
+  return new UsageError(message.replace(/^Error: /, ''), {hint: 'see --help for the flags and arguments this command takes'})
 }
 
 function redactObject(payload: Record<string, unknown>, secrets: string[]): Record<string, unknown> {

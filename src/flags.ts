@@ -1,6 +1,6 @@
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 
-import {parseDuration} from './lib/duration.js'
+import {AGE_RANGE, describeDurationRange, type DurationRange, parseDuration, TIMER_RANGE} from './lib/duration.js'
 import {UsageError} from './lib/errors.js'
 import {BOOLEAN_WORDS_HELP, parseBooleanWord, STRATEGY_NAMES, ZONE_SETTINGS} from './lib/zones/settings.js'
 
@@ -10,12 +10,63 @@ export const yesFlag = Flags.boolean({char: 'y', description: 'answer yes to con
 
 export const dryRunFlag = Flags.boolean({description: 'show what would change and change nothing'})
 
-/** A duration such as 30s, 5m, 1h30m, 7d; parsed to milliseconds. */
-export const durationFlag = Flags.custom<number>({
+/**
+ * Number and duration flags declare their range (`range`, `kind`): checked at parse time, shown in
+ * --help, and read by the test that walks every command (test/commands/usage-errors.test.ts).
+ */
+export type RangedFlag = {
+  kind: 'duration' | 'integer'
+  range: {min: number; max: number}
+}
+
+/** What a command may set on a number or duration flag. */
+interface NumberFlagOptions {
+  description: string
+  default?: number
+  defaultHelp?: () => Promise<string>
+  exclusive?: string[]
+  helpGroup?: string
+  helpValue?: string
+}
+
+const durationFlagOf = Flags.custom<number, RangedFlag>({
   async parse(input, _context, options) {
-    return parseDuration(input, `--${options.name}`)
+    return parseDuration(input, `--${options.name}`, options.range)
   },
 })
+
+/**
+ * A duration such as 30s, 5m, 1h30m, 7d; parsed to milliseconds. `range` defaults to TIMER_RANGE
+ * (something kasmctl waits on); ages and retention periods pass AGE_RANGE.
+ */
+export function durationFlag(options: NumberFlagOptions & {default: number; range?: DurationRange}): Interfaces.OptionFlag<number>
+export function durationFlag(options: NumberFlagOptions & {range?: DurationRange}): Interfaces.OptionFlag<number | undefined>
+export function durationFlag(options: NumberFlagOptions & {range?: DurationRange}): Interfaces.OptionFlag<number | undefined> {
+  const range = options.range ?? TIMER_RANGE
+  return durationFlagOf({helpValue: 'DURATION', ...options, description: `${options.description} (${describeDurationRange(range)})`, kind: 'duration', range})
+}
+
+export {AGE_RANGE, TIMER_RANGE}
+
+const integerFlagOf = Flags.custom<number, RangedFlag>({
+  async parse(input, _context, options) {
+    const {max, min} = options.range
+    const value = /^-?\d+$/.test(input.trim()) ? Number(input) : Number.NaN
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new UsageError(`--${options.name} "${input}" is not valid: expected a whole number from ${min} to ${max}`)
+    }
+
+    return value
+  },
+})
+
+/** A whole number within `min`..`max` (both required: every number kasmctl takes has a documented range). */
+export function integerFlag(options: NumberFlagOptions & {default: number; min: number; max: number}): Interfaces.OptionFlag<number>
+export function integerFlag(options: NumberFlagOptions & {min: number; max: number}): Interfaces.OptionFlag<number | undefined>
+export function integerFlag(options: NumberFlagOptions & {min: number; max: number}): Interfaces.OptionFlag<number | undefined> {
+  const {max, min, ...rest} = options
+  return integerFlagOf({helpValue: 'N', ...rest, description: `${options.description} (${min}-${max})`, kind: 'integer', range: {max, min}})
+}
 
 export const zoneFlag = Flags.string({description: 'deployment zone (name, id or unique id prefix)'})
 
@@ -86,9 +137,9 @@ export const fromHostFlag = Flags.string({
 
 /** Backup retention (backup create / backup prune); defaults come from the context's `backup:` settings. */
 export const backupRetentionFlags = {
-  keep: Flags.integer({description: 'keep at most N backups of this context (default: backup.keep in the context)'}),
-  'keep-days': Flags.integer({description: 'remove backups older than D days (default: backup.keepDays in the context)'}),
-  'min-keep': Flags.integer({description: 'never go below M verified backups, whatever --keep/--keep-days say (default: backup.minKeep, else 1)'}),
+  keep: integerFlag({description: 'keep at most N backups of this context (default: backup.keep in the context)', max: 100_000, min: 1}),
+  'keep-days': integerFlag({description: 'remove backups older than D days (default: backup.keepDays in the context)', max: 36_500, min: 1}),
+  'min-keep': integerFlag({description: 'never go below M verified backups, whatever --keep/--keep-days say (default: backup.minKeep, else 1)', max: 100_000, min: 0}),
 }
 
 export const backupDestFlag = Flags.string({description: 'backup directory (default: backup.dir in the context)'})
@@ -106,4 +157,4 @@ export const capacityGuardFlags = {
 export const reasonFlag = Flags.string({description: 'why (kept by kasmctl, shown by `agent list` and `agent get`)'})
 
 /** How often long waits (drain, rotate) poll the Kasm API. */
-export const pollIntervalFlag = durationFlag({default: 5000, defaultHelp: async () => '5s', description: 'how often to poll the Kasm API while waiting', helpValue: 'DURATION'})
+export const pollIntervalFlag = durationFlag({default: 5000, defaultHelp: async () => '5s', description: 'how often to poll the Kasm API while waiting', range: {max: TIMER_RANGE.max, min: 100}})

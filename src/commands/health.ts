@@ -1,9 +1,8 @@
 import {Errors, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {durationFlag, zoneFlag} from '../flags.js'
+import {AGE_RANGE, durationFlag, integerFlag, zoneFlag} from '../flags.js'
 import {formatDuration} from '../lib/duration.js'
-import {UsageError} from '../lib/errors.js'
 import {yamlRenderer} from '../lib/output/format.js'
 import type {HealthReport} from '../lib/health/types.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS, HEALTH_ROLES} from '../lib/health/types.js'
@@ -36,17 +35,17 @@ export default class Health extends BaseCommand<typeof Health> {
     role: Flags.option({delimiter: ',', description: 'roles to check (comma-separated)', exclusive: ['all'], multiple: true, options: HEALTH_ROLES})(),
     zone: zoneFlag,
     timeout: durationFlag({default: DEFAULT_TIMEOUT_MS, defaultHelp: async () => formatDuration(DEFAULT_TIMEOUT_MS), description: 'timeout per target'}),
-    concurrency: Flags.integer({default: DEFAULT_CONCURRENCY, description: 'targets checked at once', max: 1000, min: 1}),
+    concurrency: integerFlag({default: DEFAULT_CONCURRENCY, description: 'targets checked at once', max: 1000, min: 1}),
     watch: durationFlag({description: 'repeat every interval until Ctrl-C (redraws on a terminal, appends otherwise)'}),
     nagios: Flags.boolean({description: 'one monitoring-plugin line with perfdata', exclusive: ['json', 'output', 'watch']}),
     'warn-latency': durationFlag({description: 'web app / proxy latency warning (default 1s)', helpGroup: 'THRESHOLDS'}),
     'crit-latency': durationFlag({description: 'latency critical (default 3s)', helpGroup: 'THRESHOLDS'}),
-    'warn-checkin': durationFlag({description: 'check-in age warning for agents, managers, connection proxies (default 90s)', helpGroup: 'THRESHOLDS'}),
-    'crit-checkin': durationFlag({description: 'check-in age critical (default 5m)', helpGroup: 'THRESHOLDS'}),
-    'warn-cert-days': Flags.integer({description: 'certificate days-to-expiry warning (default 21)', helpGroup: 'THRESHOLDS', min: 0}),
-    'crit-cert-days': Flags.integer({description: 'certificate days-to-expiry critical (default 7)', helpGroup: 'THRESHOLDS', min: 0}),
-    'warn-backup-age': durationFlag({description: 'newest backup age warning (default 26h)', helpGroup: 'THRESHOLDS'}),
-    'crit-backup-age': durationFlag({description: 'newest backup age critical (default 50h)', helpGroup: 'THRESHOLDS'}),
+    'warn-checkin': durationFlag({description: 'check-in age warning for agents, managers, connection proxies (default 90s)', helpGroup: 'THRESHOLDS', range: AGE_RANGE}),
+    'crit-checkin': durationFlag({description: 'check-in age critical (default 5m)', helpGroup: 'THRESHOLDS', range: AGE_RANGE}),
+    'warn-cert-days': integerFlag({description: 'certificate days-to-expiry warning (default 21)', helpGroup: 'THRESHOLDS', max: 3650, min: 0}),
+    'crit-cert-days': integerFlag({description: 'certificate days-to-expiry critical (default 7)', helpGroup: 'THRESHOLDS', max: 3650, min: 0}),
+    'warn-backup-age': durationFlag({description: 'newest backup age warning (default 26h)', helpGroup: 'THRESHOLDS', range: AGE_RANGE}),
+    'crit-backup-age': durationFlag({description: 'newest backup age critical (default 50h)', helpGroup: 'THRESHOLDS', range: AGE_RANGE}),
   }
 
   protected get usageExitCode(): number {
@@ -55,10 +54,6 @@ export default class Health extends BaseCommand<typeof Health> {
 
   async run(): Promise<HealthReport | undefined> {
     const {flags} = this
-    for (const name of ['timeout', 'watch'] as const) {
-      if (flags[name] === 0) throw new UsageError(`--${name} must be longer than 0, e.g. 5s`)
-    }
-
     const [{runHealth, resolveThresholds}, {renderNagios, renderReport}, {context}] = await Promise.all([
       import('../lib/health/run.js'),
       import('../lib/health/render.js'),

@@ -2,19 +2,44 @@ import {UsageError} from './errors.js'
 
 const UNITS: Record<string, number> = {d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1, s: 1000, w: 604_800_000}
 
+/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days): anything longer fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** Inclusive bounds of a duration, in milliseconds. */
+export interface DurationRange {
+  min: number
+  max: number
+}
+
+/** Waits, timeouts and intervals: something kasmctl sleeps on, so at most what a timer can take. */
+export const TIMER_RANGE: DurationRange = {max: MAX_TIMER_MS, min: 1}
+/** Ages and retention periods (compared with dates, never slept on): up to 100 years. */
+export const AGE_RANGE: DurationRange = {max: 100 * 365 * UNITS.d, min: 1000}
+
+/** "1ms to 24d20h": a range for help texts and messages. */
+export function describeDurationRange(range: DurationRange): string {
+  return `${formatDuration(range.min)} to ${formatDuration(range.max)}`
+}
+
 /**
  * Parses "90s", "5m", "1h30m", "7d", "2w" (and a bare number of seconds) into milliseconds.
- * Rejects negatives, unknown units and empty input with a message naming the value.
+ * Rejects negatives, unknown units, empty input and (when `range` is given) values outside it,
+ * with a message naming the value.
  */
-export function parseDuration(text: string, what = 'duration'): number {
+export function parseDuration(text: string, what = 'duration', range?: DurationRange): number {
   const input = text.trim()
-  if (/^\d+(\.\d+)?$/.test(input)) return Math.round(Number(input) * 1000)
-  const parts = [...input.matchAll(/(\d+(?:\.\d+)?)(ms|[smhdw])/g)]
+  const parts = /^\d+(\.\d+)?$/.test(input) ? [[input, input, 's']] : [...input.matchAll(/(\d+(?:\.\d+)?)(ms|[smhdw])/g)]
   if (input === '' || parts.length === 0 || parts.map((p) => p[0]).join('') !== input) {
     throw new UsageError(`${what} "${text}" is not a duration: use a number with a unit, e.g. 30s, 5m, 4h, 7d, 1h30m (units: ms, s, m, h, d, w)`)
   }
 
-  return Math.round(parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNITS[unit], 0))
+  const ms = Math.round(parts.reduce((total, [, amount, unit]) => total + Number(amount) * UNITS[unit], 0))
+  const bounds = range ?? {max: Number.MAX_SAFE_INTEGER, min: 0}
+  if (!Number.isSafeInteger(ms) || ms < bounds.min || ms > bounds.max) {
+    throw new UsageError(`${what} "${text}" is out of range: use ${describeDurationRange(bounds)}`)
+  }
+
+  return ms
 }
 
 /** 75000 → "1m15s"; 0 → "0s". */

@@ -22,7 +22,7 @@ export default class AgentDrain extends BaseCommand<typeof AgentDrain> {
   static args = {agent: Args.string({description: 'agent hostname, id or unique id prefix', required: true})}
   static flags = {
     ...capacityGuardFlags,
-    deadline: durationFlag({default: 3_600_000, defaultHelp: async () => '1h', description: 'how long to wait for sessions to end', exclusive: ['monitor'], helpValue: 'DURATION'}),
+    deadline: durationFlag({default: 3_600_000, defaultHelp: async () => '1h', description: 'how long to wait for sessions to end', exclusive: ['monitor']}),
     detach: Flags.boolean({description: 'return once the agent is disabled; re-attach with --monitor', exclusive: ['monitor']}),
     'dry-run': dryRunFlag,
     force: Flags.boolean({description: 'at the deadline, destroy the sessions left and wait for them to go', exclusive: ['monitor']}),

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {capacityGuardFlags, dryRunFlag, durationFlag, pollIntervalFlag, reasonFlag, yesFlag} from '../../flags.js'
+import {capacityGuardFlags, dryRunFlag, durationFlag, integerFlag, pollIntervalFlag, reasonFlag, yesFlag} from '../../flags.js'
 import type {RotationSummary} from '../../lib/agents/rotate.js'
 import {EXIT_CODES_HELP, InterruptedError, OperationError, UsageError} from '../../lib/errors.js'
 import {withInterrupt} from '../../lib/interrupt.js'
@@ -22,9 +22,9 @@ export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
   static flags = {
     ...capacityGuardFlags,
     abort: Flags.boolean({description: 'end an unfinished rotation: enable again the agents it disabled', exclusive: ['resume', 'exec']}),
-    batch: Flags.integer({default: 1, description: 'agents out of service at once', min: 1}),
-    'checkin-timeout': durationFlag({default: 600_000, defaultHelp: async () => '10m', description: 'how long to wait for an agent to check in after its patch', helpValue: 'DURATION'}),
-    deadline: durationFlag({default: 3_600_000, defaultHelp: async () => '1h', description: 'drain deadline per agent', helpValue: 'DURATION'}),
+    batch: integerFlag({default: 1, description: 'agents out of service at once', max: 1000, min: 1}),
+    'checkin-timeout': durationFlag({default: 600_000, defaultHelp: async () => '10m', description: 'how long to wait for an agent to check in after its patch'}),
+    deadline: durationFlag({default: 3_600_000, defaultHelp: async () => '1h', description: 'drain deadline per agent'}),
     'dry-run': dryRunFlag,
     exec: Flags.string({description: 'patch command, with {host} and {agent_id} placeholders', helpValue: 'CMD'}),
     force: Flags.boolean({description: 'at the drain deadline, destroy the sessions left instead of stopping'}),

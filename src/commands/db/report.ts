@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {fromHostFlag} from '../../flags.js'
+import {fromHostFlag, integerFlag} from '../../flags.js'
 import type {DatabaseReport, RetentionUsed} from '../../lib/db/report.js'
 
 export default class DbReport extends BaseCommand<typeof DbReport> {
@@ -13,7 +13,7 @@ export default class DbReport extends BaseCommand<typeof DbReport> {
 
   static flags = {
     'from-host': fromHostFlag,
-    top: Flags.integer({default: 10, description: 'how many of the largest tables to list', min: 1}),
+    top: integerFlag({default: 10, description: 'how many of the largest tables to list', max: 1000, min: 1}),
   }
 
   async run(): Promise<DatabaseReport> {

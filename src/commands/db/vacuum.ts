@@ -23,7 +23,7 @@ export default class DbVacuum extends BaseCommand<typeof DbVacuum> {
     'dry-run': dryRunFlag,
     'from-host': fromHostFlag,
     full: Flags.boolean({default: false, description: 'VACUUM FULL: rewrite the table and return the space to the OS (blocks Kasm; maintenance window only)'}),
-    'lock-timeout': durationFlag({default: 5000, defaultHelp: async () => '5s', helpValue: 'DURATION', description: 'give up when the table cannot be locked within this long'}),
+    'lock-timeout': durationFlag({default: 5000, defaultHelp: async () => '5s', description: 'give up when the table cannot be locked within this long'}),
     table: Flags.string({default: 'logs', description: 'table to vacuum', helpValue: 'TABLE'}),
     yes: yesFlag,
   }

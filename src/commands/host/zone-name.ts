@@ -30,7 +30,7 @@ export default class HostZoneName extends BaseCommand<typeof HostZoneName> {
     resume: Flags.boolean({description: 'carry on with the unfinished run, from its journal', exclusive: ['rollback']}),
     role: Flags.option({description: 'every host with this role', options: ['webapp', 'connection-proxy'] as const})(),
     rollback: Flags.boolean({description: 'put every host the unfinished run edited back in its old zone'}),
-    timeout: durationFlag({default: 120_000, defaultHelp: async () => '2m', description: 'per host: how long to wait for the web app to be healthy in the new zone (--resume and --rollback keep the first run\'s)', helpValue: 'DURATION'}),
+    timeout: durationFlag({default: 120_000, defaultHelp: async () => '2m', description: 'per host: how long to wait for the web app to be healthy in the new zone (--resume and --rollback keep the first run\'s)'}),
     yes: yesFlag,
   }
 

@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
+import {integerFlag} from '../../flags.js'
+import {MAX_TIMER_MS} from '../../lib/duration.js'
 import type {Fault} from '../../lib/sandbox/contract.js'
 import {FAULT_KINDS} from '../../lib/sandbox/control.js'
 
@@ -37,9 +39,9 @@ A fault replaces one of the same kind and target. \`sandbox reset\` clears them 
   static flags = {
     clear: Flags.boolean({description: 'clear every fault (db-start starts a stopped database)', exclusive: ['list']}),
     list: Flags.boolean({description: 'list the faults in effect', exclusive: ['clear']}),
-    ms: Flags.integer({description: 'delay in milliseconds (webapp-delay, proxy-delay)'}),
-    seconds: Flags.integer({description: 'idle timeout in seconds (proxy-idle-timeout)'}),
-    status: Flags.integer({description: 'HTTP status the web app answers (webapp-status)'}),
+    ms: integerFlag({description: 'delay in milliseconds (webapp-delay, proxy-delay)', max: MAX_TIMER_MS, min: 0}),
+    seconds: integerFlag({description: 'idle timeout in seconds (proxy-idle-timeout)', max: 86_400, min: 1}),
+    status: integerFlag({description: 'HTTP status the web app answers (webapp-status)', max: 599, min: 100}),
     target: Flags.string({description: 'web app, proxy or agent the fault applies to'}),
   }
 

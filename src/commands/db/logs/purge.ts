@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../../base-command.js'
-import {dryRunFlag, durationFlag, fromHostFlag, yesFlag} from '../../../flags.js'
+import {AGE_RANGE, dryRunFlag, durationFlag, fromHostFlag, integerFlag, yesFlag} from '../../../flags.js'
 import {formatDuration} from '../../../lib/duration.js'
 import {OperationError} from '../../../lib/errors.js'
 import {confirmYesNo} from '../../../lib/output/prompt.js'
@@ -20,12 +20,12 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
   ]
 
   static flags = {
-    'batch-size': Flags.integer({description: 'aim for about this many rows per batch (default: adapts to keep each batch near 100 ms)', min: 1}),
-    'debug-older-than': durationFlag({helpValue: 'DURATION', description: "delete DEBUG rows older than this, e.g. 4h (default: Kasm's debug_retention hours)"}),
+    'batch-size': integerFlag({description: 'aim for about this many rows per batch (default: adapts to keep each batch near 100 ms)', max: 10_000_000, min: 1}),
+    'debug-older-than': durationFlag({description: "delete DEBUG rows older than this, e.g. 4h (default: Kasm's debug_retention hours)", range: AGE_RANGE}),
     'dry-run': dryRunFlag,
     'from-host': fromHostFlag,
-    'max-rate': Flags.integer({description: 'delete at most this many rows per second', helpValue: 'ROWS/S', min: 1}),
-    'older-than': durationFlag({helpValue: 'DURATION', description: "delete rows of every level older than this, e.g. 7d (default: Kasm's log_retention days)"}),
+    'max-rate': integerFlag({description: 'delete at most this many rows per second', helpValue: 'ROWS/S', max: 10_000_000, min: 1}),
+    'older-than': durationFlag({description: "delete rows of every level older than this, e.g. 7d (default: Kasm's log_retention days)", range: AGE_RANGE}),
     yes: yesFlag,
   }
 

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../../base-command.js'
-import {dryRunFlag, yesFlag} from '../../../flags.js'
+import {dryRunFlag, integerFlag, yesFlag} from '../../../flags.js'
 import type {Retention, RetentionChange} from '../../../lib/db/retention.js'
 import {OperationError, UsageError} from '../../../lib/errors.js'
 import {confirmYesNo} from '../../../lib/output/prompt.js'
@@ -24,8 +24,8 @@ export default class DbRetentionSet extends BaseCommand<typeof DbRetentionSet> {
   ]
 
   static flags = {
-    days: Flags.integer({description: 'keep logs this many days (log_retention; 0 disables database logging)', min: 0}),
-    'debug-hours': Flags.integer({description: 'keep DEBUG logs this many hours (debug_retention; 0 disables DEBUG database logging)', min: 0}),
+    days: integerFlag({description: 'keep logs this many days (log_retention; 0 disables database logging)', max: 36_500, min: 0}),
+    'debug-hours': integerFlag({description: 'keep DEBUG logs this many hours (debug_retention; 0 disables DEBUG database logging)', max: 876_000, min: 0}),
     'dry-run': dryRunFlag,
     yes: yesFlag,
   }
