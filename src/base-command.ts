@@ -37,9 +37,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private readonly secrets: string[] = []
   private toYaml?: (data: unknown) => string
 
-  /** Exit code for usage errors; `health` uses 3 (UNKNOWN) per the monitoring-plugin convention. */
+  /** Exit code for usage errors; monitoring-plugin commands (health, zone lint) declare 3 (UNKNOWN). */
+  static usageExitCode: number = ExitCode.USAGE
+
   protected get usageExitCode(): number {
-    return ExitCode.USAGE
+    return (this.ctor as typeof BaseCommand).usageExitCode
   }
 
   protected get format(): OutputFormat {

@@ -28,6 +28,7 @@ export default class Health extends BaseCommand<typeof Health> {
     '<%= config.bin %> health --role agent --warn-checkin 60s --crit-checkin 3m',
   ]
 
+  static usageExitCode = UNKNOWN
   static exitCodes = ['0  OK', '1  WARNING', '2  CRITICAL', '3  UNKNOWN: bad flags, no usable context, or an internal error']
 
   static flags = {
@@ -46,10 +47,6 @@ export default class Health extends BaseCommand<typeof Health> {
     'crit-cert-days': integerFlag({description: 'certificate days-to-expiry critical (default 7)', helpGroup: 'THRESHOLDS', max: 3650, min: 0}),
     'warn-backup-age': durationFlag({description: 'newest backup age warning (default 26h)', helpGroup: 'THRESHOLDS', range: AGE_RANGE}),
     'crit-backup-age': durationFlag({description: 'newest backup age critical (default 50h)', helpGroup: 'THRESHOLDS', range: AGE_RANGE}),
-  }
-
-  protected get usageExitCode(): number {
-    return UNKNOWN
   }
 
   async run(): Promise<HealthReport | undefined> {

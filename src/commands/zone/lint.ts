@@ -18,6 +18,7 @@ With --file, the zones are checked as the file would leave them.`
 
   static examples = ['<%= config.bin %> zone lint', '<%= config.bin %> zone lint --file zones.yaml', '<%= config.bin %> zone lint --json']
   static flags = {file: Flags.string({char: 'f', description: 'lint the zones as this zones file would leave them (- for stdin)'})}
+  static usageExitCode = UNKNOWN
   static exitCodes = ['0   no findings', '1   warnings only', '2   at least one error', '3   the lint could not run (usage error, API unreachable...)']
 
   async run(): Promise<{status: string; findings: LintFinding[]}> {
@@ -47,10 +48,6 @@ With --file, the zones are checked as the file would leave them.`
       this.warn(`${(error as Error).message}: autoscale configs are inferred from autoscaled agents instead`)
       return undefined
     }
-  }
-
-  protected get usageExitCode(): number {
-    return UNKNOWN
   }
 
   protected exitCodeFor(): number {

@@ -1,4 +1,3 @@
-import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../../base-command.js'
 import {AGE_RANGE, dryRunFlag, durationFlag, fromHostFlag, integerFlag, yesFlag} from '../../../flags.js'
