@@ -1,4 +1,3 @@
-
 import {BaseCommand} from '../../base-command.js'
 import {fromHostFlag, integerFlag} from '../../flags.js'
 import type {DatabaseReport, RetentionUsed} from '../../lib/db/report.js'

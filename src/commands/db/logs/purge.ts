@@ -1,4 +1,3 @@
-
 import {BaseCommand} from '../../../base-command.js'
 import {AGE_RANGE, dryRunFlag, durationFlag, fromHostFlag, integerFlag, yesFlag} from '../../../flags.js'
 import {formatDuration} from '../../../lib/duration.js'

@@ -1,4 +1,3 @@
-
 import {BaseCommand} from '../../../base-command.js'
 import {dryRunFlag, integerFlag, yesFlag} from '../../../flags.js'
 import type {Retention, RetentionChange} from '../../../lib/db/retention.js'
