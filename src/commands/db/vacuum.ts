@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {dryRunFlag, durationFlag, fromHostFlag, yesFlag} from '../../flags.js'
+import {checkTableName} from '../../lib/db/identifier.js'
 import {OperationError} from '../../lib/errors.js'
 import {confirmTyped} from '../../lib/output/prompt.js'
 import type {VacuumPlan, VacuumResult} from '../../lib/db/vacuum.js'
@@ -24,7 +25,7 @@ export default class DbVacuum extends BaseCommand<typeof DbVacuum> {
     'from-host': fromHostFlag,
     full: Flags.boolean({default: false, description: 'VACUUM FULL: rewrite the table and return the space to the OS (blocks Kasm; maintenance window only)'}),
     'lock-timeout': durationFlag({default: 5000, defaultHelp: async () => '5s', description: 'give up when the table cannot be locked within this long'}),
-    table: Flags.string({default: 'logs', description: 'table to vacuum', helpValue: 'TABLE'}),
+    table: Flags.string({default: 'logs', description: 'table to vacuum', helpValue: 'TABLE', parse: async (input) => checkTableName(input)}),
     yes: yesFlag,
   }
 

@@ -90,4 +90,16 @@ describe('db vacuum', () => {
     expect(result.exitCode).to.equal(64)
     expect(result.stderr).to.include('there is no table "no_such_table" in database kasm')
   })
+
+  it('refuses an empty or crafted table name before it reaches PostgreSQL (exit 64, JSON too)', async () => {
+    const before = await tableStats(admin)
+    for (const table of ['', 'logs; DROP TABLE logs', '"logs"', 'a.b.c', 'x'.repeat(64)]) {
+      const result = await vacuum(['--table', table, '--json'])
+      expect(result.exitCode, table).to.equal(64)
+      const {error} = JSON.parse(result.stdout)
+      expect(error, table).to.include({code: 'USAGE', message: `--table "${table}" is not a table name: use a name such as logs or schema.table (letters, digits, _ and $, at most 63 characters each)`})
+    }
+
+    expect((await tableStats(admin)).n_dead_tup).to.equal(before.n_dead_tup)
+  })
 })
