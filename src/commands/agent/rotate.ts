@@ -21,7 +21,7 @@ export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
   static exitCodes = [...EXIT_CODES_HELP, '130 interrupted (Ctrl-C): progress saved, resume with --resume']
   static flags = {
     ...capacityGuardFlags,
-    abort: Flags.boolean({description: 'end an unfinished rotation: enable again the agents it disabled', exclusive: ['resume', 'exec']}),
+    abort: Flags.boolean({description: 'end an unfinished rotation: enable again the agents it disabled', exclusive: ['resume', 'exec', 'dry-run']}),
     batch: integerFlag({default: 1, description: 'agents out of service at once', max: 1000, min: 1}),
     'checkin-timeout': durationFlag({default: 600_000, defaultHelp: async () => '10m', description: 'how long to wait for an agent to check in after its patch'}),
     deadline: durationFlag({default: 3_600_000, defaultHelp: async () => '1h', description: 'drain deadline per agent'}),
@@ -59,9 +59,14 @@ export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
           headroom: flags.headroom, ignoreCapacity: flags['ignore-capacity'], reason: flags.reason, shell: flags.shell, ssh: flags.ssh,
         })
       : undefined
-    if (state && flags['dry-run']) return this.emit(await rotation.planRotation({client, context}, state), renderRotation)
+    const runMode = flags.abort ? 'abort' : flags.resume ? 'resume' : 'start'
+    if (flags['dry-run']) {
+      // Fails where the real run would (an unfinished rotation in the way, or none to resume).
+      const unfinished = await rotation.unfinishedRotation(context.name, zone.zone_name, runMode)
+      return this.emit(await rotation.planRotation({client, context}, unfinished ?? state!), renderRotation)
+    }
 
-    const {existing, lock} = await rotation.lockRotation(context.name, zone.zone_name, flags.abort ? 'abort' : flags.resume ? 'resume' : 'start')
+    const {existing, lock} = await rotation.lockRotation(context.name, zone.zone_name, runMode)
     try {
       return await withInterrupt(async (signal) => {
         try {

@@ -145,35 +145,47 @@ export async function planRotation(run: Pick<RotationRun, 'client' | 'context'>,
  * Takes the zone's rotation lock (a second concurrent run gets LockedError, exit 75) and refuses
  * to start over an unfinished rotation: that one must be resumed or aborted first.
  */
-export async function lockRotation(context: string, zoneName: string, mode: 'abort' | 'resume' | 'start'): Promise<{lock: Lock; existing?: RotationState}> {
+export async function lockRotation(context: string, zoneName: string, mode: RotationMode): Promise<{lock: Lock; existing?: RotationState}> {
   const path = rotationStatePath(context, zoneName)
   await mkdir(dirname(path), {mode: 0o700, recursive: true})
   const lock = await acquireLock(`${path.replace(/\.json$/, '')}.lock`, {purpose: `agent rotate --zone ${zoneName}`})
   try {
-    const existing = await readRotation(context, zoneName)
-    if (mode === 'start' && existing) {
-      const at = existing.agents.find((a) => a.step !== 'done' && a.step !== 'pending')
-      throw new OperationError(
-        `an unfinished rotation of zone "${zoneName}" (started ${existing.startedAt}, ${existing.status}${at ? `, stopped at ${at.hostname}: ${at.step}` : ''}) must be finished first`,
-        {
-          code: 'ROTATION_UNFINISHED',
-          details: {stateFile: path},
-          hint: `carry on with \`kasmctl agent rotate --zone ${zoneName} --resume\`, or re-enable what it disabled with \`kasmctl agent rotate --zone ${zoneName} --abort\``,
-        },
-      )
-    }
-
-    if (mode !== 'start' && !existing) {
-      throw new UsageError(`no unfinished rotation of zone "${zoneName}" for context "${context}" (no ${path})`, {
-        hint: `start one with \`kasmctl agent rotate --zone ${zoneName} --exec CMD\``,
-      })
-    }
-
-    return {existing, lock}
+    return {existing: await unfinishedRotation(context, zoneName, mode), lock}
   } catch (error) {
     await lock.release()
     throw error
   }
+}
+
+export type RotationMode = 'abort' | 'resume' | 'start'
+
+/**
+ * The unfinished rotation of the zone, checked against what the run is for: starting over one
+ * fails (ROTATION_UNFINISHED), resuming or aborting without one is a usage error. `--dry-run`
+ * calls it too, so that it fails exactly when the real run would.
+ */
+export async function unfinishedRotation(context: string, zoneName: string, mode: RotationMode): Promise<RotationState | undefined> {
+  const path = rotationStatePath(context, zoneName)
+  const existing = await readRotation(context, zoneName)
+  if (mode === 'start' && existing) {
+    const at = existing.agents.find((a) => a.step !== 'done' && a.step !== 'pending')
+    throw new OperationError(
+      `an unfinished rotation of zone "${zoneName}" (started ${existing.startedAt}, ${existing.status}${at ? `, stopped at ${at.hostname}: ${at.step}` : ''}) must be finished first`,
+      {
+        code: 'ROTATION_UNFINISHED',
+        details: {stateFile: path},
+        hint: `carry on with \`kasmctl agent rotate --zone ${zoneName} --resume\`, or re-enable what it disabled with \`kasmctl agent rotate --zone ${zoneName} --abort\``,
+      },
+    )
+  }
+
+  if (mode !== 'start' && !existing) {
+    throw new UsageError(`no unfinished rotation of zone "${zoneName}" for context "${context}" (no ${path})`, {
+      hint: `start one with \`kasmctl agent rotate --zone ${zoneName} --exec CMD\``,
+    })
+  }
+
+  return existing
 }
 
 /**

@@ -98,6 +98,15 @@ describe('agent rotate', () => {
     expect(second.stderr).to.include('kasmctl agent rotate --zone default --abort')
     expect(await enabled()).to.deep.equal([false, true, true])
 
+    // A dry run fails exactly as the real run would, and a dry run of --resume changes nothing.
+    const dryRun = await kasmctl(...rotate('--exec', 'true', '--dry-run', '--json'))
+    expect(dryRun.exitCode).to.equal(1)
+    expect(JSON.parse(dryRun.stdout).error).to.include({code: 'ROTATION_UNFINISHED'})
+    const resumePlan = await kasmctl(...rotate('--resume', '--dry-run'))
+    expect(resumePlan.exitCode, resumePlan.stderr).to.equal(0)
+    expect(resumePlan.stdout).to.include('sleep 1; echo agent-1')
+    expect(await enabled()).to.deep.equal([false, true, true])
+
     const resumed = await kasmctl(...rotate('--resume', '--json'))
     expect(resumed.exitCode, resumed.stderr + resumed.stdout).to.equal(0)
     expect(jsonLines(resumed)[0]).to.deep.include({event: 'rotation_started', resumed: true})
