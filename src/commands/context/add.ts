@@ -27,7 +27,7 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
     auth: Flags.option({default: 'body', description: 'how the API key is sent', options: AUTH_STYLES})(),
     'backup-dir': Flags.string({description: 'backup directory for `kasmctl backup`'}),
     'ca-file': Flags.string({description: 'PEM CA that signed the Kasm certificate'}),
-    'db-password-env': Flags.string({description: 'database password from this environment variable'}),
+    'db-password-env': Flags.string({description: 'database password from this environment variable', exclusive: ['db-password-file']}),
     'db-password-file': Flags.string({description: 'database password from this file'}),
     'db-url': Flags.string({description: 'database URL without password, e.g. postgres://kasmapp@db:5432/kasm?sslmode=require'}),
     'default-zone': Flags.string({description: 'zone used when a zone command names none'}),
@@ -40,17 +40,17 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
 
   async run(): Promise<{name: string; current: boolean; path: string}> {
     const {flags} = this
-    const {loadConfig, saveConfig} = await import('../../lib/config/store.js')
-    const {addContext, parseHostSpec} = await import('../../lib/config/contexts.js')
+    const {findContext, loadConfig, saveConfig} = await import('../../lib/config/store.js')
+    const {addContext, checkContextFiles, parseHostSpec} = await import('../../lib/config/contexts.js')
     const secret = await this.readSecret()
-    const dbPassword: SecretRef | undefined = flags['db-password-env'] ? {env: flags['db-password-env']} : flags['db-password-file'] ? {file: flags['db-password-file']} : undefined
+    const dbPassword: SecretRef | undefined = flags['db-password-env'] === undefined ? (flags['db-password-file'] === undefined ? undefined : {file: flags['db-password-file']}) : {env: flags['db-password-env']}
     const loaded = await loadConfig()
     addContext(
       loaded,
       {
-        api: {auth: flags.auth, key: flags['api-key'], secret, tls: flags['ca-file'] || flags.insecure ? {caFile: flags['ca-file'], insecure: flags.insecure || undefined} : undefined, url: flags['api-url']},
-        backup: flags['backup-dir'] ? {dir: flags['backup-dir']} : undefined,
-        database: flags['db-url'] ? {password: dbPassword, url: flags['db-url']} : undefined,
+        api: {auth: flags.auth, key: flags['api-key'], secret, tls: flags['ca-file'] !== undefined || flags.insecure ? {caFile: flags['ca-file'], insecure: flags.insecure || undefined} : undefined, url: flags['api-url']},
+        backup: flags['backup-dir'] === undefined ? undefined : {dir: flags['backup-dir']},
+        database: flags['db-url'] === undefined ? undefined : {password: dbPassword, url: flags['db-url']},
         defaultZone: flags['default-zone'],
         hosts: flags.host?.map((spec) => parseHostSpec(spec)),
         name: this.args.name,
@@ -58,6 +58,7 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
       },
       {overwrite: flags.overwrite, use: flags.use},
     )
+    await checkContextFiles(findContext(loaded.file, this.args.name))
     await saveConfig(loaded)
     if (flags.insecure) this.warn(`context "${this.args.name}" will not verify TLS certificates`)
     const result = {current: loaded.file.currentContext === this.args.name, name: this.args.name, path: loaded.path}
@@ -66,10 +67,10 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
 
   private async readSecret(): Promise<SecretRef> {
     const {flags} = this
-    const sources = [flags['api-secret-stdin'], flags['api-secret-env'], flags['api-secret-file']].filter(Boolean)
+    const sources = [flags['api-secret-stdin'] || undefined, flags['api-secret-env'], flags['api-secret-file']].filter((source) => source !== undefined)
     if (sources.length > 1) throw new UsageError('give the API secret one way only: --api-secret-stdin, --api-secret-env or --api-secret-file')
-    if (flags['api-secret-env']) return {env: flags['api-secret-env']}
-    if (flags['api-secret-file']) return {file: flags['api-secret-file']}
+    if (flags['api-secret-env'] !== undefined) return {env: flags['api-secret-env']}
+    if (flags['api-secret-file'] !== undefined) return {file: flags['api-secret-file']}
     if (flags['api-secret-stdin']) {
       const value = await readStdin()
       if (!value) throw new UsageError('--api-secret-stdin: stdin was empty')

@@ -146,7 +146,6 @@ export interface DisableOptions {
  */
 export async function disableAgent(client: KasmClient, server: Server, options: DisableOptions): Promise<ToggleResult> {
   const changed = server.enabled
-  if (changed) await client.updateServer(server.server_id, server.server_type, {enabled: false})
   // A record left from an earlier disable is stale once the agent was enabled again (in the Kasm UI, say).
   const previous = changed ? undefined : await readDisableRecord(options.context, server.server_id)
   const record: DisableRecord = {
@@ -160,7 +159,15 @@ export async function disableAgent(client: KasmClient, server: Server, options: 
     version: 1,
     zoneName: server.zone_name,
   }
+  // The record first: when it cannot be written (disk full, bad path), Kasm has not been changed yet.
   await writeDisableRecord(record)
+  if (changed) {
+    await client.updateServer(server.server_id, server.server_type, {enabled: false}).catch(async (error: unknown) => {
+      await removeDisableRecord(options.context, server.server_id).catch(() => {})
+      throw error
+    })
+  }
+
   return {...toggle(server, false, changed), reason: record.reason ?? null}
 }
 

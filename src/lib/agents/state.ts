@@ -33,9 +33,9 @@ export interface DrainRecord {
   sessionsLeft?: number
 }
 
-/** Context names become file names: keep them to a safe alphabet. */
+/** Context names become file names: keep them to a safe alphabet, and never `.` or `..` (a directory outside). */
 export function safeName(name: string): string {
-  return name.replaceAll(/[^\w.-]/g, '_')
+  return name.replaceAll(/[^\w.-]/g, '_').replace(/^\./, '_')
 }
 
 function drainsDir(context: string): string {

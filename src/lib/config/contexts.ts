@@ -1,5 +1,8 @@
-import {ConfigError, UsageError, listValues} from '../errors.js'
+import {readFile, stat} from 'node:fs/promises'
+
+import {UsageError, listValues} from '../errors.js'
 import {describeSecret} from './secrets.js'
+import {contextProblem, describe, httpUrlProblem} from './schema.js'
 import {checkContextName, findContext, type LoadedConfig, upsertContext} from './store.js'
 import {HOST_ROLES, type ContextConfig, type HostEntry, type HostRole} from './types.js'
 
@@ -42,14 +45,44 @@ export function viewContext(context: ContextConfig, currentName?: string): Conte
 /** Adds a context; refuses to replace an existing one unless `overwrite`. */
 export function addContext(loaded: LoadedConfig, context: ContextConfig, options: {overwrite?: boolean; use?: boolean}): void {
   checkContextName(context.name)
-  checkUrl(context.api.url, '--api-url')
-  for (const proxy of context.proxies ?? []) checkUrl(proxy, '--proxy')
+  const found = contextProblem(context)
+  if (found) throw new UsageError(`${flagFor(found.path)} ${found.problem}`)
   if (!options.overwrite && loaded.file.contexts.some((c) => c.name === context.name)) {
     throw new UsageError(`context "${context.name}" already exists`, {hint: 're-run with --overwrite to replace it'})
   }
 
   upsertContext(loaded.file, context)
   if (options.use || !loaded.file.currentContext) loaded.file.currentContext = context.name
+}
+
+/**
+ * The files a new context names must exist now: a secret file that is missing or a directory,
+ * or a CA file that holds no PEM certificate, can never work. Checked before the context is saved.
+ */
+export async function checkContextFiles(context: ContextConfig): Promise<void> {
+  const files: Array<[string | undefined, string, boolean]> = [
+    [context.api.secret?.file, '--api-secret-file', false],
+    [context.api.tls?.caFile, '--ca-file', true],
+    [context.database?.password?.file, '--db-password-file', false],
+    [context.database?.caFile, 'database.caFile', true],
+  ]
+  for (const [path, flag, pem] of files) {
+    if (path === undefined) continue
+    const problem = await readableFileProblem(path, pem)
+    if (problem) throw new UsageError(`${flag} ${path} ${problem}`)
+  }
+}
+
+async function readableFileProblem(path: string, pem: boolean): Promise<string | undefined> {
+  try {
+    if (!(await stat(path)).isFile()) return 'is not a regular file'
+    const text = await readFile(path, 'utf8')
+    if (pem && !text.includes('-----BEGIN CERTIFICATE-----')) return 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)'
+    return undefined
+  } catch (error) {
+    const {code} = error as NodeJS.ErrnoException
+    return code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (error as Error).message})`
+  }
 }
 
 export function useContext(loaded: LoadedConfig, name: string): void {
@@ -99,19 +132,28 @@ export function parseHostSpec(spec: string): HostEntry {
   }
 }
 
+/** The `context add` flag a key of a context comes from, for messages. */
+const FLAG_FOR_KEY: Record<string, string> = {
+  'api.key': '--api-key',
+  'api.secret.env': '--api-secret-env',
+  'api.secret.file': '--api-secret-file',
+  'api.tls.caFile': '--ca-file',
+  'api.url': '--api-url',
+  'backup.dir': '--backup-dir',
+  'database.password.env': '--db-password-env',
+  'database.password.file': '--db-password-file',
+  'database.url': '--db-url',
+  defaultZone: '--default-zone',
+  name: 'context name',
+}
+
+function flagFor(path: string): string {
+  if (/^proxies\[/.test(path)) return '--proxy'
+  if (/^hosts\[/.test(path)) return `--host ${path.replace(/^hosts\[\d+\]\./, '')}`
+  return FLAG_FOR_KEY[path] ?? path
+}
+
 function checkUrl(value: string, what: string): void {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new UsageError(`${what} "${value}" is not a URL: expected e.g. https://kasm.example.com`)
-  }
-
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`${what} "${value}" must use http or https, not ${url.protocol.replace(':', '')}`)
-  }
-
-  if (url.username || url.password) {
-    throw new ConfigError(`${what} must not carry credentials in the URL`, {hint: 'pass the API key with --api-key and the secret with --api-secret-stdin'})
-  }
+  const problem = httpUrlProblem(value)
+  if (problem) throw new UsageError(`${what} ${describe(value)} ${problem}`)
 }

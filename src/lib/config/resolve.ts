@@ -1,4 +1,5 @@
 import {NoContextError, UsageError, listValues} from '../errors.js'
+import {describe, httpUrlProblem} from './schema.js'
 import {findContext, loadConfig, type LoadedConfig} from './store.js'
 import {AUTH_STYLES, type AuthStyle, type ContextConfig} from './types.js'
 
@@ -57,6 +58,8 @@ export function contextFromEnv(env: NodeJS.ProcessEnv): ContextConfig {
     throw new UsageError(`KASMCTL_AUTH_STYLE "${auth}" is not one of ${listValues(AUTH_STYLES)}`)
   }
 
+  const urlProblem = httpUrlProblem(env.KASMCTL_API_URL!)
+  if (urlProblem) throw new UsageError(`KASMCTL_API_URL ${describe(env.KASMCTL_API_URL)} ${urlProblem}`)
   return {
     api: {
       auth,

@@ -4,7 +4,8 @@ import {parse, stringify} from 'yaml'
 import {ConfigError, NotFoundError, UsageError, listValues} from '../errors.js'
 import {writeFileAtomic} from '../fs-util.js'
 import {configPath} from './paths.js'
-import {AUTH_STYLES, type ConfigFile, type ContextConfig, HOST_ROLES} from './types.js'
+import {configFileProblem, contextNameProblem} from './schema.js'
+import type {ConfigFile, ContextConfig} from './types.js'
 
 export interface LoadedConfig {
   path: string
@@ -65,45 +66,20 @@ export function upsertContext(file: ConfigFile, context: ContextConfig): void {
   else file.contexts[index] = context
 }
 
+/** The whole file against the one schema (schema.ts): a wrong type names the file, the key path and what was expected. */
 function validateConfig(raw: unknown, path: string): ConfigFile {
-  const fail = (what: string): never => {
-    throw new ConfigError(`config file ${path}: ${what}`, {hint: 'fix the file, or re-add the context with `kasmctl context add`'})
+  const found = configFileProblem(raw)
+  if (found) {
+    throw new ConfigError(`config file ${path}: ${found.path} ${found.problem}`, {hint: 'fix the file, or re-add the context with `kasmctl context add`'})
   }
 
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('expected a mapping at the top level')
-  const object = raw as Record<string, unknown>
-  const contexts = object.contexts ?? []
-  if (!Array.isArray(contexts)) fail('`contexts` must be a list')
-  for (const [index, context] of (contexts as unknown[]).entries()) {
-    validateContext(context, (what) => fail(`contexts[${index}]: ${what}`))
-  }
-
-  if (object.currentContext !== undefined && typeof object.currentContext !== 'string') fail('`currentContext` must be a string')
-  return {contexts: contexts as ContextConfig[], currentContext: object.currentContext as string | undefined}
-}
-
-function validateContext(raw: unknown, fail: (what: string) => never): void {
-  if (typeof raw !== 'object' || raw === null) fail('expected a mapping')
-  const context = raw as Partial<ContextConfig>
-  if (typeof context.name !== 'string' || context.name.trim() === '') fail('`name` must be a non-empty string')
-  if (typeof context.api !== 'object' || context.api === null || typeof context.api.url !== 'string') fail('`api.url` is required')
-  if (context.api.auth !== undefined && !AUTH_STYLES.includes(context.api.auth)) {
-    fail(`api.auth "${context.api.auth}" is not one of ${listValues(AUTH_STYLES)}`)
-  }
-
-  for (const host of context.hosts ?? []) {
-    if (typeof host?.name !== 'string') fail('every host needs a `name`')
-    for (const role of host.roles ?? []) {
-      if (!HOST_ROLES.includes(role)) fail(`host ${host.name}: role "${role}" is not one of ${listValues(HOST_ROLES)}`)
-    }
-  }
+  const file = raw as Partial<ConfigFile>
+  return {...file, contexts: file.contexts ?? []}
 }
 
 /** Validates a context name given on the command line. */
 export function checkContextName(name: string): string {
-  if (!/^[\w.@-]+$/.test(name)) {
-    throw new UsageError(`context name "${name}" is not valid: use letters, digits, '.', '_', '@' or '-'`)
-  }
-
+  const problem = contextNameProblem(name)
+  if (problem) throw new UsageError(`context name ${JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name)} ${problem}`)
   return name
 }

@@ -1,4 +1,6 @@
 import {expect} from 'chai'
+import {mkdir, rm, writeFile} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
 
 import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
@@ -76,6 +78,20 @@ describe('agent list / get / capacity / enable / disable', () => {
     const enabledAgain = await kasmctl('agent', 'enable', 'agent-1', '--json')
     expect([enabledAgain.exitCode, JSON.parse(enabledAgain.stdout).agents[0].changed]).to.deep.equal([0, false])
     expect((await agentState(sandbox, 'agent-1')).enabled).to.equal(true)
+  })
+
+  it('prepares its own record before changing Kasm: a record that cannot be written leaves the agent enabled', async () => {
+    const drains = join(sandbox.env.XDG_DATA_HOME!, 'kasmctl', 'drains')
+    await rm(drains, {force: true, recursive: true})
+    await mkdir(dirname(drains), {recursive: true})
+    await writeFile(drains, 'a file where the records directory should be\n')
+    try {
+      const result = await kasmctl('agent', 'disable', 'agent-1', '--ignore-capacity', '--yes', '--json')
+      expect(result.exitCode).to.not.equal(0)
+      expect((await agentState(sandbox, 'agent-1')).enabled, 'agent-1 enabled in Kasm').to.equal(true)
+    } finally {
+      await rm(drains, {force: true})
+    }
   })
 
   it('refuses to disable one of the two agents of zone east (capacity guard, exit 1 with the numbers)', async () => {

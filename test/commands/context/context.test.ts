@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {mkdtemp, readFile, rm, stat} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -77,6 +77,39 @@ describe('kasmctl context', () => {
     const unknown = await runCli(['context', 'use', 'nope'], {env})
     expect(unknown.exitCode).to.equal(64)
     expect(unknown.stderr).to.include('context "nope" does not exist')
+  })
+
+  it('rejects what can never work, naming the flag and the value, and saves nothing', async () => {
+    const before = await readFile(configFile, 'utf8')
+    const pem = join(dir, 'not-a-cert.pem')
+    await writeFile(pem, 'hello\n')
+    const add = (name: string, ...flags: string[]) => ['context', 'add', name, '--api-url', 'https://x', '--json', ...(flags.includes('--api-key') ? [] : ['--api-key', 'k']), ...flags]
+    const cases: Array<[string[], string]> = [
+      [add('x', '--api-key', '', '--api-secret-env', 'S'), '--api-key "" must not be empty'],
+      [add('x', '--api-secret-file', join(dir, 'missing')), `--api-secret-file ${join(dir, 'missing')} does not exist`],
+      [add('x', '--api-secret-file', dir), `--api-secret-file ${dir} is not a regular file`],
+      [add('x', '--api-secret-env', 'NOT-A-NAME'), '--api-secret-env "NOT-A-NAME" is not an environment variable name'],
+      [add('x', '--api-secret-env', 'S', '--ca-file', join(dir, 'missing.pem')), `--ca-file ${join(dir, 'missing.pem')} does not exist`],
+      [add('x', '--api-secret-env', 'S', '--ca-file', pem), `--ca-file ${pem} holds no PEM certificate`],
+      [add('x', '--api-secret-env', 'S', '--db-url', 'notaurl'), '--db-url "notaurl" is not a URL'],
+      [add('x', '--api-secret-env', 'S', '--db-url', 'mysql://db/kasm'), '--db-url "mysql://db/kasm" must be a postgres:// URL, not mysql'],
+      [add('x', '--api-secret-env', 'S', '--db-url', 'postgres://kasmapp:hunter2@db/kasm'), '--db-url "postgres://kasmapp:***@db/kasm" must not carry a password (it would be stored and shown in plain text): use --db-password-env or --db-password-file'],
+      [add('x', '--api-secret-env', 'S', '--db-url', 'postgres://db/kasm', '--db-password-env', 'P', '--db-password-file', pem), '--db-password-file'],
+      [add('x', '--api-secret-env', 'S', '--backup-dir', ''), '--backup-dir "" must not be empty'],
+      [add('x', '--api-secret-env', 'S', '--default-zone', ''), '--default-zone "" must not be empty'],
+      [add('.', '--api-secret-env', 'S'), 'context name "." is not a valid context name'],
+      [add('..', '--api-secret-env', 'S'), 'context name ".." is not a valid context name'],
+      [add('x'.repeat(10_000), '--api-secret-env', 'S'), 'is 10000 characters long: at most 63'],
+    ]
+    for (const [argv, expected] of cases) {
+      const result = await runCli(argv, {env})
+      expect(result.exitCode, argv.join(' ')).to.equal(64)
+      const {error} = JSON.parse(result.stdout)
+      expect(error.code, argv.join(' ')).to.be.oneOf(['USAGE'])
+      expect(error.message, argv.join(' ')).to.include(expected).and.not.include('hunter2')
+    }
+
+    expect(await readFile(configFile, 'utf8')).to.equal(before)
   })
 
   it('removes a context and says when none is current any more', async () => {

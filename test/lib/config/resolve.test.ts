@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {resolveContext} from '../../../src/lib/config/resolve.js'
 import {resolveSecret} from '../../../src/lib/config/secrets.js'
-import {ConfigError} from '../../../src/lib/errors.js'
+import {ConfigError, UsageError} from '../../../src/lib/errors.js'
 
 describe('context selection', () => {
   let dir: string
@@ -70,6 +70,18 @@ describe('context selection', () => {
       expect(error.hint).to.include('kasmctl context add')
     } finally {
       process.env.KASMCTL_CONFIG = join(dir, 'config.yaml')
+    }
+  })
+
+  it('names a KASMCTL_API_URL that is not an http(s) URL, credentials masked', async () => {
+    for (const [url, expected] of [
+      ['notaurl', 'KASMCTL_API_URL "notaurl" is not a URL'],
+      ['ftp://kasm', 'KASMCTL_API_URL "ftp://kasm" must use http or https, not ftp'],
+      ['https://admin:hunter2@kasm', 'KASMCTL_API_URL "https://admin:***@kasm" must not carry credentials'],
+    ]) {
+      const error = await resolveContext(undefined, {KASMCTL_API_URL: url}).catch((e) => e)
+      expect(error, url).to.be.instanceOf(UsageError)
+      expect(error.message, url).to.include(expected).and.not.include('hunter2')
     }
   })
 

@@ -58,9 +58,34 @@ describe('config store', () => {
   it('rejects an unknown auth style or host role with the valid values', async () => {
     const bad = join(dir, 'bad.yaml')
     await writeFile(bad, 'contexts:\n  - name: a\n    api: {url: "https://k", auth: token}\n')
-    expect((await loadConfig(bad).catch((e) => e)).message).to.include('"token" is not one of body, basic or headers')
+    expect((await loadConfig(bad).catch((e) => e)).message).to.equal(`config file ${bad}: contexts[0].api.auth expected one of body, basic or headers, got "token"`)
     await writeFile(bad, 'contexts:\n  - name: a\n    api: {url: "https://k"}\n    hosts: [{name: h, roles: [web]}]\n')
-    expect((await loadConfig(bad).catch((e) => e)).message).to.include('role "web" is not one of')
+    expect((await loadConfig(bad).catch((e) => e)).message).to.include('contexts[0].hosts[0].roles[0] expected one of webapp, agent, db, connection-proxy or proxy, got "web"')
+  })
+
+  it('checks the whole file against one schema, naming the file, the key path and the expected type', async () => {
+    const bad = join(dir, 'typed.yaml')
+    const context = (extra: string) => `contexts:\n  - name: lab\n    api: {url: "https://k"}\n${extra}`
+    const cases: Array<[string, string]> = [
+      [context('    hosts: 5\n'), 'contexts[0].hosts expected a list, got 5'],
+      [context('    hosts: [{name: h, roles: [db], kasmRoot: 5}]\n'), 'contexts[0].hosts[0].kasmRoot expected a string, got 5'],
+      [context('    proxies: 5\n'), 'contexts[0].proxies expected a list, got 5'],
+      ['contexts:\n  - name: lab\n    api: {url: "ftp://k"}\n', 'contexts[0].api.url "ftp://k" must use http or https, not ftp'],
+      [context('    database: {url: "postgres://kasmapp:hunter2@db/kasm"}\n'), 'contexts[0].database.url "postgres://kasmapp:***@db/kasm" must not carry a password'],
+      [context('    backup: {dir: /b, keep: many}\n'), 'contexts[0].backup.keep expected a whole number, got "many"'],
+      ['contexts:\n  - name: ".."\n    api: {url: "https://k"}\n', 'contexts[0].name ".." is not a valid context name'],
+      [`contexts:\n  - name: ${'x'.repeat(300)}\n    api: {url: "https://k"}\n`, 'contexts[0].name "xxxx'],
+      ['contexts: {lab: 1}\n', 'contexts expected a list, got a mapping'],
+      ['- 1\n', '(top level) expected a mapping, got a list'],
+      [context('  - name: lab\n    api: {url: "https://k2"}\n'), 'contexts name "lab" is used by two contexts'],
+    ]
+    for (const [yaml, expected] of cases) {
+      await writeFile(bad, yaml, {mode: 0o600})
+      const error = await loadConfig(bad).catch((e) => e)
+      expect(error, yaml).to.be.instanceOf(ConfigError)
+      expect(error.message, yaml).to.include(`config file ${bad}: ${expected}`)
+      expect(error.message, yaml).to.not.include('hunter2')
+    }
   })
 
   it('keeps the current context when adding another, unless asked', async () => {
