@@ -9,7 +9,7 @@
  *       enclave: true              # kasmctl policy, not a Kasm field (zone lint)
  *       search_alternate_zones: false
  */
-import {readFile} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 import {Document, isMap, isScalar, LineCounter, type Node, parseDocument, type Pair, type YAMLMap} from 'yaml'
 
 import {UsageError} from '../errors.js'
@@ -38,11 +38,16 @@ export interface ZonesDocument {
 }
 
 /** Reads and validates a zones file (`-` reads stdin). All problems are reported at once, exit 64. */
+/** The largest zones file read: about 20,000 zones with every setting, far beyond any deployment. */
+export const MAX_ZONES_FILE_BYTES = 8 * 1024 * 1024
+
 export async function readZonesFile(path: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<ZonesFile> {
   let text: string
   try {
-    text = path === '-' ? await readStream(stdin) : await readFile(path, 'utf8')
+    if (path !== '-' && (await stat(path)).size > MAX_ZONES_FILE_BYTES) throw tooLarge(path)
+    text = path === '-' ? await readStream(stdin, () => tooLarge('<stdin>')) : await readFile(path, 'utf8')
   } catch (error) {
+    if (error instanceof UsageError) throw error
     throw new UsageError(`cannot read zones file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
       hint: 'give an existing file with -f (or - for stdin); `kasmctl zone export > zones.yaml` writes one',
     })
@@ -53,7 +58,8 @@ export async function readZonesFile(path: string, stdin: NodeJS.ReadableStream =
 
 export function parseZonesFile(text: string, source: string): ZonesFile {
   const lines = new LineCounter()
-  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false, uniqueKeys: true})
+  // yaml's own uniqueKeys check compares every key with every other (quadratic on 8,000 zones): checkUniqueKeys is linear.
+  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false, uniqueKeys: false})
   const problems = new Problems(source, lines)
   for (const error of doc.errors) problems.add(error.pos[0], `not valid YAML: ${error.message.replace(/ at line \d+, column \d+:?.*$/s, '')}`)
   problems.throwIfAny()
@@ -71,6 +77,7 @@ function readDocument(doc: Document, problems: Problems): DesiredZone[] {
   }
 
   let zonesNode: Node | null | undefined
+  checkUniqueKeys(root.items as Pair<Node, Node | null>[], problems)
   for (const pair of root.items as Pair<Node, Node | null>[]) {
     const key = keyOf(pair)
     if (key === 'version') {
@@ -94,6 +101,7 @@ function readDocument(doc: Document, problems: Problems): DesiredZone[] {
   }
 
   const zones: DesiredZone[] = []
+  checkUniqueKeys(zonesNode.items as Pair<Node, Node | null>[], problems)
   for (const pair of zonesNode.items as Pair<Node, Node | null>[]) {
     const rawName = isScalar(pair.key) ? pair.key.value : undefined
     const name = problems.attempt(offsetOf(pair.key), () => parseZoneName(rawName, 'zone name'))
@@ -113,6 +121,7 @@ function readZone(name: string, node: Node | null, problems: Problems): DesiredZ
   }
 
   const settings: Record<string, unknown> = {}
+  checkUniqueKeys((node as YAMLMap<Node, Node | null>).items, problems)
   for (const pair of (node as YAMLMap<Node, Node | null>).items) {
     const key = keyOf(pair)
     const value = isScalar(pair.value) ? pair.value.value : pair.value?.toJSON()
@@ -144,6 +153,16 @@ function suggestion(key: string): string {
   const match = ZONE_SETTINGS.find((spec) => spec.flag === key.toLowerCase() || spec.field === folded || spec.field.startsWith(folded))
   const valid = `valid keys are enclave and ${ZONE_SETTINGS.map((spec) => spec.field).join(', ')}`
   return match ? ` (did you mean ${match.field}?)` : `: ${valid}`
+}
+
+/** A key given twice in one mapping: YAML forbids it, and the second would silently win. */
+function checkUniqueKeys(pairs: readonly Pair<Node, Node | null>[], problems: Problems): void {
+  const seen = new Set<string>()
+  for (const pair of pairs) {
+    const key = keyOf(pair)
+    if (seen.has(key)) problems.add(offsetOf(pair.key), `not valid YAML: Map keys must be unique: "${key}" is given twice`)
+    seen.add(key)
+  }
 }
 
 function keyOf(pair: Pair<unknown, unknown>): string {
@@ -206,8 +225,22 @@ export function exportYaml(document: ZonesDocument, header: string): string {
   return doc.toString({lineWidth: 0}).trimEnd()
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+function tooLarge(source: string): UsageError {
+  return new UsageError(`zones file ${source} is larger than ${MAX_ZONES_FILE_BYTES / 1024 / 1024} MiB: that is not a zones file kasmctl can take`, {
+    hint: 'split the zones into several files, or check that -f names the zones file',
+  })
+}
+
+/** Reads a stream whole, failing with `tooLarge()` as soon as it passes MAX_ZONES_FILE_BYTES. */
+async function readStream(stream: NodeJS.ReadableStream, tooLarge: () => Error): Promise<string> {
   const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
+  let size = 0
+  for await (const chunk of stream) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)
+    size += buffer.length
+    if (size > MAX_ZONES_FILE_BYTES) throw tooLarge()
+    chunks.push(buffer)
+  }
+
   return Buffer.concat(chunks).toString('utf8')
 }

@@ -4,6 +4,7 @@
  */
 import {UsageError, listValues} from '../errors.js'
 import type {LoadStrategy, Zone, ZoneSettings} from '../kasm/types.js'
+import {hasControlCharacter} from '../text.js'
 
 export type SettingField = keyof ZoneSettings
 export type SettingValue = ZoneSettings[SettingField]
@@ -20,6 +21,9 @@ export interface ZoneSettingSpec {
   /** Strings that may be empty (a path); host names and addresses may not. */
   allowEmpty?: boolean
 }
+
+/** The longest zone name or string setting kasmctl sends (Kasm's VARCHAR columns take any length; no real name comes near). */
+export const MAX_ZONE_TEXT = 255
 
 export const REQUEST_HOST = '$request_host$'
 
@@ -115,6 +119,7 @@ export function parseSetting(spec: ZoneSettingSpec, raw: unknown, source: string
         throw new UsageError(`${source}: must not be empty: use a host name, an address or ${REQUEST_HOST} (the host the user connected to)`)
       }
 
+      checkZoneText(raw, source)
       return raw.trim()
     }
   }
@@ -171,9 +176,19 @@ export function parseZoneName(raw: unknown, source: string): string {
     throw new UsageError(`${source} ${show(raw)} has surrounding whitespace or control characters: use ${show(raw.trim().replaceAll(/\p{Cc}/gu, ''))}`)
   }
 
+  checkZoneText(raw, source)
   return raw
 }
 
+/** Control characters (a newline, a NUL that Kasm's database refuses mid-apply) and overlong values, in names and settings alike. */
+function checkZoneText(raw: string, source: string): void {
+  if (hasControlCharacter(raw)) throw new UsageError(`${source}: ${show(raw)} contains a control character (newline, tab, NUL...): remove it`)
+  if (raw.length > MAX_ZONE_TEXT) throw new UsageError(`${source}: ${show(raw)} is ${raw.length} characters long: at most ${MAX_ZONE_TEXT}`)
+}
+
+/** A value as messages show it: control characters escaped, long values cut. */
 function show(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value)
+  if (typeof value !== 'string') return JSON.stringify(value) ?? String(value)
+  const shown = JSON.stringify(value)
+  return shown.length > 60 ? `${shown.slice(0, 57)}..."` : shown
 }

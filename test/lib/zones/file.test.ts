@@ -1,8 +1,13 @@
 import {expect} from 'chai'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Readable} from 'node:stream'
 
 import {UsageError} from '../../../src/lib/errors.js'
 import type {Zone} from '../../../src/lib/kasm/types.js'
-import {exportDocument, exportYaml, parseZonesFile} from '../../../src/lib/zones/file.js'
+import {exportDocument, exportYaml, MAX_ZONES_FILE_BYTES, parseZonesFile, readZonesFile} from '../../../src/lib/zones/file.js'
+import {planZones} from '../../../src/lib/zones/plan.js'
 
 function problemsOf(text: string): string[] {
   try {
@@ -16,6 +21,34 @@ function problemsOf(text: string): string[] {
 }
 
 describe('zones file', () => {
+  it('reads 8,000 zones (a big deployment) and plans them against Kasm', () => {
+    // Correctness at scale; the speed target is in bench/. Duplicate keys used to be checked pairwise.
+    const names = Array.from({length: 8000}, (_, index) => `zone-${index}`)
+    const text = `version: 1\nzones:\n${names.map((name) => `  ${name}:\n    proxy_port: 443\n    proxy_hostname: $request_host$\n`).join('')}`
+    const file = parseZonesFile(text, 'big.yaml')
+    expect(file.zones.map((zone) => zone.name)).to.deep.equal(names)
+    const live = names.slice(0, 4000).map((zone_name, index) => ({proxy_hostname: '$request_host$', proxy_port: index % 2 ? 443 : 8443, zone_id: index.toString(16).padStart(32, '0'), zone_name}) as Zone)
+    const plan = planZones(live, file, {prune: false})
+    expect(plan.unchanged).to.have.length(2000)
+    expect(plan.actions.filter((a) => a.action === 'update')).to.have.length(2000)
+    expect(plan.actions.filter((a) => a.action === 'create')).to.have.length(4000)
+  })
+
+  it('refuses a zones file over the size limit before parsing it, naming it (file and stdin)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kasmctl-zones-'))
+    try {
+      const big = join(dir, 'big.yaml')
+      await writeFile(big, `version: 1\nzones: {}\n# ${'x'.repeat(MAX_ZONES_FILE_BYTES)}\n`)
+      const error = await readZonesFile(big).catch((e) => e)
+      expect(error).to.be.instanceOf(UsageError)
+      expect(error.message).to.equal(`zones file ${big} is larger than 8 MiB: that is not a zones file kasmctl can take`)
+      const fromStdin = await readZonesFile('-', Readable.from([Buffer.alloc(MAX_ZONES_FILE_BYTES), Buffer.alloc(10)])).catch((e) => e)
+      expect(fromStdin.message).to.include('zones file <stdin> is larger than 8 MiB')
+    } finally {
+      await rm(dir, {force: true, recursive: true})
+    }
+  })
+
   it('reads zones by name, with Kasm\'s field names, friendly values and enclave marks', () => {
     const file = parseZonesFile(
       [
@@ -71,7 +104,8 @@ describe('zones file', () => {
 
   it('refuses what is not YAML, and YAML that is not a zones document, with positions', () => {
     expect(problemsOf('zones: [\n  a: b\n')[0]).to.match(/^zones\.yaml:3:1: not valid YAML: /)
-    expect(problemsOf('zones:\n  east: {}\n  east: {}\n')[0]).to.match(/^zones\.yaml:3:3: not valid YAML: Map keys must be unique/)
+    expect(problemsOf('zones:\n  east: {}\n  east: {}\n')[0]).to.equal('zones.yaml:3:3: not valid YAML: Map keys must be unique: "east" is given twice')
+    expect(problemsOf('zones:\n  east: {proxy_port: 1, proxy_port: 2}\n')[0]).to.match(/^zones\.yaml:2:25: not valid YAML: Map keys must be unique: "proxy_port"/)
     expect(problemsOf('just some text')[0]).to.equal('zones.yaml:1:1: expected a mapping with `version: 1` and `zones:` (see `kasmctl zone export`)')
     expect(problemsOf('version: 1\n')[0]).to.equal('zones.yaml:1:1: missing `zones:` (a mapping of zone name to settings)')
     expect(problemsOf('zones:\n  - east\n')[0]).to.match(/^zones\.yaml:2:3: `zones` must be a mapping of zone name to settings/)

@@ -68,6 +68,17 @@ describe('zone settings', () => {
     expect(() => parseZoneName(' east', 'zone name')).to.throw(UsageError, 'surrounding whitespace or control characters: use "east"')
   })
 
+  it('refuses control characters and overlong values in names and settings, from flags and files alike', () => {
+    expect(() => settingsFromFlags({'allow-origin-domain': 'kasm.example.com\nevil.example.com'})).to.throw(
+      UsageError,
+      '--allow-origin-domain: "kasm.example.com\\nevil.example.com" contains a control character (newline, tab, NUL...): remove it',
+    )
+    expect(() => parseSetting(spec('proxy_path'), 'desk\u0000top', 'east.proxy_path')).to.throw(UsageError, 'east.proxy_path: "desk\\u0000top" contains a control character')
+    expect(() => parseSetting(spec('proxy_hostname'), 'h'.repeat(256), '--proxy-hostname')).to.throw(UsageError, 'is 256 characters long: at most 255')
+    expect(parseSetting(spec('proxy_hostname'), 'h'.repeat(255), '--proxy-hostname')).to.have.length(255)
+    expect(() => parseZoneName('z'.repeat(10_000), 'zone name')).to.throw(UsageError, 'is 10000 characters long: at most 255')
+  })
+
   it('reads only the flags given, and fills Kasm\'s defaults for a new zone', () => {
     const settings = settingsFromFlags({'load-strategy': 'most-load', 'proxy-port': '0', 'search-alternate': false, verbose: true})
     expect(settings).to.deep.equal({load_strategy: 'most_load', proxy_port: 0, search_alternate_zones: false})
