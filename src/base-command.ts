@@ -3,7 +3,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {expandBooleanValues} from './flags.js'
 import type {ResolvedContext} from './lib/config/resolve.js'
 import {redact} from './lib/config/secrets.js'
-import {EXIT_CODES_HELP, ExitCode, isKasmctlError, type KasmctlError, UsageError} from './lib/errors.js'
+import {ExitCode, exitCodeHelp, isKasmctlError, type KasmctlError, UsageError} from './lib/errors.js'
 import type {KasmClient} from './lib/kasm/client.js'
 import {OUTPUT_FORMATS, type OutputFormat, yamlRenderer} from './lib/output/format.js'
 import {detectTerminal, type Terminal} from './lib/output/terminal.js'
@@ -12,20 +12,35 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(type
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 /**
+ * Global flags of the commands that use no context (context add, sandbox ...): they declare
+ * `static baseFlags = CONTEXT_FREE_FLAGS`, so `--context` given to them is a usage error, not ignored.
+ */
+export const CONTEXT_FREE_FLAGS = {
+  output: Flags.option({char: 'o', description: 'output format', helpGroup: 'GLOBAL', options: OUTPUT_FORMATS})(),
+  verbose: Flags.boolean({description: 'debug output on stderr (secrets redacted); also KASMCTL_DEBUG=1', helpGroup: 'GLOBAL'}),
+}
+
+const CONTEXT_FLAG = {
+  context: Flags.string({description: 'context to use (default: KASMCTL_CONTEXT, then the current context)', helpGroup: 'GLOBAL'}),
+}
+
+/**
  * The one base command: global flags (--context, -o/--output, --json, --verbose), context and
  * API client on demand, one way to render results, and typed errors mapped to exit codes.
  * Commands return their JSON document from run(); oclif prints it under --json / -o json.
  */
 export abstract class BaseCommand<T extends typeof Command> extends Command {
-  static baseFlags = {
-    context: Flags.string({description: 'context to use (default: KASMCTL_CONTEXT, then the current context)', helpGroup: 'GLOBAL'}),
-    output: Flags.option({char: 'o', description: 'output format', helpGroup: 'GLOBAL', options: OUTPUT_FORMATS})(),
-    verbose: Flags.boolean({description: 'debug output on stderr (secrets redacted); also KASMCTL_DEBUG=1', helpGroup: 'GLOBAL'}),
-  }
+  static baseFlags: typeof CONTEXT_FREE_FLAGS & Partial<typeof CONTEXT_FLAG> = {...CONTEXT_FLAG, ...CONTEXT_FREE_FLAGS}
+
+  /**
+   * What the command changes, if anything: a command that declares `mutates = true` takes --yes and
+   * --dry-run (test/commands/conventions.test.ts checks every one).
+   */
+  static mutates?: boolean
 
   static enableJsonFlag = true
-  /** Shown as EXIT CODES in --help. */
-  static exitCodes: string[] = EXIT_CODES_HELP
+  /** The exit codes the command can return: --help's EXIT CODES and docs/json.md. Commands that take a lock, reach no API, or have their own convention declare theirs. */
+  static exitCodes: string[] = exitCodeHelp([0, 1, 64, 69, 77])
 
   protected args!: BaseArgs<T>
   protected flags!: BaseFlags<T>

@@ -1,6 +1,7 @@
 import {Errors, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
+import {exitCodeHelp} from '../lib/errors.js'
 import {AGE_RANGE, durationFlag, integerFlag, zoneFlag} from '../flags.js'
 import {formatDuration} from '../lib/duration.js'
 import {yamlRenderer} from '../lib/output/format.js'
@@ -29,7 +30,7 @@ export default class Health extends BaseCommand<typeof Health> {
   ]
 
   static usageExitCode = UNKNOWN
-  static exitCodes = ['0  OK', '1  WARNING', '2  CRITICAL', '3  UNKNOWN: bad flags, no usable context, or an internal error']
+  static exitCodes = exitCodeHelp([[0, 'OK'], [1, 'WARNING'], [2, 'CRITICAL'], [3, 'UNKNOWN: bad flags, no usable context, or an internal error']])
 
   static flags = {
     all: Flags.boolean({description: 'check every role the context can check (database and backups when configured)'}),

@@ -20,15 +20,31 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
-/** Shown in every command's --help. */
-export const EXIT_CODES_HELP = [
-  '0   success',
-  '1   the operation failed',
-  '64  usage error: bad flag, argument or input file (nothing was changed)',
-  '69  Kasm API or database unreachable',
-  '75  another kasmctl run holds the lock',
-  '77  authentication or permission refused',
-]
+/** What each exit code means, for --help's EXIT CODES and the table in docs/json.md. */
+export const EXIT_CODE_MEANINGS: Record<number, string> = {
+  0: 'success',
+  1: 'the operation failed',
+  64: 'usage error: bad flag, argument or input file (nothing was changed)',
+  69: 'Kasm API or database unreachable',
+  75: 'another kasmctl run holds the lock',
+  77: 'authentication or permission refused',
+  130: 'interrupted (Ctrl-C) at a safe point: the message says what state it left',
+}
+
+/**
+ * The EXIT CODES lines of a command: each code it can return, with the usual meaning or its own.
+ * Every command declares its list once (`static exitCodes = exitCodeHelp([...])`); --help and the
+ * exit code table of docs/json.md (scripts/exit-codes-doc.mjs) both read it.
+ */
+export function exitCodeHelp(codes: ReadonlyArray<number | readonly [number, string]>): string[] {
+  return codes.map((code) => {
+    const [value, meaning] = typeof code === 'number' ? [code, EXIT_CODE_MEANINGS[code]] : code
+    return `${String(value).padEnd(4)}${meaning}`
+  })
+}
+
+/** A command that reaches Kasm or its database and takes a lock. */
+export const EXIT_CODES_HELP = exitCodeHelp([0, 1, 64, 69, 75, 77])
 
 export interface KasmctlErrorOptions {
   /** What to do next, e.g. "run `kasmctl context add`". */

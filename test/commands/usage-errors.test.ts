@@ -44,18 +44,23 @@ describe('usage errors, on every command', function () {
     home = await mkdtemp(join(tmpdir(), 'kasmctl-usage-'))
     await mkdir(join(home, 'config'), {mode: 0o700})
     await writeFile(join(home, 'config', 'config.yaml'), 'currentContext: walk\ncontexts:\n  - name: walk\n    api:\n      url: http://127.0.0.1:9\n', {mode: 0o600})
-    Object.assign(process.env, baseEnv({
+    const env = baseEnv({
       HOME: home,
       KASMCTL_CONFIG: join(home, 'config', 'config.yaml'),
       XDG_CACHE_HOME: join(home, 'cache'),
       XDG_CONFIG_HOME: join(home, 'config'),
       XDG_DATA_HOME: join(home, 'data'),
       XDG_STATE_HOME: join(home, 'state'),
-    }))
+    })
+    for (const [name, value] of Object.entries(env)) if (value !== undefined) process.env[name] = value
+    delete process.env.KASMCTL_CONTEXT
+    delete process.env.KASMCTL_API_URL
   })
 
   after(async () => {
-    process.env = savedEnv
+    // The real environment, not a new object: os.tmpdir() and child processes read the process's own.
+    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name]
+    Object.assign(process.env, savedEnv)
     await rm(home, {force: true, recursive: true})
   })
 

@@ -1,7 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {capacityGuardFlags, dryRunFlag, reasonFlag} from '../../flags.js'
+import {capacityGuardFlags, dryRunFlag, reasonFlag, yesFlag} from '../../flags.js'
+import {OperationError} from '../../lib/errors.js'
 import type {ToggleResult} from '../../lib/agents/agents.js'
 import type {CapacityCheck} from '../../lib/agents/guard.js'
 
@@ -10,14 +11,15 @@ export default class AgentDisable extends BaseCommand<typeof AgentDisable> {
   static description = `Refuses (exit 1, with the numbers) when the zone's other available agents could not hold its sessions plus --headroom; --ignore-capacity overrides. An agent that is already disabled is reported and left alone (exit 0). Use \`agent drain\` to also wait for its sessions to end.`
 
   static examples = [
-    '<%= config.bin %> agent disable agent-1 --reason "kernel update"',
+    '<%= config.bin %> agent disable agent-1 --reason "kernel update" --yes',
     '<%= config.bin %> agent disable agent-1 agent-2 --headroom 10 --dry-run',
-    '<%= config.bin %> agent disable agent-4 --ignore-capacity --json',
+    '<%= config.bin %> agent disable agent-4 --ignore-capacity --yes --json',
   ]
 
   static strict = false
   static args = {agent: Args.string({description: 'agent hostname, id or unique id prefix (several allowed)', required: true})}
-  static flags = {...capacityGuardFlags, 'dry-run': dryRunFlag, reason: reasonFlag}
+  static flags = {...capacityGuardFlags, 'dry-run': dryRunFlag, reason: reasonFlag, yes: yesFlag}
+  static mutates = true
 
   async run(): Promise<{agents: ToggleResult[]; capacity: CapacityCheck[]; dry_run: boolean}> {
     const [client, {context}, {disableAgent, loadFleet}, {guardRemoval}, {resolveAgent}, {renderToggle}] = await Promise.all([
@@ -32,6 +34,7 @@ export default class AgentDisable extends BaseCommand<typeof AgentDisable> {
     const servers = [...new Set(this.positionals.map((ref) => resolveAgent(fleet.servers, ref)))]
     const dryRun = this.flags['dry-run']
     const capacity = guardRemoval(fleet, servers, {headroom: this.flags.headroom, ignore: this.flags['ignore-capacity'] || dryRun})
+    if (!dryRun) await this.confirm(servers.filter((server) => server.enabled).map((server) => server.hostname))
     const agents: ToggleResult[] = []
     for (const server of servers) {
       agents.push(
@@ -45,5 +48,15 @@ export default class AgentDisable extends BaseCommand<typeof AgentDisable> {
       const checks = r.capacity.map((c) => `capacity ${c.ok ? 'ok' : 'REFUSED'}: ${c.message}`)
       return [...(r.dry_run ? checks : []), renderToggle(r.agents, r.dry_run)].join('\n')
     })
+  }
+
+  /** Like `agent drain`: asks on a terminal, and without one needs --yes (nothing to ask when every agent is already disabled). */
+  private async confirm(hostnames: string[]): Promise<void> {
+    if (hostnames.length === 0) return
+    const {confirmYesNo} = await import('../../lib/output/prompt.js')
+    const question = `Disable ${hostnames.join(', ')} (running sessions go on, no new ones start there)?`
+    if (!(await confirmYesNo(question, {interactive: this.term.interactive, yes: this.flags.yes}))) {
+      throw new OperationError('not confirmed: nothing was changed', {code: 'NOT_CONFIRMED'})
+    }
   }
 }

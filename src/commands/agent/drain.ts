@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {capacityGuardFlags, dryRunFlag, durationFlag, pollIntervalFlag, reasonFlag, yesFlag} from '../../flags.js'
 import type {DrainEvent, DrainOutcome, DrainPlan, RecordedDrain} from '../../lib/agents/drain.js'
-import {EXIT_CODES_HELP, OperationError} from '../../lib/errors.js'
+import {exitCodeHelp, OperationError} from '../../lib/errors.js'
 import {withInterrupt} from '../../lib/interrupt.js'
 
 export default class AgentDrain extends BaseCommand<typeof AgentDrain> {
@@ -18,8 +18,9 @@ export default class AgentDrain extends BaseCommand<typeof AgentDrain> {
     '<%= config.bin %> agent drain agent-1 --dry-run',
   ]
 
-  static exitCodes = [...EXIT_CODES_HELP, '130 interrupted (Ctrl-C): watching stopped, the drain goes on']
+  static exitCodes = exitCodeHelp([0, 1, 64, 69, 77, [130, 'interrupted (Ctrl-C): watching stopped, the drain goes on']])
   static args = {agent: Args.string({description: 'agent hostname, id or unique id prefix', required: true})}
+  static mutates = true
   static flags = {
     ...capacityGuardFlags,
     deadline: durationFlag({default: 3_600_000, defaultHelp: async () => '1h', description: 'how long to wait for sessions to end', exclusive: ['monitor']}),

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {capacityGuardFlags, dryRunFlag, durationFlag, integerFlag, pollIntervalFlag, reasonFlag, yesFlag} from '../../flags.js'
 import type {RotationSummary} from '../../lib/agents/rotate.js'
-import {EXIT_CODES_HELP, InterruptedError, OperationError, UsageError} from '../../lib/errors.js'
+import {exitCodeHelp, InterruptedError, OperationError, UsageError} from '../../lib/errors.js'
 import {withInterrupt} from '../../lib/interrupt.js'
 
 export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
@@ -18,7 +18,8 @@ export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
     '<%= config.bin %> agent rotate --zone default --abort',
   ]
 
-  static exitCodes = [...EXIT_CODES_HELP, '130 interrupted (Ctrl-C): progress saved, resume with --resume']
+  static exitCodes = exitCodeHelp([0, 1, 64, 69, 75, 77, [130, 'interrupted (Ctrl-C): progress saved, resume with --resume']])
+  static mutates = true
   static flags = {
     ...capacityGuardFlags,
     abort: Flags.boolean({description: 'end an unfinished rotation: enable again the agents it disabled', exclusive: ['resume', 'exec', 'dry-run']}),

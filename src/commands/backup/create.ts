@@ -1,11 +1,13 @@
 import {Errors, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
+import {exitCodeHelp} from '../../lib/errors.js'
 import {backupDestFlag, backupRetentionFlags} from '../../flags.js'
 import {formatDuration} from '../../lib/duration.js'
 import type {BackupCreateJson} from '../../lib/backup/render.js'
 
 export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
+  static exitCodes = exitCodeHelp([0, 1, 64, 69, 75, 77])
   static summary = 'Back up the Kasm database online (pg_dump), with lock, checksum, manifest and retention'
   static description =
     'Streams pg_dump (tar format by default, which Kasm\'s db_restore reads) through zstd into <dest>/kasm_db_<context>_<UTC time>.<ext>, ' +

@@ -1,8 +1,10 @@
 import {BaseCommand} from '../../base-command.js'
+import {exitCodeHelp} from '../../lib/errors.js'
 import {backupDestFlag, backupRetentionFlags, dryRunFlag} from '../../flags.js'
 import type {RemovedJson} from '../../lib/backup/render.js'
 
 export default class BackupPrune extends BaseCommand<typeof BackupPrune> {
+  static exitCodes = exitCodeHelp([0, 1, 64, 69, 75, 77])
   static summary = 'Remove old backups by count and age, never below --min-keep verified ones'
   static description =
     'A backup goes when it is beyond the newest --keep, or older than --keep-days; the newest --min-keep verified ' +

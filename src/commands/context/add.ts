@@ -1,11 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
 import type {SecretRef} from '../../lib/config/types.js'
 import {AUTH_STYLES} from '../../lib/config/types.js'
-import {UsageError} from '../../lib/errors.js'
+import {dryRunFlag, yesFlag} from '../../flags.js'
+import {UsageError, exitCodeHelp} from '../../lib/errors.js'
 
 export default class ContextAdd extends BaseCommand<typeof ContextAdd> {
+  static exitCodes = exitCodeHelp([0, 1, 64])
+  static baseFlags = CONTEXT_FREE_FLAGS
   static args = {name: Args.string({description: 'context name', required: true})}
   static summary = 'Add a context: a Kasm deployment and how to reach it'
   static description = `The API secret is never a flag value: read it from stdin (--api-secret-stdin), from an environment
@@ -36,9 +39,13 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
     overwrite: Flags.boolean({description: 'replace an existing context of that name'}),
     proxy: Flags.string({description: 'reverse proxy / load balancer URL in front of the web apps', multiple: true}),
     use: Flags.boolean({description: 'make it the current context'}),
+    'dry-run': dryRunFlag,
+    yes: yesFlag,
   }
 
-  async run(): Promise<{name: string; current: boolean; path: string}> {
+  static mutates = true
+
+  async run(): Promise<{name: string; current: boolean; path: string; dryRun: boolean}> {
     const {flags} = this
     const {findContext, loadConfig, saveConfig} = await import('../../lib/config/store.js')
     const {addContext, checkContextFiles, parseHostSpec} = await import('../../lib/config/contexts.js')
@@ -59,10 +66,11 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
       {overwrite: flags.overwrite, use: flags.use},
     )
     await checkContextFiles(findContext(loaded.file, this.args.name))
-    await saveConfig(loaded)
+    const dryRun = flags['dry-run'] ?? false
+    if (!dryRun) await saveConfig(loaded)
     if (flags.insecure) this.warn(`context "${this.args.name}" will not verify TLS certificates`)
-    const result = {current: loaded.file.currentContext === this.args.name, name: this.args.name, path: loaded.path}
-    return this.emit(result, (r) => `Context "${r.name}" saved to ${r.path}${r.current ? ' (current)' : ''}.`)
+    const result = {current: loaded.file.currentContext === this.args.name, dryRun, name: this.args.name, path: loaded.path}
+    return this.emit(result, (r) => `Context "${r.name}" ${r.dryRun ? 'checked; it would be saved to' : 'saved to'} ${r.path}${r.current ? ' (current)' : ''}.`)
   }
 
   private async readSecret(): Promise<SecretRef> {

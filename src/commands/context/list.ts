@@ -1,7 +1,10 @@
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
+import {exitCodeHelp} from '../../lib/errors.js'
 import type {ContextView} from '../../lib/config/contexts.js'
 
 export default class ContextList extends BaseCommand<typeof ContextList> {
+  static exitCodes = exitCodeHelp([0, 1, 64])
+  static baseFlags = CONTEXT_FREE_FLAGS
   static summary = 'List contexts'
   static examples = ['<%= config.bin %> context list', '<%= config.bin %> context list --json']
 

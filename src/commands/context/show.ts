@@ -1,9 +1,11 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
+import {exitCodeHelp} from '../../lib/errors.js'
 import type {ContextView} from '../../lib/config/contexts.js'
 
 export default class ContextShow extends BaseCommand<typeof ContextShow> {
+  static exitCodes = exitCodeHelp([0, 1, 64])
   static args = {name: Args.string({description: 'context name (default: the selected context)'})}
   static summary = 'Show a context (secrets are described, never shown)'
   static examples = ['<%= config.bin %> context show', '<%= config.bin %> context show prod -o yaml']

@@ -3,11 +3,12 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {dryRunFlag, durationFlag, fromHostFlag, yesFlag} from '../../flags.js'
 import {checkTableName} from '../../lib/db/identifier.js'
-import {OperationError} from '../../lib/errors.js'
+import {OperationError, exitCodeHelp} from '../../lib/errors.js'
 import {confirmTyped} from '../../lib/output/prompt.js'
 import type {VacuumPlan, VacuumResult} from '../../lib/db/vacuum.js'
 
 export default class DbVacuum extends BaseCommand<typeof DbVacuum> {
+  static exitCodes = exitCodeHelp([0, 1, 64, 69, 75, 77])
   static summary = 'VACUUM a table (default logs) without autovacuum throttling; --full returns space to the OS offline'
   static description =
     'Plain VACUUM (ANALYZE) runs beside Kasm and makes the space of deleted rows reusable. --full rewrites the table under an ACCESS EXCLUSIVE lock that blocks Kasm for the whole run: only in a maintenance window (or with Kasm stopped). It checks the free disk when it can, and reports the space returned.'
@@ -19,6 +20,7 @@ export default class DbVacuum extends BaseCommand<typeof DbVacuum> {
     '<%= config.bin %> db vacuum --full --lock-timeout 10s --yes',
   ]
 
+  static mutates = true
   static flags = {
     analyze: Flags.boolean({allowNo: true, default: true, description: 'also refresh the planner statistics (VACUUM (ANALYZE))'}),
     'dry-run': dryRunFlag,

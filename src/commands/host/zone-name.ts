@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {dryRunFlag, durationFlag, yesFlag} from '../../flags.js'
-import {EXIT_CODES_HELP, OperationError, UsageError} from '../../lib/errors.js'
+import {exitCodeHelp, OperationError, UsageError} from '../../lib/errors.js'
 import type {ZoneNameResult} from '../../lib/hosts/zone-name-result.js'
 
 export default class HostZoneName extends BaseCommand<typeof HostZoneName> {
@@ -19,8 +19,9 @@ export default class HostZoneName extends BaseCommand<typeof HostZoneName> {
     '<%= config.bin %> host zone-name --rollback --yes',
   ]
 
-  static exitCodes = [...EXIT_CODES_HELP, "130 interrupted: the message gives each host's state; --resume or --rollback finishes the run"]
+  static exitCodes = exitCodeHelp([0, 1, 64, 69, 75, 77, [130, "interrupted: the message gives each host's state; --resume or --rollback finishes the run"]])
   static args = {zone: Args.string({description: 'the zone to move to (name or id); not with --resume / --rollback'})}
+  static mutates = true
   static flags = {
     all: Flags.boolean({description: 'every web app and connection proxy of the inventory', exclusive: ['host', 'role']}),
     'create-zone': Flags.boolean({description: 'allow a zone Kasm does not know yet (Kasm registers it when the first web app starts)'}),

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
+import {exitCodeHelp} from '../../lib/errors.js'
 import {yesFlag} from '../../flags.js'
 
 export interface SandboxDownJson {
@@ -12,6 +13,8 @@ export interface SandboxDownJson {
 }
 
 export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
+  static exitCodes = exitCodeHelp([0, 1, 64])
+  static baseFlags = CONTEXT_FREE_FLAGS
   static summary = 'Stop the sandbox: its daemon and PostgreSQL, leaving no process or port behind'
   static examples = ['<%= config.bin %> sandbox down', '<%= config.bin %> sandbox down --purge --yes']
   static flags = {

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
+import {exitCodeHelp} from '../../lib/errors.js'
 import {integerFlag} from '../../flags.js'
 import {MAX_TIMER_MS} from '../../lib/duration.js'
 import type {Fault} from '../../lib/sandbox/contract.js'
@@ -12,6 +13,8 @@ export interface SandboxFaultJson {
 }
 
 export default class SandboxFault extends BaseCommand<typeof SandboxFault> {
+  static exitCodes = exitCodeHelp([0, 1, 64])
+  static baseFlags = CONTEXT_FREE_FLAGS
   static summary = 'Inject a fault into the sandbox, list faults, or clear them'
   static description = `Faults make the sandbox misbehave as a real deployment does, to rehearse on and test against.
 WEBAPP is webapp-1 or webapp-2, PROXY proxy-http or proxy-https, AGENT agent-1 to agent-6.

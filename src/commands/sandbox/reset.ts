@@ -1,4 +1,5 @@
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
+import {exitCodeHelp} from '../../lib/errors.js'
 import {dryRunFlag, yesFlag} from '../../flags.js'
 
 export interface SandboxResetJson {
@@ -18,6 +19,8 @@ const STEPS = [
 ]
 
 export default class SandboxReset extends BaseCommand<typeof SandboxReset> {
+  static exitCodes = exitCodeHelp([0, 1, 64])
+  static baseFlags = CONTEXT_FREE_FLAGS
   static summary = 'Put the running sandbox back to its seeded state'
   static description = 'Everything done to the sandbox since it started is undone: database rows, host files, faults and stopped web apps.'
   static examples = ['<%= config.bin %> sandbox reset --yes', '<%= config.bin %> sandbox reset --dry-run']

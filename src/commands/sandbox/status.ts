@@ -1,7 +1,10 @@
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
+import {exitCodeHelp} from '../../lib/errors.js'
 import type {SandboxStatus} from '../../lib/sandbox/manager.js'
 
 export default class SandboxStatusCommand extends BaseCommand<typeof SandboxStatusCommand> {
+  static exitCodes = exitCodeHelp([0, 1, 64])
+  static baseFlags = CONTEXT_FREE_FLAGS
   static summary = 'Show whether the sandbox runs: processes, ports, URLs, web apps and faults'
   static examples = ['<%= config.bin %> sandbox status', '<%= config.bin %> sandbox status --json']
 

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
+import {exitCodeHelp} from '../../lib/errors.js'
 
 export interface SandboxUpJson {
   status: 'already-running' | 'started'
@@ -17,6 +18,8 @@ export interface SandboxUpJson {
 }
 
 export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
+  static exitCodes = exitCodeHelp([0, 1, 64])
+  static baseFlags = CONTEXT_FREE_FLAGS
   static summary = 'Start the sandbox: a local multi-zone Kasm stand-in on a real PostgreSQL'
   static description = `Creates (or finds running) a PostgreSQL cluster seeded like a small Kasm deployment, the API
 simulator web apps, HTTP and HTTPS reverse proxies, and host directories with the Kasm layout, then

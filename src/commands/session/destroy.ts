@@ -16,6 +16,7 @@ export default class SessionDestroy extends BaseCommand<typeof SessionDestroy> {
 
   static strict = false
   static args = {id: Args.string({description: 'session id or unique id prefix (several allowed)', required: true})}
+  static mutates = true
   static flags = {'dry-run': dryRunFlag, yes: yesFlag}
 
   async run(): Promise<{dry_run: boolean; sessions: DestroyOutcome[]}> {

@@ -17,6 +17,7 @@ If a step fails, the error says which zones were done; running the same apply ag
     '<%= config.bin %> zone apply --file zones.yaml --prune --yes',
   ]
 
+  static mutates = true
   static flags = {
     'dry-run': dryRunFlag,
     file: Flags.string({char: 'f', description: 'zones file (YAML or JSON; - for stdin)', required: true}),

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {dryRunFlag, zoneSettingFlags} from '../../flags.js'
+import {dryRunFlag, zoneSettingFlags, yesFlag} from '../../flags.js'
 import type {CreateResult} from '../../lib/zones/operations.js'
 
 export default class ZoneCreate extends BaseCommand<typeof ZoneCreate> {
@@ -13,7 +13,8 @@ export default class ZoneCreate extends BaseCommand<typeof ZoneCreate> {
   ]
 
   static args = {name: Args.string({description: 'name of the new zone (web apps register by this exact name)', required: true})}
-  static flags = {'dry-run': dryRunFlag, ...zoneSettingFlags()}
+  static mutates = true
+  static flags = {'dry-run': dryRunFlag, yes: yesFlag, ...zoneSettingFlags()}
 
   async run(): Promise<CreateResult> {
     const [{parseZoneName, settingsFromFlags}, {createZone}] = await Promise.all([

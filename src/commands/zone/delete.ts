@@ -12,6 +12,7 @@ Web apps register by zone name: a zone deleted while a web app is still configur
 
   static examples = ['<%= config.bin %> zone delete west', '<%= config.bin %> zone delete west --dry-run', '<%= config.bin %> zone delete west --yes --json']
   static args = {zone: Args.string({description: 'zone name, id or unique id prefix', required: true})}
+  static mutates = true
   static flags = {'dry-run': dryRunFlag, yes: yesFlag}
 
   async run(): Promise<DeleteResult> {

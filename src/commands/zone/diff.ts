@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {ExitCode} from '../../lib/errors.js'
+import {ExitCode, exitCodeHelp} from '../../lib/errors.js'
 import type {Plan} from '../../lib/zones/plan.js'
 
 export default class ZoneDiff extends BaseCommand<typeof ZoneDiff> {
@@ -18,14 +18,7 @@ export default class ZoneDiff extends BaseCommand<typeof ZoneDiff> {
   }
 
   // kubectl diff's convention, so that scripts can tell "differs" from "failed".
-  static exitCodes = [
-    '0   no differences',
-    '1   differences found',
-    '2   the diff could not be computed (API error)',
-    '64  usage error: bad flag or invalid zones file (nothing was sent)',
-    '69  Kasm API unreachable',
-    '77  authentication or permission refused',
-  ]
+  static exitCodes = exitCodeHelp([[0, 'no differences'], [1, 'differences found'], [2, 'the diff could not be computed (API error)'], 64, 69, 77])
 
   async run(): Promise<Plan> {
     const [{readZonesFile}, {formatPlan, planZones}] = await Promise.all([import('../../lib/zones/file.js'), import('../../lib/zones/plan.js')])

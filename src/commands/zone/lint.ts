@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import type pg from 'pg'
 
 import {BaseCommand} from '../../base-command.js'
+import {exitCodeHelp} from '../../lib/errors.js'
 import type {LintFinding} from '../../lib/zones/lint.js'
 
 const UNKNOWN = 3
@@ -19,7 +20,7 @@ With --file, the zones are checked as the file would leave them.`
   static examples = ['<%= config.bin %> zone lint', '<%= config.bin %> zone lint --file zones.yaml', '<%= config.bin %> zone lint --json']
   static flags = {file: Flags.string({char: 'f', description: 'lint the zones as this zones file would leave them (- for stdin)'})}
   static usageExitCode = UNKNOWN
-  static exitCodes = ['0   no findings', '1   warnings only', '2   at least one error', '3   the lint could not run (usage error, API unreachable...)']
+  static exitCodes = exitCodeHelp([[0, 'no findings'], [1, 'warnings only'], [2, 'at least one error'], [3, 'the lint could not run (usage error, API unreachable...)']])
 
   async run(): Promise<{status: string; findings: LintFinding[]}> {
     const [{lintStatus, lintZones}, {readZonesFile}] = await Promise.all([import('../../lib/zones/lint.js'), import('../../lib/zones/file.js')])

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {dryRunFlag} from '../../flags.js'
+import {dryRunFlag, yesFlag} from '../../flags.js'
 import type {RenameResult} from '../../lib/zones/operations.js'
 
 export default class ZoneRename extends BaseCommand<typeof ZoneRename> {
@@ -16,7 +16,8 @@ again as a new, empty zone. The command prints those edits.`
     new: Args.string({description: 'new name', required: true}),
   }
 
-  static flags = {'dry-run': dryRunFlag}
+  static mutates = true
+  static flags = {'dry-run': dryRunFlag, yes: yesFlag}
 
   async run(): Promise<RenameResult> {
     const [{parseZoneName}, {renameZone}, {resolveZone}, {listZones}] = await Promise.all([

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {dryRunFlag, zoneSettingFlags} from '../../flags.js'
+import {dryRunFlag, zoneSettingFlags, yesFlag} from '../../flags.js'
 import {UsageError} from '../../lib/errors.js'
 import type {SetResult} from '../../lib/zones/operations.js'
 
@@ -19,7 +19,8 @@ differ the zone is "unchanged" and nothing is sent.`
   ]
 
   static args = {zone: Args.string({description: 'zone name, id or unique id prefix (default: the context\'s default zone)'})}
-  static flags = {'dry-run': dryRunFlag, ...zoneSettingFlags()}
+  static mutates = true
+  static flags = {'dry-run': dryRunFlag, yes: yesFlag, ...zoneSettingFlags()}
 
   async run(): Promise<SetResult> {
     const [{settingsFromFlags}, {setZone}, {chooseZone}, {listZones}, {formatChanges}] = await Promise.all([

@@ -64,12 +64,12 @@ describe('agent list / get / capacity / enable / disable', () => {
   })
 
   it('disable and enable are idempotent, keep the reason, and send what Kasm accepts (server_type)', async () => {
-    const first = await kasmctl('agent', 'disable', 'agent-1', '--reason', 'kernel update', '--ignore-capacity', '--json')
+    const first = await kasmctl('agent', 'disable', 'agent-1', '--reason', 'kernel update', '--ignore-capacity', '--yes', '--json')
     expect(first.exitCode, first.stderr).to.equal(0)
     expect(JSON.parse(first.stdout).agents[0]).to.deep.include({changed: true, enabled: false, hostname: 'agent-1', reason: 'kernel update'})
     expect((await agentState(sandbox, 'agent-1')).enabled).to.equal(false)
 
-    const again = await kasmctl('agent', 'disable', 'agent-1', '--ignore-capacity')
+    const again = await kasmctl('agent', 'disable', 'agent-1', '--ignore-capacity', '--yes')
     expect([again.exitCode, again.stdout.trim()]).to.deep.equal([0, 'agent agent-1 already disabled (reason: kernel update)'])
     const listed = JSON.parse((await kasmctl('agent', 'list', '--json')).stdout).agents.find((a: {hostname: string}) => a.hostname === 'agent-1')
     expect(listed.disabled).to.deep.include({by: 'disable', drain: null, reason: 'kernel update'})

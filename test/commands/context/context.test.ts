@@ -24,7 +24,7 @@ describe('kasmctl context', () => {
       {env, input: `${secret}\n`},
     )
     expect(result.exitCode, result.stderr).to.equal(0)
-    expect(JSON.parse(result.stdout)).to.deep.equal({current: true, name: 'prod', path: configFile})
+    expect(JSON.parse(result.stdout)).to.deep.equal({current: true, dryRun: false, name: 'prod', path: configFile})
     expect((await stat(configFile)).mode & 0o777).to.equal(0o600)
     expect(await readFile(configFile, 'utf8')).to.include('currentContext: prod')
   })
@@ -114,7 +114,7 @@ describe('kasmctl context', () => {
 
   it('removes a context and says when none is current any more', async () => {
     const result = await runCli(['context', 'remove', 'lab', '--json'], {env})
-    expect(JSON.parse(result.stdout)).to.deep.equal({current: null, removed: 'lab'})
+    expect(JSON.parse(result.stdout)).to.deep.equal({current: null, dryRun: false, removed: 'lab'})
     const current = await runCli(['context', 'current'], {env})
     expect(current.exitCode).to.equal(64)
     expect(current.stderr).to.include('kasmctl context use NAME')
@@ -122,6 +122,6 @@ describe('kasmctl context', () => {
 
   it('documents examples and exit codes in --help', async () => {
     const help = await runCli(['context', 'add', '--help'], {env})
-    expect(help.stdout).to.include('EXAMPLES').and.include('EXIT CODES').and.include('77  authentication')
+    expect(help.stdout).to.include('EXAMPLES').and.include('EXIT CODES').and.include('64  usage error')
   })
 })

@@ -1,11 +1,12 @@
 import {BaseCommand} from '../../../base-command.js'
 import {AGE_RANGE, dryRunFlag, durationFlag, fromHostFlag, integerFlag, yesFlag} from '../../../flags.js'
 import {formatDuration} from '../../../lib/duration.js'
-import {OperationError} from '../../../lib/errors.js'
+import {OperationError, exitCodeHelp} from '../../../lib/errors.js'
 import {confirmYesNo} from '../../../lib/output/prompt.js'
 import type {PurgeDryRunJson, PurgeJson} from '../../../lib/db/purge-report.js'
 
 export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
+  static exitCodes = exitCodeHelp([0, 1, 64, 69, 75, 77])
   static summary = 'Delete old log rows online, in short batches, without blocking Kasm'
   static description =
     'Deletes rows older than --older-than and DEBUG rows older than --debug-older-than (defaults: Kasm\'s log_retention and debug_retention settings, read through the API). Each batch is its own short transaction over an ingest_date range of the index (bounded by lock_timeout and statement_timeout, sized near 100 ms); rows locked by another transaction are skipped; one purge runs at a time per database. An interrupted purge keeps every committed batch: run it again to finish. DELETE frees no disk until VACUUM (`kasmctl db vacuum`).'
@@ -17,6 +18,7 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
     '<%= config.bin %> db logs purge --from-host webapp-1 --yes',
   ]
 
+  static mutates = true
   static flags = {
     'batch-size': integerFlag({description: 'aim for about this many rows per batch (default: adapts to keep each batch near 100 ms)', max: 10_000_000, min: 1}),
     'debug-older-than': durationFlag({description: "delete DEBUG rows older than this, e.g. 4h (default: Kasm's debug_retention hours)", range: AGE_RANGE}),

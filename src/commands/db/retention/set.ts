@@ -21,6 +21,7 @@ export default class DbRetentionSet extends BaseCommand<typeof DbRetentionSet> {
     '<%= config.bin %> db retention set --days 0 --debug-hours 0 --yes',
   ]
 
+  static mutates = true
   static flags = {
     days: integerFlag({description: 'keep logs this many days (log_retention; 0 disables database logging)', max: 36_500, min: 0}),
     'debug-hours': integerFlag({description: 'keep DEBUG logs this many hours (debug_retention; 0 disables DEBUG database logging)', max: 876_000, min: 0}),

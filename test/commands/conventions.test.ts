@@ -1,0 +1,110 @@
+import {expect} from 'chai'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {baseEnv, runCli} from '../helpers/cli.js'
+import {useSandbox} from '../helpers/sandbox.js'
+import {agentState} from './agent/fixtures.js'
+
+/** One set of conventions for every command, read from the manifest so that new commands are held to them too. */
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+
+interface ManifestCommand {
+  id: string
+  pluginName: string
+  flags: Record<string, unknown>
+  mutates?: boolean
+  exitCodes: string[]
+}
+
+async function manifestCommands(): Promise<ManifestCommand[]> {
+  const manifest = JSON.parse(await readFile(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, ManifestCommand>}
+  return Object.values(manifest.commands).filter((command) => command.pluginName === 'kasmctl')
+}
+
+describe('conventions, on every command', () => {
+  it('every command that declares it changes something takes --yes and --dry-run', async () => {
+    const mutating = (await manifestCommands()).filter((command) => command.mutates)
+    expect(mutating.map((c) => c.id)).to.include.members(['agent:enable', 'agent:disable', 'context:remove', 'context:add', 'zone:create'])
+    for (const command of mutating) {
+      expect(command.flags, command.id).to.include.keys('yes', 'dry-run')
+    }
+  })
+
+  it("docs/json.md lists each command's exit codes from its one declaration (regenerate: node scripts/exit-codes-doc.mjs)", async () => {
+    const script = join(ROOT, 'scripts', 'exit-codes-doc.mjs') // plain JS, run by `node` after a build: no types to import
+    const {withExitCodes} = (await import(script)) as {withExitCodes: (markdown: string, manifest: unknown) => string}
+    const markdown = await readFile(join(ROOT, 'docs', 'json.md'), 'utf8')
+    const manifest = JSON.parse(await readFile(join(ROOT, 'oclif.manifest.json'), 'utf8'))
+    expect(withExitCodes(markdown, manifest), 'docs/json.md is stale').to.equal(markdown)
+    expect(markdown).to.include('| `context list` | 0, 1, 64 |').and.include('| `zone diff` | 0 (no differences), 1 (differences found), 2 (the diff could not be computed (API error)), 64, 69, 77 |')
+  })
+
+  it('--help lists only the exit codes the command can return', async () => {
+    const help = await runCli(['context', 'list', '--help'], {env: baseEnv()})
+    const section = help.stdout.slice(help.stdout.indexOf('EXIT CODES'))
+    expect(section).to.include('64  usage error').and.not.include('69').and.not.include('75')
+    const rotate = await runCli(['agent', 'rotate', '--help'], {env: baseEnv()})
+    expect(rotate.stdout.slice(rotate.stdout.indexOf('EXIT CODES'))).to.include('75  another kasmctl run holds the lock').and.include('130 interrupted')
+  })
+
+  it('--context given to a command that uses none is a usage error, not ignored', async () => {
+    for (const argv of [['sandbox', 'status', '--context', 'lab'], ['--context', 'lab', 'context', 'list']]) {
+      const result = await runCli([...argv, '--json'], {env: baseEnv()})
+      expect(result.exitCode, argv.join(' ')).to.equal(64)
+      expect(JSON.parse(result.stdout).error.message, argv.join(' ')).to.include('--context')
+    }
+  })
+
+  describe('contexts', () => {
+    let dir: string
+    let env: NodeJS.ProcessEnv
+    const config = 'currentContext: a\ncontexts:\n  - name: a\n    api: {url: "https://a"}\n  - name: b\n    api: {url: "https://b"}\n'
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'kasmctl-conventions-'))
+      env = baseEnv({KASMCTL_CONFIG: join(dir, 'config.yaml')})
+      await writeFile(join(dir, 'config.yaml'), config, {mode: 0o600})
+    })
+    after(async () => rm(dir, {force: true, recursive: true}))
+
+    it('context add, use and remove --dry-run check and report, and change nothing', async () => {
+      const remove = await runCli(['context', 'remove', 'a', '--dry-run', '--json'], {env})
+      expect(JSON.parse(remove.stdout)).to.deep.equal({current: null, dryRun: true, removed: 'a'})
+      const use = await runCli(['context', 'use', 'b', '--dry-run', '--yes'], {env})
+      expect(use.stdout.trim()).to.equal('Would switch to context "b".')
+      const add = await runCli(['context', 'add', 'c', '--api-url', 'https://c', '--api-key', 'k', '--api-secret-env', 'S', '--dry-run', '--json'], {env})
+      expect(JSON.parse(add.stdout)).to.include({dryRun: true, name: 'c'})
+      const missing = await runCli(['context', 'remove', 'zz', '--dry-run'], {env})
+      expect(missing.exitCode).to.equal(64)
+      expect(await readFile(join(dir, 'config.yaml'), 'utf8')).to.equal(config)
+    })
+  })
+
+  describe('agents (sandbox)', () => {
+    it('agent disable, like agent drain, needs --yes when stdin is not a terminal, and changes nothing without it', async () => {
+      const sandbox = await useSandbox()
+      await sandbox.reset()
+      const refused = await runCli(['agent', 'disable', 'agent-1', '--ignore-capacity', '--json'], {env: sandbox.env})
+      expect(refused.exitCode).to.equal(64)
+      expect(JSON.parse(refused.stdout).error).to.include({code: 'USAGE', hint: 're-run with --yes to confirm'})
+      const drain = await runCli(['agent', 'drain', 'agent-1', '--ignore-capacity', '--json'], {env: sandbox.env})
+      expect(drain.exitCode).to.equal(64)
+      expect((await agentState(sandbox, 'agent-1')).enabled).to.equal(true)
+    })
+
+    it('agent enable --dry-run (and --yes, which it has nothing to ask) changes nothing', async () => {
+      const sandbox = await useSandbox()
+      await sandbox.reset()
+      expect((await runCli(['agent', 'disable', 'agent-1', '--ignore-capacity', '--yes'], {env: sandbox.env})).exitCode).to.equal(0)
+      const dryRun = await runCli(['agent', 'enable', 'agent-1', '--dry-run', '--yes', '--json'], {env: sandbox.env})
+      expect(dryRun.exitCode, dryRun.stderr).to.equal(0)
+      expect(JSON.parse(dryRun.stdout)).to.deep.include({dry_run: true})
+      expect(JSON.parse(dryRun.stdout).agents[0]).to.include({changed: true, enabled: true, hostname: 'agent-1'})
+      expect((await agentState(sandbox, 'agent-1')).enabled).to.equal(false)
+      expect((await runCli(['agent', 'enable', 'agent-1', '--yes'], {env: sandbox.env})).exitCode).to.equal(0)
+      expect((await agentState(sandbox, 'agent-1')).enabled).to.equal(true)
+    })
+  })
+})
