@@ -50,6 +50,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private clientPromise?: Promise<KasmClient>
   private contextPromise?: Promise<ResolvedContext>
   private readonly secrets: string[] = []
+  private readonly warnings: string[] = []
   private toYaml?: (data: unknown) => string
 
   /** Exit code for usage errors; monitoring-plugin commands (health, zone lint) declare 3 (UNKNOWN). */
@@ -114,12 +115,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.clientPromise
   }
 
-  /** Warnings always go to stderr, also under --json: stdout stays the JSON document. */
+  /**
+   * Warnings go to stderr, also under --json (stdout stays the JSON document), and into the JSON
+   * document itself as its `warnings` key (docs/json.md), so that a script sees them too.
+   */
   public warn(input: Error | string): Error | string {
-    const {chalk} = detectTerminal()
-    const text = typeof input === 'string' ? input : input.message
-    process.stderr.write(`${chalk.yellow('Warning:')} ${redact(text, this.secrets)}\n`)
+    const chalk = detectTerminal().stderrChalk
+    const text = redact(typeof input === 'string' ? input : input.message, this.secrets)
+    this.warnings.push(text)
+    process.stderr.write(`${chalk.yellow('Warning:')} ${text}\n`)
     return input
+  }
+
+  /** The JSON document, with the warnings of the run (when there were any) as its `warnings` key. */
+  protected toSuccessJson(result: unknown): unknown {
+    if (this.warnings.length === 0 || typeof result !== 'object' || result === null || Array.isArray(result)) return result
+    const own = (result as {warnings?: unknown}).warnings
+    return {...result, warnings: [...(Array.isArray(own) ? own : []), ...this.warnings]}
   }
 
   /** Debug line on stderr when --verbose / KASMCTL_DEBUG=1; known secrets are redacted. */
@@ -165,7 +177,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<void> {
     if (error instanceof Errors.ExitError) throw error
-    reportError(error, {debug: this.debugEnabled, exitCode: this.exitCodeFor(error), json: this.jsonEnabled(), jsonLines: this.jsonLines, secrets: this.secrets})
+    reportError(error, {
+      debug: this.debugEnabled,
+      exitCode: this.exitCodeFor(error),
+      json: this.jsonEnabled(),
+      jsonLines: this.jsonLines,
+      secrets: this.secrets,
+      warnings: this.warnings,
+    })
   }
 
   public async finally(error: Error | undefined): Promise<void> {
@@ -180,15 +199,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
  */
 export function reportError(
   error: Error,
-  options: {exitCode: number; json: boolean; jsonLines?: boolean; debug?: boolean; secrets?: string[]},
+  options: {exitCode: number; json: boolean; jsonLines?: boolean; debug?: boolean; secrets?: string[]; warnings?: string[]},
 ): never {
   const {exitCode, secrets = []} = options
   const payload = isKasmctlError(error) ? error.toJSON() : {code: isParseError(error) ? 'USAGE' : 'INTERNAL', exitCode, message: error.message}
   payload.exitCode = exitCode
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({error: redactObject(payload, secrets)}, null, options.jsonLines ? undefined : 2)}\n`)
+    const warnings = options.warnings?.length ? {warnings: options.warnings} : {}
+    process.stdout.write(`${JSON.stringify({error: redactObject(payload, secrets), ...warnings}, null, options.jsonLines ? undefined : 2)}\n`)
   } else {
-    const {chalk} = detectTerminal()
+    const chalk = detectTerminal().stderrChalk
     process.stderr.write(`${chalk.red('Error:')} ${redact(error.message, secrets)}\n`)
     if (isKasmctlError(error) && error.hint) process.stderr.write(`${chalk.dim('Hint:')} ${error.hint}\n`)
     if (!isKasmctlError(error) && !isParseError(error) && options.debug) process.stderr.write(`${error.stack}\n`)

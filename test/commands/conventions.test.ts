@@ -1,11 +1,12 @@
 import {expect} from 'chai'
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {chmod, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {baseEnv, runCli} from '../helpers/cli.js'
 import {useSandbox} from '../helpers/sandbox.js'
+import {Terminal} from '../helpers/terminal.js'
 import {agentState} from './agent/fixtures.js'
 
 /** One set of conventions for every command, read from the manifest so that new commands are held to them too. */
@@ -69,6 +70,23 @@ describe('conventions, on every command', () => {
     })
     after(async () => rm(dir, {force: true, recursive: true}))
 
+    it('warnings are in the JSON document too (`warnings`), next to the usual keys or the error', async () => {
+      await chmod(join(dir, 'config.yaml'), 0o644)
+      try {
+        const current = await runCli(['context', 'current', '--json'], {env})
+        const document = JSON.parse(current.stdout)
+        expect(document).to.include({name: 'a', source: 'current-context'})
+        expect(document.warnings).to.be.an('array').with.length(1)
+        expect(document.warnings[0]).to.include('is readable by others')
+        expect(current.stderr).to.include('Warning:')
+        const failed = JSON.parse((await runCli(['zone', 'list', '--json'], {env})).stdout)
+        expect(failed.error.exitCode).to.be.greaterThan(0)
+        expect(failed.warnings[0]).to.include('is readable by others')
+      } finally {
+        await chmod(join(dir, 'config.yaml'), 0o600)
+      }
+    })
+
     it('context add, use and remove --dry-run check and report, and change nothing', async () => {
       const remove = await runCli(['context', 'remove', 'a', '--dry-run', '--json'], {env})
       expect(JSON.parse(remove.stdout)).to.deep.equal({current: null, dryRun: true, removed: 'a'})
@@ -80,6 +98,26 @@ describe('conventions, on every command', () => {
       expect(missing.exitCode).to.equal(64)
       expect(await readFile(join(dir, 'config.yaml'), 'utf8')).to.equal(config)
     })
+  })
+
+  it('a prompt under --json writes to stderr: stdout is only the JSON document (on a real terminal)', async () => {
+    const sandbox = await useSandbox()
+    await sandbox.reset()
+    const terminal = await Terminal.open('json-prompt')
+    const out = join(await mkdtemp(join(tmpdir(), 'kasmctl-json-prompt-')), 'out.json')
+    try {
+      const {HOME, KASMCTL_CONFIG, PATH, XDG_DATA_HOME} = sandbox.env
+      await terminal.run(`zone delete enclave --json > ${out}`, {HOME, KASMCTL_CONFIG, NO_COLOR: '1', PATH, XDG_DATA_HOME})
+      await terminal.waitFor('Type "enclave" to confirm')
+      terminal.type('nope')
+      terminal.keys('Enter')
+      expect(await terminal.waitFor('exit=')).to.include('exit=1')
+      const document = JSON.parse(await readFile(out, 'utf8'))
+      expect(document.error).to.include({exitCode: 1})
+    } finally {
+      await terminal.close()
+      await rm(dirname(out), {force: true, recursive: true})
+    }
   })
 
   describe('agents (sandbox)', () => {

@@ -91,8 +91,8 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
       })
     }
 
-    const {password} = await import('@inquirer/prompts')
-    return {value: await password({mask: '*', message: 'API secret'})}
+    const {askSecret} = await import('../../lib/output/prompt.js')
+    return {value: await askSecret('API secret')}
   }
 }
 

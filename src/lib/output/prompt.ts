@@ -1,9 +1,12 @@
 import {UsageError} from '../errors.js'
 
+/** Prompts write to stderr: stdout carries only the command's output (the JSON document under --json). */
+const ON_STDERR = {output: process.stderr}
+
 export interface ConfirmOptions {
   /** --yes given: no prompt. */
   yes: boolean
-  /** stdin and stdout are TTYs. */
+  /** stdin and stderr are TTYs. */
   interactive: boolean
 }
 
@@ -19,7 +22,7 @@ export async function confirmTyped(question: string, expected: string, options: 
   }
 
   const {input} = await import('@inquirer/prompts')
-  const answer = await input({message: `${question}\n  Type "${expected}" to confirm:`})
+  const answer = await input({message: `${question}\n  Type "${expected}" to confirm:`}, ON_STDERR)
   return answer.trim() === expected
 }
 
@@ -31,7 +34,7 @@ export async function confirmYesNo(question: string, options: ConfirmOptions): P
   }
 
   const {confirm} = await import('@inquirer/prompts')
-  return confirm({default: false, message: question})
+  return confirm({default: false, message: question}, ON_STDERR)
 }
 
 /** A pick list (arrow keys); same non-TTY rule as confirmTyped, with `hint` saying how to name the choice instead. */
@@ -42,5 +45,11 @@ export async function chooseOne<T>(
 ): Promise<T> {
   if (!options.interactive) throw new UsageError(`${message}: stdin is not a terminal, so there is no pick list`, {hint: options.hint})
   const {select} = await import('@inquirer/prompts')
-  return select({choices, message})
+  return select({choices, message}, ON_STDERR)
+}
+
+/** A masked prompt for a secret (the caller has checked that the terminal is interactive). */
+export async function askSecret(message: string): Promise<string> {
+  const {password} = await import('@inquirer/prompts')
+  return password({mask: '*', message}, ON_STDERR)
 }

@@ -1,23 +1,44 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
-/** What the terminal allows: colour, progress, prompts. */
+/** What the terminal allows: colour (per stream), progress, prompts. */
 export interface Terminal {
-  /** stdout is a TTY and NO_COLOR is not set. */
+  /** Colour on stdout (see colorFor). */
   color: boolean
   /** stdout is a TTY: progress renderers and redraws are allowed. */
   stdoutIsTTY: boolean
-  /** stdin and stdout are TTYs: prompts are allowed (never under cron or --yes). */
+  /** stdin and stderr are TTYs: prompts are allowed (they write to stderr, so stdout stays the document). */
   interactive: boolean
+  /** Colours for what goes to stdout. */
   chalk: ChalkInstance
+  /** Colours for what goes to stderr (errors, warnings, progress lines): decided on stderr's own terminal. */
+  stderrChalk: ChalkInstance
 }
 
-export function detectTerminal(env = process.env): Terminal {
-  const stdoutIsTTY = Boolean(process.stdout.isTTY)
-  const color = stdoutIsTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb'
+interface Streams {
+  stdin: {isTTY?: boolean}
+  stdout: {isTTY?: boolean}
+  stderr: {isTTY?: boolean}
+}
+
+/**
+ * Colour on one stream: FORCE_COLOR (non-empty; "0" or "false" turn it off) wins, then NO_COLOR
+ * disables it when set to a non-empty value (no-color.org), then TERM=dumb; else when the stream is a TTY.
+ */
+export function colorFor(stream: {isTTY?: boolean}, env: NodeJS.ProcessEnv = process.env): boolean {
+  const force = env.FORCE_COLOR
+  if (force !== undefined && force !== '') return !['0', 'false'].includes(force.toLowerCase())
+  if (env.NO_COLOR) return false
+  if (env.TERM === 'dumb') return false
+  return Boolean(stream.isTTY)
+}
+
+export function detectTerminal(env = process.env, streams: Streams = process): Terminal {
+  const color = colorFor(streams.stdout, env)
   return {
     chalk: new Chalk({level: color ? 1 : 0}),
     color,
-    interactive: Boolean(process.stdin.isTTY) && stdoutIsTTY,
-    stdoutIsTTY,
+    interactive: Boolean(streams.stdin.isTTY) && Boolean(streams.stderr.isTTY),
+    stderrChalk: new Chalk({level: colorFor(streams.stderr, env) ? 1 : 0}),
+    stdoutIsTTY: Boolean(streams.stdout.isTTY),
   }
 }
