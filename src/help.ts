@@ -1,14 +1,28 @@
 import {Command, CommandHelp, Help} from '@oclif/core'
 
-/** Adds an EXIT CODES section, read from each command's static `exitCodes`, to every command's --help. */
+import {ENVIRONMENT} from './lib/environment.js'
+
+/**
+ * Every command's --help: EXIT CODES from the command's own `exitCodes` declaration, and an
+ * ENVIRONMENT section with every KASMCTL_* variable.
+ */
 class KasmctlCommandHelp extends CommandHelp {
   protected sections(): ReturnType<CommandHelp['sections']> {
     const codes = (this.command as Command.Loadable & {exitCodes?: string[]}).exitCodes
-    if (!codes?.length) return super.sections()
+    const width = Math.max(...ENVIRONMENT.map(([name]) => name.length))
     return [
       ...super.sections(),
-      {generate: () => codes.join('\n'), header: 'EXIT CODES'},
+      ...(codes?.length ? [{generate: () => codes.join('\n'), header: 'EXIT CODES'}] : []),
+      {generate: () => ENVIRONMENT.map(([name, meaning]) => `${name.padEnd(width)}  ${meaning}`).join('\n'), header: 'ENVIRONMENT'},
     ]
+  }
+
+  /**
+   * oclif renders a flag exclusive with one that an earlier group already took as an empty
+   * alternative (`[--detach | ]`): drop the empty alternatives.
+   */
+  protected usage(): string {
+    return super.usage().replaceAll(/ \| (?=[\])])/g, '')
   }
 }
 

@@ -1,5 +1,6 @@
+import {type Command, Config} from '@oclif/core'
 import {expect} from 'chai'
-import {chmod, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {chmod, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -49,6 +50,35 @@ describe('conventions, on every command', () => {
     expect(section).to.include('64  usage error').and.not.include('69').and.not.include('75')
     const rotate = await runCli(['agent', 'rotate', '--help'], {env: baseEnv()})
     expect(rotate.stdout.slice(rotate.stdout.indexOf('EXIT CODES'))).to.include('75  another kasmctl run holds the lock').and.include('130 interrupted')
+  })
+
+  it('every --help has a usage line without empty alternatives, EXIT CODES, and ENVIRONMENT with every KASMCTL_* variable kasmctl reads', async () => {
+    const sources = (await readdir(join(ROOT, 'src'), {recursive: true})).filter((file) => file.endsWith('.ts'))
+    const read = new Set<string>()
+    for (const file of sources) {
+      const text = await readFile(join(ROOT, 'src', file), 'utf8')
+      const constants = new Set([...text.matchAll(/const (KASMCTL_\w+) =/g)].map((m) => m[1]))
+      for (const [name] of text.matchAll(/\bKASMCTL_[A-Z][A-Z_]*\b/g)) if (!constants.has(name)) read.add(name)
+    }
+
+    expect(read).to.include('KASMCTL_API_URL')
+    const config = await Config.load({root: ROOT})
+    const {default: KasmctlHelp} = await import('../../src/help.js')
+    // formatCommand is what `kasmctl CMD --help` prints; it is protected, hence the subclass.
+    const help = new (class extends KasmctlHelp {
+      render(command: Command.Loadable): string {
+        return this.formatCommand(command)
+      }
+    })(config)
+    for (const command of config.commands.filter((c) => c.pluginName === 'kasmctl')) {
+      const text = help.render(command)
+      expect(text, command.id).to.not.match(/\| \]|\[ \||\|\s*\|/)
+      expect(text, command.id).to.include('EXIT CODES')
+      const environment = text.slice(text.indexOf('ENVIRONMENT'))
+      for (const name of read) expect(environment, `${command.id}: ${name}`).to.include(name)
+    }
+
+    expect(help.render(config.findCommand('agent:drain')!)).to.include('[--detach]').and.include('[--force]')
   })
 
   it('--context given to a command that uses none is a usage error, not ignored', async () => {
