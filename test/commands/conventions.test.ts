@@ -66,19 +66,19 @@ describe('conventions, on every command', () => {
     const {default: KasmctlHelp} = await import('../../src/help.js')
     // formatCommand is what `kasmctl CMD --help` prints; it is protected, hence the subclass.
     const help = new (class extends KasmctlHelp {
-      render(command: Command.Loadable): string {
+      commandHelp(command: Command.Loadable): string {
         return this.formatCommand(command)
       }
     })(config)
     for (const command of config.commands.filter((c) => c.pluginName === 'kasmctl')) {
-      const text = help.render(command)
+      const text = help.commandHelp(command)
       expect(text, command.id).to.not.match(/\| \]|\[ \||\|\s*\|/)
       expect(text, command.id).to.include('EXIT CODES')
       const environment = text.slice(text.indexOf('ENVIRONMENT'))
       for (const name of read) expect(environment, `${command.id}: ${name}`).to.include(name)
     }
 
-    expect(help.render(config.findCommand('agent:drain')!)).to.include('[--detach]').and.include('[--force]')
+    expect(help.commandHelp(config.findCommand('agent:drain')!)).to.include('[--detach]').and.include('[--force]')
   })
 
   it('--context given to a command that uses none is a usage error, not ignored', async () => {
