@@ -21,6 +21,7 @@ export type RangedFlag = {
 
 /** What a command may set on a number or duration flag. */
 interface NumberFlagOptions {
+  deprecated?: {to: string}
   description: string
   default?: number
   defaultHelp?: () => Promise<string>

@@ -35,7 +35,7 @@ describe('db retention', () => {
   })
 
   it('set: writes the new values through update_setting, as strings', async () => {
-    const result = await cli(['set', '--days', '10', '--debug-hours', '6', '--json'])
+    const result = await cli(['set', '--log-retention', '10d', '--debug-retention', '6h', '--json'])
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(JSON.parse(result.stdout)).to.deep.equal({
       changes: [
@@ -57,19 +57,19 @@ describe('db retention', () => {
   })
 
   it('set --dry-run shows the change and leaves Kasm as it was', async () => {
-    const result = await cli(['set', '--days', '3', '--dry-run'])
+    const result = await cli(['set', '--log-retention', '3d', '--dry-run'])
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(result.stdout).to.include('log_retention: 7 → 3 days')
     expect(await settings()).to.deep.equal({debug_retention: '4', log_retention: '7'})
   })
 
   it('set 0 disables database logging only after confirmation, and points to log forwarding', async () => {
-    const refused = await cli(['set', '--days', '0'])
+    const refused = await cli(['set', '--log-retention', '0'])
     expect(refused.exitCode).to.equal(64)
     expect(refused.stderr).to.include('SIEM').and.include('--yes')
     expect(await settings()).to.deep.equal({debug_retention: '4', log_retention: '7'})
 
-    const confirmed = await cli(['set', '--days', '0', '--debug-hours', '0', '--yes'])
+    const confirmed = await cli(['set', '--log-retention', '0d', '--debug-retention', '0', '--yes'])
     expect(confirmed.exitCode, confirmed.stderr).to.equal(0)
     expect(await settings()).to.deep.equal({debug_retention: '0', log_retention: '0'})
   })
@@ -83,17 +83,29 @@ describe('db retention', () => {
       KASMCTL_API_URL: context.api.url,
       KASMCTL_CA_FILE: context.api.tls?.caFile,
     }
-    const result = await cli(['set', '--days', '30'], env)
+    const result = await cli(['set', '--log-retention', '30d'], env)
     expect(result.exitCode).to.equal(77)
     expect(result.stderr).to.include('update_setting').and.include('SETTINGS_MODIFY')
     expect(await settings()).to.deep.equal({debug_retention: '4', log_retention: '7'})
   })
 
-  it('set rejects a negative value and a call with nothing to change (exit 64)', async () => {
-    const [negative, empty] = await Promise.all([cli(['set', '--days=-1']), cli(['set'])])
+  it('set rejects a negative value, a part of a day, and a call with nothing to change (exit 64)', async () => {
+    const [negative, partial, empty] = await Promise.all([cli(['set', '--log-retention=-1d']), cli(['set', '--log-retention', '36h']), cli(['set'])])
     expect(negative.exitCode).to.equal(64)
-    expect(negative.stderr).to.include('greater than or equal to 0')
+    expect(negative.stderr).to.include('--log-retention "-1d" is not a duration')
+    expect(partial.exitCode).to.equal(64)
+    expect(partial.stderr).to.include('--log-retention 1d12h is not a whole number of days')
     expect(empty.exitCode).to.equal(64)
-    expect(empty.stderr).to.include('give --days, --debug-hours or both')
+    expect(empty.stderr).to.include('give --log-retention, --debug-retention or both')
+    expect(await settings()).to.deep.equal({debug_retention: '4', log_retention: '7'})
+  })
+
+  it('set keeps --days and --debug-hours as deprecated aliases: they still work, with a warning (in the JSON too)', async () => {
+    const result = await cli(['set', '--days', '3', '--debug-hours', '2', '--dry-run', '--json'])
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const json = JSON.parse(result.stdout)
+    expect(json.changes).to.deep.equal([{from: 7, setting: 'log_retention', to: 3}, {from: 4, setting: 'debug_retention', to: 2}])
+    expect(json.warnings.join('\n')).to.include('"days" flag has been deprecated').and.include('log-retention')
+    expect(result.stderr).to.include('deprecated')
   })
 })

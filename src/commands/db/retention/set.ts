@@ -1,8 +1,14 @@
 import {BaseCommand} from '../../../base-command.js'
-import {dryRunFlag, integerFlag, yesFlag} from '../../../flags.js'
+import {AGE_RANGE, dryRunFlag, durationFlag, integerFlag, yesFlag} from '../../../flags.js'
+import {formatDuration} from '../../../lib/duration.js'
 import type {Retention, RetentionChange} from '../../../lib/db/retention.js'
 import {OperationError, UsageError} from '../../../lib/errors.js'
 import {confirmYesNo} from '../../../lib/output/prompt.js'
+
+const HOUR_MS = 3_600_000
+const DAY_MS = 24 * HOUR_MS
+/** Kasm keeps logs by the day and DEBUG logs by the hour: 0 (off) up to 100 years. */
+const RETENTION_RANGE = {max: AGE_RANGE.max, min: 0}
 
 export interface RetentionSetJson {
   dryRun: boolean
@@ -16,23 +22,27 @@ export default class DbRetentionSet extends BaseCommand<typeof DbRetentionSet> {
     "Values go to Kasm as strings through update_setting, one call per setting, as Kasm's UI does. 0 disables database logging for that class: forward logs to a SIEM first (Kasm Admin → Settings → Logging); it asks for confirmation."
 
   static examples = [
-    '<%= config.bin %> db retention set --days 14',
-    '<%= config.bin %> db retention set --days 7 --debug-hours 4 --dry-run',
-    '<%= config.bin %> db retention set --days 0 --debug-hours 0 --yes',
+    '<%= config.bin %> db retention set --log-retention 14d',
+    '<%= config.bin %> db retention set --log-retention 7d --debug-retention 4h --dry-run',
+    '<%= config.bin %> db retention set --log-retention 0 --debug-retention 0 --yes',
   ]
 
   static mutates = true
   static flags = {
-    days: integerFlag({description: 'keep logs this many days (log_retention; 0 disables database logging)', max: 36_500, min: 0}),
-    'debug-hours': integerFlag({description: 'keep DEBUG logs this many hours (debug_retention; 0 disables DEBUG database logging)', max: 876_000, min: 0}),
+    'log-retention': durationFlag({description: 'keep logs this long, in whole days, e.g. 14d (log_retention; 0 disables database logging)', exclusive: ['days'], range: RETENTION_RANGE}),
+    'debug-retention': durationFlag({description: 'keep DEBUG logs this long, in whole hours, e.g. 4h (debug_retention; 0 disables DEBUG database logging)', exclusive: ['debug-hours'], range: RETENTION_RANGE}),
+    days: integerFlag({deprecated: {to: 'log-retention'}, description: 'deprecated: --log-retention Nd', max: 36_500, min: 0}),
+    'debug-hours': integerFlag({deprecated: {to: 'debug-retention'}, description: 'deprecated: --debug-retention Nh', max: 876_000, min: 0}),
     'dry-run': dryRunFlag,
     yes: yesFlag,
   }
 
   async run(): Promise<RetentionSetJson> {
-    const {days, 'debug-hours': debugHours} = this.flags
+    const {flags} = this
+    const days = flags.days ?? wholeUnits(flags['log-retention'], DAY_MS, '--log-retention', 'days')
+    const debugHours = flags['debug-hours'] ?? wholeUnits(flags['debug-retention'], HOUR_MS, '--debug-retention', 'hours')
     if (days === undefined && debugHours === undefined) {
-      throw new UsageError('nothing to change: give --days, --debug-hours or both', {hint: 'see the current values with `kasmctl db retention get`'})
+      throw new UsageError('nothing to change: give --log-retention, --debug-retention or both', {hint: 'see the current values with `kasmctl db retention get`'})
     }
 
     const {applyRetention, planRetention} = await import('../../../lib/db/retention.js')
@@ -52,6 +62,13 @@ export default class DbRetentionSet extends BaseCommand<typeof DbRetentionSet> {
     const retention = await applyRetention(client, settings, changes)
     return this.emit({changes, dryRun: false, retention}, render)
   }
+}
+
+/** A duration flag as the whole number of days or hours Kasm takes; a remainder is a usage error naming it. */
+function wholeUnits(ms: number | undefined, unitMs: number, flag: string, unit: string): number | undefined {
+  if (ms === undefined) return undefined
+  if (ms % unitMs !== 0) throw new UsageError(`${flag} ${formatDuration(ms)} is not a whole number of ${unit}: Kasm keeps it in ${unit}`)
+  return ms / unitMs
 }
 
 function describe(result: RetentionSetJson): string {
