@@ -2,7 +2,8 @@ import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
-import {formatAge, formatDuration, parseDuration, pauseUnless} from '../../src/lib/duration.js'
+import {AGE_RANGE, formatAge, formatDuration, MAX_TIMER_MS, parseDuration, pauseUnless, TIMER_RANGE} from '../../src/lib/duration.js'
+import {UsageError} from '../../src/lib/errors.js'
 
 describe('durations', () => {
   it('parses units and combinations', () => {
@@ -17,6 +18,16 @@ describe('durations', () => {
     for (const bad of ['7x', '-1d', '', '1h foo', 'h']) {
       expect(() => parseDuration(bad, '--older-than')).to.throw(`--older-than "${bad}" is not a duration`)
     }
+  })
+
+  it('checks a range when given one: timers stop at 2^31 ms, and nothing overflows into "Invalid time value"', () => {
+    expect(parseDuration('24d', '--watch', TIMER_RANGE)).to.equal(24 * 86_400_000)
+    expect(() => parseDuration('30d', '--watch', TIMER_RANGE)).to.throw(UsageError, '--watch "30d" is out of range: use 1ms to 24d20h')
+    expect(() => parseDuration('0', '--poll-interval', TIMER_RANGE)).to.throw(UsageError, 'out of range')
+    expect(() => parseDuration('99999999999999d', '--deadline', TIMER_RANGE)).to.throw(UsageError, '--deadline "99999999999999d" is out of range')
+    expect(() => parseDuration('99999999999999d', '--older-than', AGE_RANGE)).to.throw(UsageError, 'use 1s to 36500d')
+    expect(() => parseDuration('9'.repeat(400), '--older-than')).to.throw(UsageError, 'is out of range')
+    expect(MAX_TIMER_MS).to.equal(2_147_483_647)
   })
 
   it('formats durations and ages for people', () => {
