@@ -28,15 +28,19 @@ export function contextNameProblem(name: string): string | undefined {
   return undefined
 }
 
+/** The URL, or what is wrong with it (`example` shows a good one). */
+function parseUrl(value: string, example: string): URL | string {
+  try {
+    return new URL(value)
+  } catch {
+    return `is not a URL: expected e.g. ${example}`
+  }
+}
+
 /** What is wrong with an http(s) URL for the API, a proxy or a host, if anything. */
 export function httpUrlProblem(value: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return 'is not a URL: expected e.g. https://kasm.example.com'
-  }
-
+  const url = parseUrl(value, 'https://kasm.example.com')
+  if (typeof url === 'string') return url
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `must use http or https, not ${url.protocol.replace(':', '')}`
   if (url.username || url.password) return 'must not carry credentials in the URL: pass the API key with --api-key and the secret with --api-secret-*'
   return undefined
@@ -44,13 +48,8 @@ export function httpUrlProblem(value: string): string | undefined {
 
 /** What is wrong with a database URL, if anything: postgres(ql)://, and never a password in it. */
 export function databaseUrlProblem(value: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return 'is not a URL: expected e.g. postgres://kasmapp@db:5432/kasm?sslmode=require'
-  }
-
+  const url = parseUrl(value, 'postgres://kasmapp@db:5432/kasm?sslmode=require')
+  if (typeof url === 'string') return url
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return `must be a postgres:// URL, not ${url.protocol.replace(':', '')}`
   if (url.password) return 'must not carry a password (it would be stored and shown in plain text): use --db-password-env or --db-password-file'
   return undefined
