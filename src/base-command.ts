@@ -1,6 +1,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {expandBooleanValues} from './flags.js'
+import type {GlobalFlagSpec} from './lib/argv.js'
 import type {ResolvedContext} from './lib/config/resolve.js'
 import {redact} from './lib/config/secrets.js'
 import {ExitCode, exitCodeHelp, isKasmctlError, type KasmctlError, UsageError} from './lib/errors.js'
@@ -191,6 +192,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.clientPromise) (await this.clientPromise.catch(() => undefined))?.close()
     await super.finally(error)
   }
+}
+
+/** The global flags (--context, -o, --verbose, --json) as the command line splitter (src/lib/argv.ts) needs them. */
+export function globalFlagSpecs(): Record<string, GlobalFlagSpec> {
+  const flags = {...BaseCommand.baseFlags, json: {char: undefined, type: 'boolean'}}
+  return Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, {char: flag.char, takesValue: flag.type !== 'boolean'}]))
 }
 
 /**

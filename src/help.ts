@@ -28,4 +28,10 @@ class KasmctlCommandHelp extends CommandHelp {
 
 export default class KasmctlHelp extends Help {
   protected CommandHelpClass = KasmctlCommandHelp
+
+  /** `kasmctl --context lab zone list --help` is the help of `zone list`: global flags before the command are skipped. */
+  public async showHelp(argv: string[]): Promise<void> {
+    const [{globalFlagSpecs}, {leadingGlobalFlags}] = await Promise.all([import('./base-command.js'), import('./lib/argv.js')])
+    return super.showHelp(argv.slice(leadingGlobalFlags(argv, globalFlagSpecs())))
+  }
 }

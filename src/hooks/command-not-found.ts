@@ -1,6 +1,6 @@
 import type {Hook, Interfaces} from '@oclif/core'
 
-import {BaseCommand, reportError} from '../base-command.js'
+import {globalFlagSpecs, reportError} from '../base-command.js'
 import {ExitCode, UsageError} from '../lib/errors.js'
 import {splitCommandLine} from '../lib/argv.js'
 
@@ -19,11 +19,6 @@ const hook: Hook<'command_not_found'> = async function (options) {
   })
   if (line.command) return options.config.runCommand(line.command, line.argv)
   reportError(unknownCommand(line.words, options.config), {exitCode: ExitCode.USAGE, json: line.json})
-}
-
-function globalFlagSpecs(): Record<string, {char?: string; takesValue: boolean}> {
-  const flags = {...BaseCommand.baseFlags, json: {char: undefined, type: 'boolean'}}
-  return Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, {char: flag.char, takesValue: flag.type !== 'boolean'}]))
 }
 
 function unknownCommand(words: string[], config: Interfaces.Config): UsageError {

@@ -24,15 +24,8 @@ export function splitCommandLine(
   tokens: readonly string[],
   options: {globalFlags: Record<string, GlobalFlagSpec>; isCommand: (id: string) => boolean},
 ): CommandLine {
-  const globals: string[] = []
-  let index = 0
-  for (; index < tokens.length; index++) {
-    const spec = globalFlag(tokens[index], options.globalFlags)
-    if (!spec) break
-    globals.push(tokens[index])
-    if (spec.needsNext && index + 1 < tokens.length) globals.push(tokens[++index])
-  }
-
+  const index = leadingGlobalFlags(tokens, options.globalFlags)
+  const globals = tokens.slice(0, index)
   let end = index
   while (end < tokens.length && !tokens[end].startsWith('-')) end++
   const words = tokens.slice(index, end)
@@ -41,6 +34,18 @@ export function splitCommandLine(
   const json = wantsJson(tokens)
   if (length === 0) return {argv: [...globals, ...tokens.slice(end)], json, words: words.length > 0 ? words : tokens.slice(index, index + 1)}
   return {argv: [...globals, ...tokens.slice(index + length)], command: words.slice(0, length).join(':'), json, words: words.slice(0, length)}
+}
+
+/** How many tokens at the start are global flags and their values. */
+export function leadingGlobalFlags(tokens: readonly string[], globalFlags: Record<string, GlobalFlagSpec>): number {
+  let index = 0
+  for (; index < tokens.length; index++) {
+    const spec = globalFlag(tokens[index], globalFlags)
+    if (!spec) break
+    if (spec.needsNext && index + 1 < tokens.length) index++
+  }
+
+  return index
 }
 
 /** The global flag a token starts (`--context`, `--context=lab`, `-o`, `-ojson`), and whether its value is the next token. */

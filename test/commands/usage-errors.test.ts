@@ -174,6 +174,9 @@ describe('usage errors, on every command', function () {
     expect(globalFirst.exitCode, globalFirst.stderr).to.equal(0)
     expect(JSON.parse(globalFirst.stdout)).to.include({name: 'walk'})
 
+    const help = await runCli(['--context', 'walk', 'zone', 'list', '--help'], {env})
+    expect(help.stdout).to.match(/^List deployment zones/)
+
     const noValue = await runCli(['zone', 'list', '--context', '--json'], {env})
     expect(noValue.exitCode).to.equal(64)
     expect(JSON.parse(noValue.stdout).error).to.include({code: 'USAGE', message: 'Flag --context expects a value'})
