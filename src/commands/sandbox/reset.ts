@@ -24,6 +24,7 @@ export default class SandboxReset extends BaseCommand<typeof SandboxReset> {
   static summary = 'Put the running sandbox back to its seeded state'
   static description = 'Everything done to the sandbox since it started is undone: database rows, host files, faults and stopped web apps.'
   static examples = ['<%= config.bin %> sandbox reset --yes', '<%= config.bin %> sandbox reset --dry-run']
+  static mutates = true
   static flags = {'dry-run': dryRunFlag, yes: yesFlag}
 
   async run(): Promise<SandboxResetJson> {
