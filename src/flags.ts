@@ -54,7 +54,8 @@ const integerFlagOf = Flags.custom<number, RangedFlag>({
     const {max, min} = options.range
     const value = /^-?\d+$/.test(input.trim()) ? Number(input) : Number.NaN
     if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new UsageError(`--${options.name} "${input}" is not valid: expected a whole number from ${min} to ${max}`)
+      const shown = /^\S+$/.test(input) ? input : JSON.stringify(input)
+      throw new UsageError(`--${options.name} ${shown} is not valid: expected a whole number from ${min} to ${max}`)
     }
 
     return value

@@ -68,7 +68,7 @@ describe('db logs purge', () => {
     expect(results.map((r) => r.exitCode)).to.deep.equal([64, 64, 64])
     expect(results[0].stderr).to.include('"7x" is not a duration')
     expect(results[1].stderr).to.include('"-1d" is not a duration')
-    expect(results[2].stderr).to.include('greater than or equal to 1 but received: 0')
+    expect(results[2].stderr).to.include('--batch-size 0 is not valid: expected a whole number from 1 to 10000000')
     expect(await countLogs(admin)).to.equal(6000)
   })
 
