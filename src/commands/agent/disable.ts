@@ -28,7 +28,7 @@ export default class AgentDisable extends BaseCommand<typeof AgentDisable> {
       import('../../lib/agents/resolve.js'),
       import('../../lib/agents/render.js'),
     ])
-    const fleet = await loadFleet(client)
+    const fleet = await loadFleet(client, {zones: true})
     const servers = [...new Set(this.positionals.map((ref) => resolveAgent(fleet.servers, ref)))]
     const dryRun = this.flags['dry-run']
     const capacity = guardRemoval(fleet, servers, {headroom: this.flags.headroom, ignore: this.flags['ignore-capacity'] || dryRun})
