@@ -11,7 +11,7 @@ import {
   type LossOutcome,
   loseLargest,
   type Resources,
-  roomFor,
+  slotsIn,
   type SessionLoad,
   sumResources,
   usedResources,
@@ -142,14 +142,18 @@ export function capacityView(zone: ZoneCapacity, images: Image[]): ZoneCapacityV
     .filter((image) => imageAllowedIn(image, zone.zoneId))
     .map((image): ImageRoomView => {
       const load = imageLoad(image)
-      const room = roomFor(zone.agents, load.size, zone.policy)
-      const loss = (r: typeof room.nPlus1): LossRoomView => ({lost: r.lost, more: count(r.more), unplaced: groupByImage(r.unplaced)})
+      // The zone's N+1 / N+2 outcomes, computed once: what is left after them is the same for every image.
+      const loss = (outcome: LossOutcome): LossRoomView => ({
+        lost: outcome.lost,
+        more: count(slotsIn(outcome.agents, load.size)),
+        unplaced: groupByImage(outcome.unplaced),
+      })
       return {
         image: load.image,
         image_id: image.image_id,
-        n_plus_1: loss(room.nPlus1),
-        n_plus_2: loss(room.nPlus2),
-        now: count(room.now),
+        n_plus_1: loss(zone.nPlus1),
+        n_plus_2: loss(zone.nPlus2),
+        now: count(slotsIn(zone.agents, load.size)),
         sessions: zone.agents.reduce((n, a) => n + a.sessions.filter((s) => sameId(s.imageId, image.image_id)).length, 0),
         size: load.size,
       }

@@ -80,6 +80,9 @@ describe('capacity the way Kasm places sessions (agent capacity, the guard, heal
     const ubuntu = await capacityOf('Ubuntu Desktop')
     expect(ubuntu.now).to.equal(1)
     expect(ubuntu.sessions).to.equal(1)
+    // agent list's free column: more sessions of the zone's largest in use (Ubuntu Desktop) per agent.
+    const {agents} = JSON.parse((await kasmctl('agent', 'list', '--zone', 'default', '--json')).stdout)
+    expect(agents.map((a: {free_sessions: number; hostname: string}) => [a.hostname, a.free_sessions])).to.deep.equal([['agent-1', 0], ['agent-2', 1], ['agent-3', 0]])
     expect(await requestUbuntu()).to.equal('placed on agent-2')
   })
 

@@ -19,7 +19,7 @@ function imageJson(row: Row, version: KasmVersion): Row {
     restrict_to_zone: row.restrict_to_zone ?? false,
     server_pool_id: null,
     session_time_limit: row.session_time_limit ?? null,
-    ...(version === '1.15' ? {uncompressed_size_mb: sizeBytes === null ? null : Math.round(sizeBytes / 1_000_000)} : {uncompressed_size_bytes: sizeBytes}),
+    ...(version === '1.19' ? {uncompressed_size_bytes: sizeBytes} : {uncompressed_size_mb: sizeBytes === null ? null : Math.round(sizeBytes / 1_000_000)}),
     zone_id: row.zone_id ?? null,
     zone_name: row.zone_name ?? null,
   }
