@@ -14,8 +14,6 @@ import type {Kasm, Server, Zone} from '../kasm/types.js'
 
 export type {Headroom} from '../capacity/index.js'
 
-export const DEFAULT_HEADROOM = '1agent'
-
 /** "1agent", "2agents", "10sessions", "10" (sessions), "0". */
 export function parseHeadroom(text: string): Headroom {
   const match = /^\s*(\d+)\s*(agents?|sessions?)?\s*$/i.exec(text)
