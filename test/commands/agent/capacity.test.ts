@@ -127,6 +127,18 @@ describe('capacity the way Kasm places sessions (agent capacity, the guard, heal
     expect(JSON.parse(refused.stdout).error.message).to.match(/but losing agent-1 as well would leave 1 session without a place: 1 × Ubuntu Desktop/)
   })
 
+  it('agent rotate: the plan shows the batch whose sessions would find no place refused, naming the image', async () => {
+    const result = await kasmctl('agent', 'rotate', '--zone', 'default', '--exec', 'true', '--headroom', '0', '--dry-run', '--json')
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const {plan} = JSON.parse(result.stdout)
+    expect(plan.map((step: {agents: string[]; capacity: {ok: boolean}}) => [step.agents, step.capacity.ok])).to.deep.equal([
+      [['agent-1'], false],
+      [['agent-2'], true],
+      [['agent-3'], true],
+    ])
+    expect(plan[0].capacity.unplaced).to.deep.equal([{image: 'Ubuntu Desktop', sessions: 1, size: {cores: 4, gpus: 0, memory: 4_000_000_000}}])
+  })
+
   it('health: the zone\'s N+1 capacity check warns with the images that would have no place', async () => {
     const result = await kasmctl('health', '--role', 'agent', '--zone', 'default', '--json')
     const check = JSON.parse(result.stdout).checks.find((c: {check: string}) => c.check === 'capacity')
