@@ -17,3 +17,16 @@ export function formatBytes(bytes: number | null | undefined): string {
 export function formatCount(count: number | null | undefined): string {
   return count === null || count === undefined ? '-' : count.toLocaleString('en-US')
 }
+
+const BINARY_UNITS: Record<string, number> = {'': 1, b: 1, g: 1024 ** 3, k: 1024, m: 1024 ** 2, t: 1024 ** 4}
+
+/**
+ * "2GiB", "2GB", "2g", "500MiB", "1.5T" → bytes. Units are binary whichever spelling (K, KB, KiB
+ * are all 1024), as Docker and Kasm count memory and disk; a bare number is bytes. undefined when
+ * the text is no size.
+ */
+export function parseBytes(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|(b)?)$/i.exec(text.trim())
+  if (!match) return undefined
+  return Math.round(Number(match[1]) * BINARY_UNITS[(match[2] ?? match[3] ?? '').toLowerCase()])
+}
