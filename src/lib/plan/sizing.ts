@@ -140,7 +140,7 @@ function databaseRow(inputs: PlanInputs, warnings: string[]): PlanRow {
     notes.push(`under ${LOGS_BUILTIN_BELOW} sessions Kasm's built-in logging is fine (database volume up to about 150 GB)`)
     why.push(RULES.logsBuiltin)
   } else {
-    notes.push(`${sessions} sessions: forward logs to a SIEM and set log_retention to 0 (\`kasmctl db retention\`); otherwise the logs table grows by tens of GB`)
+    notes.push(`${sessions} sessions: forward logs to a SIEM and set log_retention to 0 (\`kasmctl db retention set --days 0\`); otherwise the logs table grows by tens of GB`)
     why.push(RULES.logsSiem)
   }
 
