@@ -7,6 +7,7 @@ import type {Duplex} from 'node:stream'
 import type pg from 'pg'
 
 import type {ApiContext, Endpoint, Row} from './api/context.js'
+import {imageEndpoints} from './api/images.js'
 import {reportEndpoints} from './api/reports.js'
 import {serverEndpoints} from './api/servers.js'
 import {sessionEndpoints} from './api/sessions.js'
@@ -25,6 +26,7 @@ export const ENDPOINTS: Record<string, Endpoint> = {
   ...sessionEndpoints,
   ...settingEndpoints,
   ...reportEndpoints,
+  ...imageEndpoints,
 }
 
 /** Exactly what Kasm answers: 12 bytes. */
