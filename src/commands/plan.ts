@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {planInputFlags} from '../flags.js'
 import type {RawPlanInputs} from '../lib/plan/inputs.js'
+import type {LivePlanJson} from '../lib/plan/live.js'
 import type {PlanJson} from '../lib/plan/plan.js'
 
 export default class Plan extends BaseCommand<typeof Plan> {
@@ -35,16 +36,19 @@ export default class Plan extends BaseCommand<typeof Plan> {
     live: Flags.boolean({description: 'plan against the context\'s deployment: what it holds now and what to add'}),
   }
 
-  async run(): Promise<PlanJson> {
-    const [{parsePlanInputs}, {buildPlan}, {renderPlan}] = await Promise.all([
-      import('../lib/plan/inputs.js'),
-      import('../lib/plan/plan.js'),
-      import('../lib/plan/render.js'),
-    ])
+  async run(): Promise<LivePlanJson | PlanJson> {
+    const [{parsePlanInputs}, render] = await Promise.all([import('../lib/plan/inputs.js'), import('../lib/plan/render.js')])
     const flags = this.flags as RawPlanInputs
     const inputs = parsePlanInputs(flags, {live: flags.live === true})
-    const plan = buildPlan(inputs)
+    if (flags.live) {
+      const [{planLive, readLiveFacts}, client, {context}] = await Promise.all([import('../lib/plan/live.js'), this.kasm(), this.resolvedContext()])
+      const plan = planLive(await readLiveFacts(client, context), inputs)
+      for (const warning of plan.warnings) this.warn(warning)
+      return this.emit(plan, render.renderLivePlan)
+    }
+
+    const plan = (await import('../lib/plan/plan.js')).buildPlan(inputs)
     for (const warning of plan.warnings) this.warn(warning)
-    return this.emit(plan, (p) => renderPlan(p))
+    return this.emit(plan, render.renderPlan)
   }
 }
