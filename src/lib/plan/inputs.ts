@@ -32,8 +32,8 @@ export const PLAN_INPUTS: readonly PlanInputSpec[] = [
   {description: 'session recording is on: one more CPU per container workspace, recording disk on connection proxies', flag: 'recording', kind: 'boolean'},
   {default: '0', description: 'how many of the sessions are RDP/VNC/SSH (through connection proxies, not agents)', flag: 'rdp-sessions', kind: 'count'},
   {description: 'disk a session accumulates on its agent (sizes the /var/lib/docker volume), e.g. 2GiB', flag: 'per-user-disk', kind: 'bytes'},
-  {description: 'agents are static (the default): keep N+2', exclusive: ['autoscale'], flag: 'static-agents', kind: 'boolean'},
-  {description: 'agents autoscale in a cloud: Kasm manages the capacity, no N+2', exclusive: ['static-agents'], flag: 'autoscale', kind: 'boolean'},
+  {description: 'agents are static (the default): keep N+2', exclusive: ['autoscale'], flag: 'static-agents', kind: 'boolean', live: true},
+  {description: 'agents autoscale in a cloud: Kasm manages the capacity, no N+2', exclusive: ['static-agents'], flag: 'autoscale', kind: 'boolean', live: true},
 ]
 
 export interface WorkspacePlanInput {
@@ -66,10 +66,19 @@ const SIZE_FORMS = 'CPUs then memory, e.g. 16c64g, 2c4g, 0.5c768m (memory units 
 
 /** Validates the raw flags against the table; throws a UsageError naming the bad value and the valid forms. */
 export function parsePlanInputs(raw: RawPlanInputs, options: {live?: boolean} = {}): PlanInputs {
+  if (options.live) {
+    const offline = PLAN_INPUTS.filter((spec) => !spec.live && given(raw[spec.flag])).map((spec) => `--${spec.flag}`)
+    if (offline.length > 0) {
+      throw new UsageError(`${offline.join(', ')} only shape the offline plan: --live reads agents, images and sessions from the deployment`, {
+        hint: `with --live give only ${listValues(PLAN_INPUTS.filter((spec) => spec.live).map((spec) => `--${spec.flag}`))}`,
+      })
+    }
+  }
+
   const defaulted: string[] = []
   const value = (flag: string): string | undefined => {
-    const given = raw[flag]
-    if (given !== undefined && given !== false && !(Array.isArray(given) && given.length === 0)) return Array.isArray(given) ? given.join(' ') : String(given)
+    const text = raw[flag]
+    if (given(text)) return Array.isArray(text) ? text.join(' ') : String(text)
     const spec = specOf(flag)
     if (spec.default !== undefined) defaulted.push(flag)
     return spec.default
@@ -99,6 +108,10 @@ export function parsePlanInputs(raw: RawPlanInputs, options: {live?: boolean} = 
     workspaces: parseWorkspaces(workspaceTexts),
   }
   return {...inputs, defaulted: PLAN_INPUTS.map((spec) => spec.flag).filter((flag) => defaulted.includes(flag))}
+}
+
+function given(value: RawPlanInputs[string]): boolean {
+  return value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0)
 }
 
 function specOf(flag: string): PlanInputSpec {

@@ -1,4 +1,5 @@
 import {renderTable} from '../output/table.js'
+import {formatBytes} from '../output/units.js'
 import {citeText} from './guide.js'
 import {describeSpec, formatSpec} from './inputs.js'
 import type {ImageRoom, LivePlanJson, RoleTarget, ZoneRoom} from './live.js'
@@ -34,6 +35,7 @@ export function renderLivePlan(plan: LivePlanJson): string {
   const {webapps} = plan
   const lines = [
     `Deployment now: ${plan.sessions} sessions; ${webapps.healthy} healthy of ${webapps.count} web app(s) at ${webapps.perServer} each hold ${webapps.holds}, ${webapps.holdsWithOneLost} with one lost`,
+    `Database: ${formatBytes(plan.database.sizeBytes)}, of which the logs table ${formatBytes(plan.database.logsTableBytes)}`,
     '',
     renderTable(
       [

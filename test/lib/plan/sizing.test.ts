@@ -151,6 +151,15 @@ describe('plan: the sizing guide as rules', () => {
       })
     }
 
+    it('with --live takes only the inputs the deployment does not answer', () => {
+      expect(parsePlanInputs({autoscale: true, sessions: '400', 'use-case': 'gaming'}, {live: true})).to.include({agents: 'autoscale', sessions: 400, useCase: 'gaming'})
+      expect(parsePlanInputs({}, {live: true}).sessions).to.equal(0)
+      expect(() => parsePlanInputs({'agent-size': '8c16g', workspace: ['2c4g']}, {live: true})).to.throw(
+        UsageError,
+        '--workspace, --agent-size only shape the offline plan: --live reads agents, images and sessions from the deployment',
+      )
+    })
+
     it('rejects a workspace that cannot fit on the agent', () => {
       expect(() => plan({'agent-size': '4c8g', sessions: '10', workspace: ['8c4g']})).to.throw(UsageError, 'does not fit on a 4c8g agent')
     })
