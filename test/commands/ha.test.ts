@@ -4,6 +4,7 @@ import type {HaReport, HaRow} from '../../src/lib/ha/posture.js'
 import {runCli} from '../helpers/cli.js'
 import {startReplica} from '../helpers/replica.js'
 import {type TestSandbox, useSandbox} from '../helpers/sandbox.js'
+import {envOnlyContext} from './zone/zone-cli.js'
 
 describe('kasmctl ha', () => {
   let sandbox: TestSandbox
@@ -108,6 +109,17 @@ describe('kasmctl ha', () => {
     expect(result.stdout).to.match(/^database\s+127\.0\.0\.1\s+CRITICAL\s+a single instance/m)
     expect(result.stdout).to.include('Why:\n')
     expect(result.stdout).to.include('Single containerized instance · None · Small teams, development, and Proof-of-Concept')
+  })
+
+  it('without a database or web app hosts, says what it could not check and judges against the live sessions', async () => {
+    const result = await runCli(['ha', '--json'], {env: await envOnlyContext(sandbox)})
+    const report = JSON.parse(result.stdout) as HaReport
+    expect(report.peak).to.include({sessions: 20, source: 'live-sessions'})
+    expect(rowOf(report, 'database', 'database')).to.include({verdict: 'UNKNOWN'})
+    expect(rowOf(report, 'webapp', 'deployment')).to.include({found: 'the context lists no web app hosts: add them (role webapp) to count them', verdict: 'UNKNOWN'})
+    // The live sessions still tell which zones have sessions: the enclave has none.
+    expect(rowOf(report, 'agent', 'enclave').found).to.include('no sessions in this zone')
+    expect(rowOf(report, 'agent', 'default').verdict).to.equal('OK')
   })
 
   it('treats a bad flag as UNKNOWN (exit 3), naming the valid values', async () => {

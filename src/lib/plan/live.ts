@@ -190,7 +190,7 @@ function overrideAdvice(facts: LiveFacts, zone: Zone, useCase: PlanInputs['useCa
       const counted = {cores: agent.total.cores, memory: agent.total.memory}
       const suggested = free.cores < size.cores && free.memory >= size.memory ? recommendedOverride(counted, size, useCase) : null
       if (!suggested) return []
-      return [{agent: agent.hostname, counted, image: imageLabel(image), perAgent: sessionsPerAgent(counted, size), perAgentWithOverride: sessionsPerAgent(suggested, size), suggested, zone: zone.zone_name}]
+      return [{agent: agent.hostname, counted, image: imageLabel(image), perAgent: sessionsPerAgent(counted, size, agent.physicalCores), perAgentWithOverride: sessionsPerAgent(suggested, size, agent.physicalCores), suggested, zone: zone.zone_name}]
     })
   })
 }

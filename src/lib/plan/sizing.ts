@@ -3,6 +3,7 @@
  * count and spec carry the citations they come from; inputs outside the guide's tables give a
  * warning that says so and no figure, never an invented one.
  */
+import {slotsOn} from '../capacity/model.js'
 import {UsageError} from '../errors.js'
 import {formatBytes} from '../output/units.js'
 import {
@@ -62,9 +63,13 @@ export interface SizingPlan {
   warnings: string[]
 }
 
-/** Sessions a server of `capacity` holds of a workspace (whichever of CPUs and memory runs out first). */
-export function sessionsPerAgent(capacity: Spec, workspace: Spec): number {
-  return Math.floor(Math.min(capacity.cores / workspace.cores, capacity.memory / workspace.memory) + 1e-9)
+/**
+ * Sessions of a workspace an empty agent takes when Kasm counts `counted` (its size, or its override)
+ * and it physically has `physicalCores`: the capacity model's per-agent rule, one source of truth.
+ */
+export function sessionsPerAgent(counted: Spec, workspace: Spec, physicalCores = counted.cores): number {
+  const agent = {autoscaled: false, available: true, hostname: 'planned', physicalCores, serverId: 'planned', sessions: [], total: {...counted, gpus: 0}, zoneId: null}
+  return slotsOn(agent, {cores: workspace.cores, gpus: 0, memory: workspace.memory})
 }
 
 export function planSizing(inputs: PlanInputs): SizingPlan {
@@ -108,7 +113,14 @@ function webappRow(inputs: PlanInputs): PlanRow {
     role: 'webapp',
     spec: row.spec,
     summary: `${needed} for ${rate}, +1 for N+1 = ${count}`,
-    why: [row.source, USE_CASE_END[inputs.useCase].source, ...(mixed ? [RULES.directToAgentRdp] : []), RULES.webappNPlusOne, RULES.webappLoadBalancing],
+    why: [
+      row.source,
+      USE_CASE_END[inputs.useCase].source,
+      ...(mixed ? [RULES.directToAgentRdp] : []),
+      RULES.webappNPlusOne,
+      ...(inputs.architecture === 'standard' ? [RULES.webappNPlusOneExample] : []),
+      RULES.webappLoadBalancing,
+    ],
   }
 }
 
@@ -161,7 +173,7 @@ function planWorkspaces(inputs: PlanInputs): WorkspacePlan[] {
   return inputs.workspaces.map((workspace) => {
     const spec = {cores: workspace.spec.cores + (inputs.recording ? RECORDING_EXTRA_CORES : 0), memory: workspace.spec.memory}
     const perAgent = sessionsPerAgent(inputs.agentSize, spec)
-    if (perAgent === 0 || spec.cores > inputs.agentSize.cores) {
+    if (perAgent === 0) {
       throw new UsageError(
         `--workspace ${workspace.label}${inputs.recording ? ' (+1 CPU for recording)' : ''} does not fit on a ${formatSpec(inputs.agentSize)} agent: Kasm places a session only where its CPUs and memory fit`,
         {hint: 'give a larger --agent-size or a smaller workspace'},
@@ -170,7 +182,7 @@ function planWorkspaces(inputs: PlanInputs): WorkspacePlan[] {
 
     const sessions = Math.ceil(containers * workspace.share - 1e-9)
     const override = inputs.agentOverride ?? recommendedOverride(inputs.agentSize, spec, inputs.useCase)
-    const perAgentWithOverride = override ? sessionsPerAgent(override, spec) : null
+    const perAgentWithOverride = override ? sessionsPerAgent(override, spec, inputs.agentSize.cores) : null
     const disk = (onAgent: number) => (inputs.perUserDisk === null ? null : AGENT_DISK_BASE + onAgent * inputs.perUserDisk)
     return {
       agents: Math.ceil(sessions / perAgent),
