@@ -55,7 +55,7 @@ describe('kasmctl ha', () => {
       const {report} = await ha()
       const database = rowOf(report, 'database', '127.0.0.1')
       expect(database.verdict).to.equal('OK')
-      // kasmapp, like Kasm's own user, is no pg_monitor member: PostgreSQL lists the standby but hides its address.
+      // The sandbox's kasmapp is no superuser nor pg_monitor member: PostgreSQL lists the standby but hides its columns.
       expect(database.found).to.match(/^1 streaming replica\(s\): a standby \(details hidden: grant pg_monitor to see them\); failover automation/)
       expect(database.why.join('\n')).to.include('PostgreSQL streaming replication; automated failover')
     } finally {

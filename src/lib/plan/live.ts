@@ -21,12 +21,13 @@ import {
   type ZonePolicy,
 } from '../capacity/index.js'
 import type {ContextConfig} from '../config/types.js'
+import {getRetention, type Retention} from '../db/retention.js'
 import {runHealth} from '../health/run.js'
 import type {HealthCheck} from '../health/types.js'
 import type {KasmClient} from '../kasm/client.js'
 import {sameId} from '../kasm/ids.js'
 import type {ConnectionProxy, Image, Kasm, Server, Zone} from '../kasm/types.js'
-import {type Citation, CONNECTION_PROXY_MINIMUM, DATABASE_ROWS, RULES, type Spec} from './guide.js'
+import {type Citation, CONNECTION_PROXY_MINIMUM, DATABASE_ROWS, LOGS_BUILTIN_BELOW, RULES, type Spec} from './guide.js'
 import {formatSpec, type PlanInputs} from './inputs.js'
 import {recommendedOverride, sessionsPerAgent, webappSessionsPerServer, webappsNeeded} from './sizing.js'
 
@@ -41,17 +42,20 @@ export interface LiveFacts {
   webapps: HealthCheck[]
   /** Health's database size and logs-table checks (absent without a database). */
   database: HealthCheck[]
+  /** Kasm's logging settings; undefined when the API would not give them. */
+  retention?: Retention
   defaultZone?: string
 }
 
 export async function readLiveFacts(client: KasmClient, context: ContextConfig): Promise<LiveFacts> {
-  const [zones, servers, {kasms}, images, connectionProxies, health] = await Promise.all([
+  const [zones, servers, {kasms}, images, connectionProxies, health, retention] = await Promise.all([
     client.getZones({brief: true}),
     client.getServers(),
     client.getKasms(),
     client.getImages(),
     client.getConnectionProxies(),
     runHealth({client: async () => client, context, roles: context.database ? ['webapp', 'db'] : ['webapp']}),
+    getRetention(client).catch(() => undefined),
   ])
   return {
     connectionProxies,
@@ -59,6 +63,7 @@ export async function readLiveFacts(client: KasmClient, context: ContextConfig):
     defaultZone: context.defaultZone,
     images,
     kasms,
+    retention,
     servers,
     webapps: health.checks.filter((c) => c.role === 'webapp' && c.check === 'healthcheck'),
     zones,
@@ -281,15 +286,17 @@ function targets(facts: LiveFacts, inputs: PlanInputs, zones: Zone[], healthy: n
   }
 
   const tier = DATABASE_ROWS.find((r) => n >= r.from && n <= r.to)
+  const logging = facts.retention && n >= LOGS_BUILTIN_BELOW && facts.retention.logRetentionDays > 0
+  const logs = logging ? `; logs are kept ${facts.retention!.logRetentionDays} days in the database: forward them to a SIEM and set log_retention to 0` : ''
   rows.push({
     add: 0,
     have: 1,
     need: tier ? 1 : null,
     role: 'database',
     spare: 0,
-    summary: tier ? `size it ${formatSpec(tier.spec)} with ${tier.spec.disk! / 1024 ** 3} GB disk (the ${tier.from}-${tier.to} tier)` : `${n} sessions: outside the guide's table (${DATABASE_ROWS[0].from} to ${DATABASE_ROWS.at(-1)!.to}): no tier given`,
+    summary: `${tier ? `size it ${formatSpec(tier.spec)} with ${tier.spec.disk! / 1024 ** 3} GB disk (the ${tier.from}-${tier.to} tier)` : `${n} sessions: outside the guide's table (${DATABASE_ROWS[0].from} to ${DATABASE_ROWS.at(-1)!.to}): no tier given`}${logs}`,
     target: 'deployment',
-    why: tier ? [tier.source] : [RULES.databaseVertical],
+    why: [...(tier ? [tier.source] : [RULES.databaseVertical]), ...(logging ? [RULES.logsSiem] : [])],
   })
   return rows
 }
