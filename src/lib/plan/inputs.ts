@@ -62,7 +62,7 @@ export interface PlanInputs {
 /** Raw flag values by flag name: strings, string lists (repeatable) and booleans. */
 export type RawPlanInputs = Record<string, boolean | string | string[] | undefined>
 
-const SIZE_FORMS = 'CPUs then memory, e.g. 16c64g, 2c4g, 0.5c768m (memory units m, g, t; binary)'
+const SIZE_FORMS = 'CPUs then memory, e.g. 16c64g, 2c4g, 0.5c768m (m, g: binary, as docker says)'
 
 /** Validates the raw flags against the table; throws a UsageError naming the bad value and the valid forms. */
 export function parsePlanInputs(raw: RawPlanInputs, options: {live?: boolean} = {}): PlanInputs {
@@ -145,7 +145,7 @@ export function parseSizeSpec(text: string, flag: string): Spec {
 
 function parseDisk(text: string): number {
   const bytes = parseBytes(text)
-  if (!bytes) throw new UsageError(`--per-user-disk "${text}" is not a size: use a number with a unit, e.g. 2GiB, 500MiB, 1.5g (binary units)`)
+  if (!bytes) throw new UsageError(`--per-user-disk "${text}" is not a size: use a number with a unit, e.g. 2GiB, 500MiB, 1.5g, 2GB`)
   return bytes
 }
 

@@ -164,8 +164,9 @@ describe('plan: the sizing guide as rules', () => {
       expect(() => plan({'agent-size': '4c8g', sessions: '10', workspace: ['8c4g']})).to.throw(UsageError, 'does not fit on a 4c8g agent')
     })
 
-    it('reads sizes in binary units whatever the spelling', () => {
-      for (const text of ['2GiB', '2GB', '2g', '2G', '2048m', '2 GiB']) expect(parseBytes(text), text).to.equal(2 * GiB)
+    it('reads sizes as docker does: g and GiB binary, GB decimal', () => {
+      for (const text of ['2GiB', '2g', '2G', '2048m', '2 GiB']) expect(parseBytes(text), text).to.equal(2 * GiB)
+      expect(parseBytes('2GB')).to.equal(2e9)
       expect(parseBytes('512')).to.equal(512)
       for (const text of ['', 'GiB', '2x', '-1g']) expect(parseBytes(text), text).to.equal(undefined)
     })
