@@ -1,6 +1,7 @@
 import {BaseCommand} from '../base-command.js'
 import {durationFlag, planInputFlags} from '../flags.js'
 import {formatDuration} from '../lib/duration.js'
+import {UsageError} from '../lib/errors.js'
 import type {HaReport} from '../lib/ha/posture.js'
 import type {RawPlanInputs} from '../lib/plan/inputs.js'
 
@@ -43,6 +44,7 @@ export default class Ha extends BaseCommand<typeof Ha> {
       this.resolvedContext(),
     ])
     const flags = this.flags as RawPlanInputs & {history: number}
+    if (flags.history === 0) throw new UsageError('--history must be longer than 0, e.g. 30d')
     const {architecture, useCase} = parsePlanInputs(flags, {live: true})
     const report = await assessHa({architecture, client: () => this.kasm(), context, historyMs: flags.history, useCase})
     process.exitCode = report.exitCode

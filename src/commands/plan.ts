@@ -26,6 +26,7 @@ export default class Plan extends BaseCommand<typeof Plan> {
 
   static exitCodes = [
     '0   the plan was printed',
+    '1   --live: Kasm refused a call',
     '64  usage error: a bad input (the message names the valid forms)',
     '69  --live: Kasm API or database unreachable',
     '77  --live: authentication or permission refused',

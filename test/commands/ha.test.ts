@@ -81,6 +81,19 @@ describe('kasmctl ha', () => {
     expect(logs.found).to.include('log_protocol internal, log_retention 7 days, peak 200 sessions').and.include('forward logs to a SIEM and set log_retention to 0')
   })
 
+  it('counts sessions that end as others start once: the peak of back-to-back sessions is one batch', async () => {
+    // Two batches of 80, 6-5 h and 5-4 h ago (before the seed's 20 live sessions, all under 100 minutes old).
+    await sql(`INSERT INTO accounting (kasm_id, start_date, destroyed_date, zone_id)
+               SELECT gen_random_uuid(), localtimestamp - interval '6 hours' + (batch * interval '1 hour'), localtimestamp - interval '5 hours' + (batch * interval '1 hour'), zone_id
+                 FROM zones, generate_series(0, 1) AS batch, generate_series(1, 80) WHERE zone_name = 'default'`)
+    const {report} = await ha()
+    expect(report!.peak).to.include({sessions: 80, source: 'accounting'})
+    // Outside the window, even 500 sessions do not count.
+    await sql(`INSERT INTO accounting (kasm_id, start_date, destroyed_date) SELECT gen_random_uuid(), localtimestamp - interval '40 days', localtimestamp - interval '39 days' FROM generate_series(1, 500)`)
+    expect((await ha()).report!.peak.sessions).to.equal(80)
+    expect((await ha(['--history', '60d'])).report!.peak.sessions).to.equal(500)
+  })
+
   it('warns about a zone with sessions left with one live agent, and about RDP servers with one connection proxy', async () => {
     await sql(`UPDATE servers SET enabled = false WHERE hostname IN ('agent-1', 'agent-3')`)
     await sql(`DELETE FROM connection_proxies WHERE server_address = 'guac-2'`)

@@ -246,7 +246,9 @@ function connectionProxyRow(inputs: PlanInputs): PlanRow {
     return {count: 0, notes: [], role: 'connection-proxy', spec: null, summary: 'no RDP/VNC/SSH sessions planned: none needed', why: [RULES.cpxRequired]}
   }
 
+  const other = CONNECTION_PROXY_ROWS[inputs.recording ? 'standard' : 'recording']
   const notes = [
+    `${inputs.recording ? 'without' : 'with'} session recording the guide's example is ${describeSpec(other.spec)}`,
     `per zone with RDP/VNC/SSH servers; worst case (every user on full-screen video) ${Math.ceil(inputs.rdpSessions * CPX_CORES_PER_USER_WORST)} CPU cores in all — measure real use`,
     'the guide\'s copy gives no sessions-per-proxy figure: monitor CPU and add identical proxies as needed',
   ]
