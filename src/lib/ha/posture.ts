@@ -14,8 +14,8 @@ import {runHealth} from '../health/run.js'
 import {STATUS_EXIT_CODE, type HealthCheck, type HealthStatus} from '../health/types.js'
 import {worstStatus} from '../health/status.js'
 import type {KasmClient} from '../kasm/client.js'
-import {sameId} from '../kasm/ids.js'
-import type {Zone} from '../kasm/types.js'
+import {normalizeId} from '../kasm/ids.js'
+import type {Kasm, Zone} from '../kasm/types.js'
 import {type Citation, citeText, HA_RULES, HA_SUMMARY, type HaRole, LOGS_BUILTIN_BELOW, RULES, WEBAPP_ROWS} from '../plan/guide.js'
 import type {PlanInputs} from '../plan/inputs.js'
 import {webappSessionsPerServer, webappsNeeded} from '../plan/sizing.js'
@@ -41,7 +41,7 @@ export interface HaReport {
   context: string
   checkedAt: string
   /** Peak concurrent sessions the web app and log rules were judged against. */
-  peak: {sessions: null | number; source: 'accounting' | 'live-sessions' | null; since: string}
+  peak: {sessions: number; source: 'accounting' | 'live-sessions'; since: string}
   rows: HaRow[]
 }
 
@@ -81,7 +81,7 @@ export async function assessHa(options: HaOptions): Promise<HaReport> {
   const peak = database.history
     ? {sessions: database.history.peak, source: 'accounting' as const}
     : {sessions: kasms.length, source: 'live-sessions' as const}
-  const zonesWithSessions = database.history?.zones ?? new Set(kasms.flatMap((k) => zones.filter((z) => (z.servers ?? []).some((s) => sameId(s.server_id, k.server_id))).map((z) => z.zone_id)))
+  const zonesWithSessions = database.history?.zones ?? zonesOfSessions(zones, kasms)
   const autoscale = database.autoscale ?? autoscaleFromAgents(zones)
   const rows: HaRow[] = [
     databaseRow(options.context, checks('db', 'connect')[0], database),
@@ -102,6 +102,12 @@ export async function assessHa(options: HaOptions): Promise<HaReport> {
     rows,
     status,
   }
+}
+
+/** Zones whose agents run the live sessions (without the database's session history). */
+function zonesOfSessions(zones: Zone[], kasms: Kasm[]): Set<string> {
+  const zoneOfServer = new Map(zones.flatMap((zone) => (zone.servers ?? []).map((server) => [normalizeId(server.server_id), zone.zone_id] as const)))
+  return new Set(kasms.flatMap((kasm) => zoneOfServer.get(normalizeId(kasm.server_id ?? '')) ?? []))
 }
 
 async function readDatabaseFacts(client: KasmClient, context: ContextConfig, since: Date): Promise<DatabaseFacts> {

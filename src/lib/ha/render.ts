@@ -17,7 +17,6 @@ export function renderHa(report: HaReport): string {
   const reasons = report.rows
     .filter((row) => row.verdict !== 'OK')
     .flatMap((row) => [`  ${row.role} ${row.target}:`, ...row.why.map((line) => `    ${line}`)])
-  const peak = report.peak.sessions === null ? 'unknown' : `${report.peak.sessions} (${report.peak.source})`
-  const summary = `HA ${report.status}: context ${report.context}, peak concurrent sessions ${peak} since ${report.peak.since}`
+  const summary = `HA ${report.status}: context ${report.context}, peak concurrent sessions ${report.peak.sessions} (${report.peak.source}) since ${report.peak.since}`
   return [summary, '', table, ...(reasons.length > 0 ? ['', 'Why:', ...reasons] : [])].join('\n')
 }
