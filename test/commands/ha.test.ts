@@ -46,6 +46,11 @@ describe('kasmctl ha', () => {
     expect(report!.peak).to.include({sessions: 20, source: 'accounting'})
     // Agents: the enclave has one agent but no sessions, so the 2-per-zone minimum does not apply yet.
     expect(rowOf(report, 'agent', 'enclave').verdict).to.equal('OK')
+    // The default zone has 3 agents, but its sessions would not all find a place without agent-2 (N+1, health's check).
+    const agents = rowOf(report, 'agent', 'default')
+    expect(agents.verdict).to.equal('WARNING')
+    expect(agents.found).to.include('3 live of 3 enabled / 3 agents; no AutoScaling;').and.include('losing agent-2 would leave').and.include('(N+1 not met)')
+    expect(agents.why.join('\n')).to.include('provision enough Agents that losing one does not exhaust capacity')
     expect(rowOf(report, 'connection-proxy', 'default').verdict).to.equal('OK')
   })
 
@@ -132,7 +137,7 @@ describe('kasmctl ha', () => {
     expect(rowOf(report, 'webapp', 'deployment')).to.include({found: 'the context lists no web app hosts: add them (role webapp) to count them', verdict: 'UNKNOWN'})
     // The live sessions still tell which zones have sessions: the enclave has none.
     expect(rowOf(report, 'agent', 'enclave').found).to.include('no sessions in this zone')
-    expect(rowOf(report, 'agent', 'default').verdict).to.equal('OK')
+    expect(rowOf(report, 'agent', 'default').found).to.include('(N+1 not met)')
   })
 
   it('treats a bad flag as UNKNOWN (exit 3), naming the valid values', async () => {

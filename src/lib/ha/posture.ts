@@ -87,7 +87,7 @@ export async function assessHa(options: HaOptions): Promise<HaReport> {
     databaseRow(options.context, checks('db', 'connect')[0], database),
     backupRow(checks('backup', 'newest')[0] ?? checks('backup', 'configured')[0]),
     webappRow(checks('webapp', 'healthcheck'), peak, options, database.error),
-    ...agentRows(zones, checks('agent', 'ha-minimum'), zonesWithSessions, autoscale, findings),
+    ...agentRows(zones, {capacity: checks('agent', 'capacity'), minimum: checks('agent', 'ha-minimum')}, zonesWithSessions, autoscale, findings),
     ...connectionProxyRows(checks('connection-proxy', 'coverage')),
     ...dedicatedProxyRows(zones, zonesWithSessions, options.context),
     ...zoneBoundaryRows(zones, findings, options.context),
@@ -185,20 +185,26 @@ function webappRow(checks: HealthCheck[], peak: {sessions: number; source: strin
   return row('webapp', 'deployment', found, verdict, [HA_RULES.webappExample, WEBAPP_ROWS[options.architecture].source, RULES.webappNPlusOne])
 }
 
-function agentRows(zones: Zone[], checks: HealthCheck[], withSessions: Set<string>, autoscale: Map<string, string[]>, findings: LintFinding[]): HaRow[] {
+/**
+ * Per zone: health's `ha-minimum` (live agents, 2+) and `capacity` (every session still placed, agent by
+ * agent, after losing the largest: N+1) checks. AutoScaling that can add agents covers a missing second agent.
+ */
+function agentRows(zones: Zone[], checks: {capacity: HealthCheck[]; minimum: HealthCheck[]}, withSessions: Set<string>, autoscale: Map<string, string[]>, findings: LintFinding[]): HaRow[] {
   return zones.flatMap((zone) => {
-    const check = checks.find((c) => c.target === zone.zone_name)
+    const minimum = checks.minimum.find((c) => c.target === zone.zone_name)
+    const capacity = checks.capacity.find((c) => c.target === zone.zone_name)
     const hasSessions = withSessions.has(zone.zone_id)
-    if (!check && !hasSessions) return []
+    if (!minimum && !hasSessions) return []
     const configs = autoscale.get(zone.zone_id) ?? []
     const broken = findings.find((f) => f.zone === zone.zone_name && f.rule === 'autoscale-upstream-auth')
     const scaling = configs.length === 0 ? 'no AutoScaling' : broken ? `AutoScaling (${configs.join(', ')}) cannot add agents: ${broken.message}` : `AutoScaling (${configs.join(', ')}) replaces a lost agent`
-    const found = `${check?.message ?? 'no agents'}; ${scaling}`
+    const found = [minimum?.message ?? 'no agents', scaling, ...(hasSessions && capacity ? [capacity.message] : [])].join('; ')
     if (!hasSessions) return [row('agent', zone.zone_name, `${found}; no sessions in this zone: the minimum applies once it has some`, 'OK')]
-    let verdict: HealthStatus = check?.status ?? 'CRITICAL'
+    let verdict: HealthStatus = minimum?.status ?? 'CRITICAL'
     if (verdict === 'WARNING' && configs.length > 0 && !broken) verdict = 'OK'
     if (verdict === 'OK' && broken) verdict = 'WARNING'
-    return [row('agent', zone.zone_name, found, verdict, configs.length > 0 ? [HA_RULES.autoscale] : [])]
+    verdict = worstStatus([verdict, capacity?.status ?? 'OK'])
+    return [row('agent', zone.zone_name, found, verdict, configs.length > 0 ? [HA_RULES.autoscale, HA_RULES.agentLoseOne] : [HA_RULES.agentLoseOne])]
   })
 }
 

@@ -142,6 +142,7 @@ export const HA_RULES = {
   databaseReplication: ha('The Database Role', 'Self-managed replication with Patroni · PostgreSQL streaming replication; automated failover'),
   databaseManaged: ha('The Database Role', 'AWS RDS Multi-AZ · Synchronous standby; automatic failover'),
   webappExample: ha('The Web App Role', 'A deployment expecting 200 concurrent sessions requires approximately 2 Web App servers at peak. N+1 means deploying 3'),
+  agentLoseOne: ha('Why Ephemeral Sessions Fundamentally Simplify HA', 'The HA problem for Agents reduces to: provision enough Agents that losing one does not exhaust capacity'),
   autoscale: ha('The Agent Role', 'AutoScaling: In cloud environments, the Manager can provision new Agent virtual machines when existing Agents reach capacity or when a node fails'),
   searchAlternateDefault: ha('Failure Domain Isolation Through Zone Design (tip)', 'The default is Enabled, which encodes an implicit assumption that zones are geographic, not regulatory'),
 } as const satisfies Record<string, Citation>
