@@ -12,6 +12,7 @@ import {
   imageLabel,
   imageLoad,
   imageSize,
+  isDockerAgent,
   loseLargest,
   placeSessions,
   type Resources,
@@ -126,14 +127,12 @@ export interface LivePlanJson {
   warnings: string[]
 }
 
-const isAgent = (s: Server) => s.server_type === 'host'
-
 export function planLive(facts: LiveFacts, inputs: PlanInputs): LivePlanJson {
   const warnings: string[] = []
   const perServer = webappSessionsPerServer(inputs)
   const healthy = facts.webapps.filter((c) => c.status === 'OK' || c.status === 'WARNING').length
   if (facts.webapps.length === 0) warnings.push('the context lists no web app hosts: web apps are counted as 0 (add them with role webapp)')
-  const zones = facts.zones.filter((zone) => facts.servers.some((s) => isAgent(s) && sameId(s.zone_id, zone.zone_id)))
+  const zones = facts.zones.filter((zone) => facts.servers.some((s) => isDockerAgent(s) && sameId(s.zone_id, zone.zone_id)))
   const target = inputs.sessions > 0 ? targets(facts, inputs, zones, healthy) : null
   const outside = target?.find((row) => row.role === 'database' && row.need === null)
   if (outside) warnings.push(`database: ${outside.summary}`)
