@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {parseDuration} from './lib/duration.js'
 import {UsageError} from './lib/errors.js'
+import {PLAN_INPUTS} from './lib/plan/inputs.js'
 import {BOOLEAN_WORDS_HELP, parseBooleanWord, STRATEGY_NAMES, ZONE_SETTINGS} from './lib/zones/settings.js'
 
 /** Flags shared by many commands. Defined once so their names and help stay consistent. */
@@ -108,3 +109,15 @@ export const reasonFlag = Flags.string({description: 'why (kept by kasmctl, show
 
 /** How often long waits (drain, rotate) poll the Kasm API. */
 export const pollIntervalFlag = durationFlag({default: 5000, defaultHelp: async () => '5s', description: 'how often to poll the Kasm API while waiting', helpValue: 'DURATION'})
+
+/** `plan` (and `ha`, a subset): one flag per plan input (src/lib/plan/inputs.ts); values are validated by the table, not by oclif. */
+export function planInputFlags(only?: readonly string[]) {
+  return Object.fromEntries(
+    PLAN_INPUTS.filter((spec) => !only || only.includes(spec.flag)).map((spec) => {
+      const description = spec.default === undefined ? spec.description : `${spec.description} [default: ${spec.default}]`
+      if (spec.kind === 'boolean') return [spec.flag, Flags.boolean({description, exclusive: spec.exclusive})]
+      const helpValue = spec.options ? spec.options.join('|') : {bytes: 'SIZE', count: 'N', size: 'CcMg', workspace: 'CcMg[:SHARE%]'}[spec.kind as string]
+      return [spec.flag, spec.kind === 'workspace' ? Flags.string({description, helpValue, multiple: true}) : Flags.string({description, helpValue})]
+    }),
+  )
+}
