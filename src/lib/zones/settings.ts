@@ -139,11 +139,12 @@ export function settingsOf(zone: Partial<Zone>): Partial<ZoneSettings> {
 }
 
 /**
- * The settings this server has: those its get_zones returns (1.15 has none of the RDP fields, 1.16
- * one, 1.19 all; kasm-verified.md §1). Every setting when there is no zone to look at.
+ * The settings this server has: the classic ones, and the later ones its get_zones returns (1.15
+ * has none of the RDP fields, 1.16 one, 1.19 all; kasm-verified.md §1). Every setting when there is
+ * no zone to look at.
  */
 export function supportedFields(zones: readonly Partial<Zone>[]): Set<SettingField> {
-  const present = ZONE_SETTINGS.filter((spec) => zones.length === 0 || zones.some((zone) => spec.field in zone))
+  const present = ZONE_SETTINGS.filter((spec) => !spec.since || zones.length === 0 || zones.some((zone) => spec.field in zone))
   return new Set(present.map((spec) => spec.field))
 }
 
