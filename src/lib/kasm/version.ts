@@ -131,24 +131,43 @@ export async function readDatabaseFacts(db: {query(sql: string): Promise<{rows: 
 
 const detected = new WeakMap<KasmClient, Promise<DetectedVersion>>()
 
+export interface DetectOptions {
+  /** Read the context's database (when it has one). Default true. */
+  database?: boolean
+}
+
 /**
  * The release behind a context: from its database when it has one (a short connection), else from
  * the API's shape (one `get_zones`). Never throws: what cannot be read becomes a warning. Memoised
  * per client, so several callers in one command pay once.
  */
-export async function detectKasmVersion(client: KasmClient, context: ContextConfig): Promise<DetectedVersion> {
-  let pending = detected.get(client)
-  if (!pending) {
-    pending = (async () => {
-      const database = context.database ? await databaseFactsOf(context).catch(() => undefined) : undefined
-      if (database && versionFromDatabase(database)) return combineVersion(database, undefined)
-      const api = await apiShapeOf(client).catch(() => undefined)
-      return combineVersion(database, api)
-    })()
-    detected.set(client, pending)
+export async function detectKasmVersion(client: KasmClient | undefined, context: ContextConfig, options: DetectOptions = {}): Promise<DetectedVersion> {
+  const run = async (): Promise<DetectedVersion> => {
+    const useDatabase = options.database !== false && context.database
+    const database = useDatabase ? await databaseFactsOf(context).catch(() => undefined) : undefined
+    if (database && versionFromDatabase(database)) return combineVersion(database, undefined)
+    const api = client ? await apiShapeOf(client).catch(() => undefined) : undefined
+    return combineVersion(database, api)
   }
 
+  if (!client) return run()
+  let pending = detected.get(client)
+  if (!pending) detected.set(client, (pending = run()))
   return pending
+}
+
+/**
+ * Detection for a context alone (`context show`): its own short-lived API client with no retries,
+ * so an unreachable server costs one timeout, not a backoff series.
+ */
+export async function detectContextVersion(context: ContextConfig): Promise<DetectedVersion> {
+  const {KasmClient} = await import('./client.js')
+  const client = await KasmClient.fromContext(context, {retries: 0, timeoutMs: 5000}).catch(() => undefined)
+  try {
+    return await detectKasmVersion(client, context)
+  } finally {
+    client?.close()
+  }
 }
 
 async function databaseFactsOf(context: ContextConfig): Promise<DatabaseFacts> {
