@@ -180,8 +180,9 @@ async function databaseFactsOf(context: ContextConfig): Promise<DatabaseFacts> {
   }
 }
 
+/** get_zones first (it tells all three releases apart); get_servers when the key may not read zones. */
 async function apiShapeOf(client: KasmClient): Promise<Pick<DetectedVersion, 'evidence' | 'version'> | undefined> {
-  const {zones} = await client.call<{zones?: Raw[]}>('get_zones', {brief: true})
+  const zones = await client.call<{zones?: Raw[]}>('get_zones', {brief: true}).then((answer) => answer.zones, () => undefined)
   if (zones && zones.length > 0) return versionFromApiShape({zones})
   const {servers} = await client.call<{servers?: Raw[]}>('get_servers')
   return versionFromApiShape({servers})
