@@ -23,7 +23,6 @@ export const ALEMBIC_REVISIONS: Readonly<Record<string, KasmVersion>> = {'8ddb88
 /** PostgreSQL major version that only Kasm 1.15 ships (1.16 ships 14). */
 const POSTGRES_OF_1_15 = 12
 
-
 export interface DetectedVersion {
   /** null when nothing told (no database, no readable zones or servers) or the signs fit no known release. */
   version: KasmVersion | null
@@ -97,7 +96,7 @@ export function combineVersion(database: DatabaseFacts | undefined, api: Pick<De
   const alembicRevision = database?.alembicRevision ?? null
   const fromDatabase = database ? versionFromDatabase(database) : undefined
   if (fromDatabase) return {...fromDatabase, alembicRevision, source: 'database', warning: null}
-  const known = listKnown()
+  const known = KASM_VERSIONS.join(', ')
   if (!api) {
     const why = database ? `alembic revision ${alembicRevision ?? 'none'} is not one kasmctl knows and the API could not be read` : 'neither the database nor the API could be read'
     return {alembicRevision, evidence: why, source: 'none', version: null, warning: `Kasm version unknown: ${why}. kasmctl knows ${known}; carrying on.`}
@@ -116,10 +115,6 @@ export function combineVersion(database: DatabaseFacts | undefined, api: Pick<De
       ? `alembic revision ${alembicRevision ?? 'none'} is not one kasmctl knows (it knows ${known}); the API looks like ${api.version}: a newer release may differ.`
       : null,
   }
-}
-
-function listKnown(): string {
-  return KASM_VERSIONS.join(', ')
 }
 
 /** The database's revision (null when it has none) and PostgreSQL major version. */
