@@ -29,6 +29,12 @@ describe('zone commands on a Kasm without the RDP zone fields', () => {
     expect(Object.keys(created.zone)).to.not.include.members(RDP_FIELDS)
   })
 
+  it('zone get shows only the settings this Kasm has', async () => {
+    const result = await kasmctl(['zone', 'get', 'east'], {sandbox: old})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout).to.match(/^proxy_port:/m).and.not.include('rdp')
+  })
+
   it('zone export omits the fields this Kasm does not have, and diff/apply of a 1.19 file show no drift for them', async () => {
     const exported = await kasmctlJson<{zones: Record<string, Record<string, unknown>>}>(['zone', 'export'], {sandbox: old})
     for (const settings of Object.values(exported.zones)) expect(Object.keys(settings)).to.not.include.members(RDP_FIELDS)
