@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 
+import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 import {expectRefused, kasmctl, kasmctlJson, zoneState} from './zone-cli.js'
 
@@ -52,6 +53,12 @@ describe('zone commands on a Kasm without the RDP zone fields', () => {
 })
 
 describe('zone commands on Kasm 1.16 (one RDP zone field)', () => {
+  it('--help says from which release each RDP setting exists', async () => {
+    const {stdout} = await runCli(['zone', 'set', '--help'])
+    expect(stdout).to.match(/--\[no-]proxy-rdp-client-connections\n\s+proxy RDP client connections \(Kasm 1\.16\+\)/)
+    expect(stdout).to.match(/--proxy-rdp-hostname=VALUE\n\s+host name of the proxy for RDP client connections \(Kasm 1\.19\+\)/)
+  })
+
   it('set proxy_rdp_client_connections, and refuse the six fields 1.19 added', async () => {
     const sandbox = await useSandbox({kasmVersion: '1.16'})
     await sandbox.reset()
