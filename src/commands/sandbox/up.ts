@@ -73,8 +73,8 @@ State lives in $KASMCTL_SANDBOX_DIR, else $XDG_DATA_HOME/kasmctl/sandbox.`
       const {chalk} = this.term
       const headline =
         r.status === 'started'
-          ? `${chalk.green('Sandbox is up')} in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.dir}).`
-          : `Sandbox is already running (${r.dir}).`
+          ? `${chalk.green('Sandbox is up')} (Kasm ${r.kasmVersion}) in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.dir}).`
+          : `Sandbox is already running (Kasm ${r.kasmVersion}, ${r.dir}).`
       const contextLine = r.current
         ? `Context "${r.context}" is the current context.`
         : `Context "${r.context}" written; your current context is unchanged (use --context sandbox, or \`kasmctl context use sandbox\`).`

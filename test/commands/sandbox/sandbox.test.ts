@@ -66,7 +66,7 @@ describe('kasmctl sandbox up | status | fault | reset | down', function () {
   it('up again says it is already running, in words a person reads', async () => {
     const result = await runCli(['sandbox', 'up'], {env})
     expect(result.exitCode).to.equal(0)
-    expect(result.stdout).to.include('Sandbox is already running').and.include('Try next:').and.include('kasmctl zone list')
+    expect(result.stdout).to.include('Sandbox is already running (Kasm 1.19, ').and.include('Try next:').and.include('kasmctl zone list')
     expect(result.stdout).to.not.include('\u001B[') // no colour when not a TTY
   })
 
