@@ -136,7 +136,8 @@ async function detectVersion(run: RunContext, roles: HealthRole[]): Promise<Dete
   const database = roles.includes('db') && Boolean(run.context.database)
   if (!roles.includes('api') && !database) return null
   const {detectKasmVersion} = await import('../kasm/version.js')
-  const client = roles.includes('api') ? await run.client().catch(() => undefined) : undefined
+  // The API only when the database does not decide (1.15's revision is undocumented).
+  const client = await run.client().catch(() => undefined)
   return withTimeout(detectKasmVersion(client, run.context, {database}), run.timeoutMs).catch(() => null)
 }
 

@@ -3,8 +3,8 @@ import {expect} from 'chai'
 import {runCli} from '../../helpers/cli.js'
 import {useSandbox} from '../../helpers/sandbox.js'
 
-// Where an operator sees which Kasm release kasmctl is talking to: context show, --verbose (health: test/commands/health.test.ts).
-describe('the Kasm version in context show and --verbose', () => {
+// Where an operator sees which Kasm release kasmctl is talking to (health on 1.19: test/commands/health.test.ts).
+describe('the Kasm version in context show, health and --verbose', () => {
   it('context show names 1.15 by the API\'s shape (its alembic revision is undocumented)', async () => {
     const sandbox = await useSandbox({kasmVersion: '1.15'})
     const table = await runCli(['context', 'show'], {env: sandbox.env})
@@ -13,6 +13,12 @@ describe('the Kasm version in context show and --verbose', () => {
     expect(table.stderr).to.equal('')
     const json = JSON.parse((await runCli(['context', 'show', '--json'], {env: sandbox.env})).stdout)
     expect(json.kasmVersion).to.deep.equal({alembicRevision: 'sandbox01150', evidence: 'get_zones has 0 of the 7 RDP fields', source: 'api', version: '1.15', warning: null})
+  })
+
+  it('health --role db reads the database first, then the API\'s shape for 1.15 (its revision is unknown)', async () => {
+    const sandbox = await useSandbox({kasmVersion: '1.15'})
+    const report = JSON.parse((await runCli(['health', '--role', 'db', '--json'], {env: sandbox.env})).stdout)
+    expect(report.kasmVersion).to.deep.equal({alembicRevision: 'sandbox01150', evidence: 'get_zones has 0 of the 7 RDP fields', source: 'api', version: '1.15', warning: null})
   })
 
   it('--verbose names 1.16 from the database on stderr, leaving stdout to the command', async () => {
