@@ -70,12 +70,14 @@ export function zoneSettingFlags() {
   const helpGroup = 'ZONE SETTINGS'
   const helpValues: Record<string, string> = {port: '0-65535', strategy: STRATEGY_NAMES.join('|'), string: 'VALUE'}
   return Object.fromEntries(
-    ZONE_SETTINGS.map((spec) => [
-      spec.flag,
-      spec.kind === 'boolean'
-        ? booleanValueFlag({description: spec.description, helpGroup})
-        : Flags.string({description: spec.description, helpGroup, helpValue: helpValues[spec.kind]}),
-    ]),
+    ZONE_SETTINGS.map((spec) => {
+      // Older Kasm drops these silently; kasmctl refuses them there (the settings table's `since`).
+      const description = spec.since ? `${spec.description} (Kasm ${spec.since}+)` : spec.description
+      return [
+        spec.flag,
+        spec.kind === 'boolean' ? booleanValueFlag({description, helpGroup}) : Flags.string({description, helpGroup, helpValue: helpValues[spec.kind]}),
+      ]
+    }),
   )
 }
 

@@ -4,7 +4,7 @@ import {readContextFile, resolveSecret} from '../config/secrets.js'
 import type {AuthStyle, ContextConfig} from '../config/types.js'
 import {AuthError, ConfigError, KasmApiError, UnavailableError} from '../errors.js'
 import {normalizeId} from './ids.js'
-import {normalizeImage, normalizeKasm, normalizeServer} from './normalize.js'
+import {normalizeImage, normalizeKasm, normalizeServer, normalizeZone} from './normalize.js'
 import {ENDPOINTS, describePermissions} from './permissions.js'
 import {HttpTransport, type HttpResponse, NetworkError} from './transport.js'
 import type {ConnectionProxy, HealthcheckResult, Image, Kasm, Manager, Server, ServerType, Setting, Zone, ZoneSettings} from './types.js'
@@ -111,22 +111,18 @@ export class KasmClient {
   // Zones
 
   async getZones(options: {brief?: boolean} = {}): Promise<Zone[]> {
-    const {zones} = await this.call<{zones: Zone[]}>('get_zones', options.brief ? {brief: true} : {})
-    return (zones ?? []).map((zone) => ({
-      ...zone,
-      servers: zone.servers?.map((s) => normalizeServer(s as unknown as Body)),
-      zone_id: normalizeId(zone.zone_id),
-    }))
+    const {zones} = await this.call<{zones: Body[]}>('get_zones', options.brief ? {brief: true} : {})
+    return (zones ?? []).map((zone) => normalizeZone(zone))
   }
 
   async createZone(zone: Partial<ZoneSettings> & {zone_name: string}): Promise<Zone> {
-    const {zone: created} = await this.call<{zone: Zone}>('create_zone', {target_zone: zone})
-    return {...created, zone_id: normalizeId(created.zone_id)}
+    const {zone: created} = await this.call<{zone: Body}>('create_zone', {target_zone: zone})
+    return normalizeZone(created)
   }
 
   async updateZone(zoneId: string, patch: Partial<ZoneSettings> & {zone_name?: string}): Promise<Zone> {
-    const {zone} = await this.call<{zone: Zone}>('update_zone', {target_zone: {...patch, zone_id: zoneId}})
-    return {...zone, zone_id: normalizeId(zone.zone_id)}
+    const {zone} = await this.call<{zone: Body}>('update_zone', {target_zone: {...patch, zone_id: zoneId}})
+    return normalizeZone(zone)
   }
 
   async deleteZone(zoneId: string): Promise<void> {

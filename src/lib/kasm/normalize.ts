@@ -1,5 +1,5 @@
 import {normalizeId} from './ids.js'
-import type {Image, Kasm, Server} from './types.js'
+import type {Image, Kasm, Server, Zone} from './types.js'
 
 type Raw = Record<string, unknown>
 
@@ -16,7 +16,10 @@ function bytes(modern: unknown, legacy: unknown): number {
   return typeof value === 'number' ? value : Number(value ?? 0) || 0
 }
 
-/** Accepts 1.15 (`memory`) and 1.19 (`memory_bytes`) field names. */
+/**
+ * Accepts 1.15/1.16 (`memory`, `memory_override`) and 1.19 (`memory_bytes`, `memory_override_bytes`)
+ * field names: every reader of servers, kasms and zones goes through this module (kasm-verified.md §3).
+ */
 export function normalizeServer(raw: Raw): Server {
   const server = {...raw} as Server
   server.server_id = id(raw.server_id)
@@ -27,6 +30,18 @@ export function normalizeServer(raw: Raw): Server {
   delete server.memory_bytes
   delete server.memory_override_bytes
   return server
+}
+
+/**
+ * A zone of get_zones / create_zone / update_zone: 32-hex id, its servers normalised, free memory in
+ * bytes (`available_memory`, or a 1.19-style `available_memory_bytes`).
+ */
+export function normalizeZone(raw: Raw): Zone {
+  const {available_memory_bytes: memoryBytes, ...zone} = raw
+  zone.zone_id = id(raw.zone_id)
+  if (Array.isArray(raw.servers)) zone.servers = (raw.servers as Raw[]).map((server) => normalizeServer(server))
+  if (memoryBytes !== undefined || raw.available_memory !== undefined) zone.available_memory = bytes(memoryBytes, raw.available_memory)
+  return zone as unknown as Zone
 }
 
 export function normalizeKasm(raw: Raw): Kasm {
