@@ -127,6 +127,7 @@ CREATE TABLE servers (
   server_pool_id uuid REFERENCES server_pools (server_pool_id) ON DELETE SET NULL,
   autoscale_config_id uuid REFERENCES autoscale_configs (autoscale_config_id) ON DELETE SET NULL,
   agent_installed boolean DEFAULT false,
+  use_user_private_key boolean DEFAULT false,
   created timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
   connection_type varchar,
   connection_port integer,

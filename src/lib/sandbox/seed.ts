@@ -13,7 +13,7 @@ export const ALEMBIC_VERSION = 'bfc22f00ad19'
 export const ZONES = ['default', 'east', 'enclave'] as const
 export const WEBAPPS = ['webapp-1', 'webapp-2'] as const
 export const CONNECTION_PROXIES = ['guac-1', 'guac-2'] as const
-export const API_KEY_NAMES = ['admin', 'readonly', 'limited'] as const
+export const API_KEY_NAMES = ['admin', 'readonly', 'limited', 'noagents'] as const
 export type ApiKeyName = (typeof API_KEY_NAMES)[number]
 
 const GiB = 1024 ** 3
@@ -282,6 +282,8 @@ async function seedApiKeys(client: pg.Client, seed: SeedResult): Promise<void> {
   const keys: Record<ApiKeyName, {permissions: number[]; readOnly: boolean}> = {
     admin: {permissions: allIds, readOnly: false},
     limited: {permissions: [1900], readOnly: false},
+    // SERVERS_VIEW without AGENTS_VIEW: Kasm's get_servers then returns no agent and no error.
+    noagents: {permissions: [800, 1800, 1900, 2100, 2300], readOnly: false},
     readonly: {permissions: viewIds, readOnly: true},
   }
   for (const name of API_KEY_NAMES) {
