@@ -29,6 +29,16 @@ describe('backup restore', function () {
     await sandbox.reset()
   })
 
+  /** Every web app of the sandbox context answers its health check: Kasm runs (again). */
+  async function expectWebappsHealthy(): Promise<void> {
+    const client = await sandbox.client()
+    try {
+      for (const host of sandbox.context.hosts!.filter((h) => h.roles.includes('webapp'))) expect((await client.healthcheck(host.url)).ok, host.name).to.equal(true)
+    } finally {
+      client.close()
+    }
+  }
+
   it('--dry-run shows the plan (stop web apps, restore into staging, swap, start, health check) and changes nothing', async () => {
     const result = await runCli(['backup', 'restore', backup.path, '--via', 'local', '--dry-run', '--json'], {env: sandbox.env})
     expect(result.exitCode, result.stderr).to.equal(0)
@@ -102,12 +112,7 @@ describe('backup restore', function () {
       const result = await runCli(['backup', 'restore', backup.path, '--via', 'local', '--yes'], {env: sandbox.env})
       expect(result.exitCode).to.equal(1)
       expect(result.stderr).to.match(/the restore failed: .*"zones" already exists.*\. Database kasm was not changed; Kasm was started again on webapp-1, webapp-2/s)
-      const client = await sandbox.client()
-      try {
-        for (const host of sandbox.context.hosts!.filter((h) => h.roles.includes('webapp'))) expect((await client.healthcheck(host.url)).ok, host.name).to.equal(true)
-      } finally {
-        client.close()
-      }
+      await expectWebappsHealthy()
     } finally {
       await inTemplate1('DROP TABLE public.zones')
     }
@@ -117,18 +122,12 @@ describe('backup restore', function () {
     const admin = await sandbox.db()
     await admin.query('ALTER ROLE kasmapp NOCREATEDB')
     try {
-      const docker = await dockerStandIn(sandbox, await tempDir(dest))
-      const result = await runCli(['backup', 'restore', backup.path, '--via', 'local', '--yes', '--json'], {env: docker.env})
+      const result = await runCli(['backup', 'restore', backup.path, '--via', 'local', '--yes', '--json'], {env: sandbox.env})
       expect(result.exitCode, result.stdout).to.equal(77)
       const {error} = JSON.parse(result.stdout)
       expect(error.message).to.equal('role kasmapp cannot drop and re-create database kasm: it lacks CREATEDB and is not SUPERUSER; nothing was stopped or changed')
       expect(error.hint).to.include('--admin-user postgres').and.include('--admin-password-env')
-      const client = await sandbox.client()
-      try {
-        for (const host of sandbox.context.hosts!.filter((h) => h.roles.includes('webapp'))) expect((await client.healthcheck(host.url)).ok, host.name).to.equal(true)
-      } finally {
-        client.close()
-      }
+      await expectWebappsHealthy()
     } finally {
       await admin.query('ALTER ROLE kasmapp CREATEDB').finally(() => admin.end())
     }
