@@ -361,12 +361,15 @@ function authError(method: string, url: string, status: number, message = ''): A
 
   // update_setting words a missing category permission as "User (...) is not authorized to make changes to this setting (...)".
   // Kasm answers the same 401 to a read-only key calling a write (kasm-verified.md §1): a hint names both causes.
-  if (status === 401 && needed && /^Unauthorized|is not authorized to make changes/.test(message)) {
-    const write = ENDPOINTS[method]?.write === true
-    return new AuthError(`the API key lacks the permission for ${method}: it needs ${describeEndpointNeeds(method)}${write ? ', and a key that is not read-only' : ''} (Kasm said "${message}")`, {
-      details: {method, permissions: needed, status},
+  // A method kasmctl does not know may be a write: both causes then.
+  if (status === 401 && /^Unauthorized|is not authorized to make changes/.test(message)) {
+    const write = ENDPOINTS[method]?.write ?? true
+    const needs = describeEndpointNeeds(method)
+    const permission = needs ?? 'the permission the method needs'
+    return new AuthError(`the API key lacks the permission for ${method}${needs ? `: it needs ${needs}` : ''}${write ? ', and a key that is not read-only' : ''} (Kasm said "${message}")`, {
+      details: {method, permissions: needed ?? [], status},
       hint: write
-        ? `Kasm gives this answer for two causes: a missing permission, or a read-only key calling a write. In Kasm (Settings → Developers) grant the key ${describeEndpointNeeds(method)} and clear "Read Only", or use a context whose key can write`
+        ? `Kasm gives this answer for two causes: a missing permission, or a read-only key calling a write. In Kasm (Settings → Developers) grant the key ${permission} and clear "Read Only", or use a context whose key can write`
         : 'grant the permission to the API key in Kasm (Settings → Developers), or use a context whose key has it',
     })
   }
