@@ -4,6 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {resolveSecret} from '../config/secrets.js'
 import type {ContextConfig, HostEntry, SecretRef} from '../config/types.js'
 import {connectTarget} from '../db/connect.js'
+import {quoteIdent} from '../db/target.js'
 import {AuthError, OperationError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import {describeHost, runOnHostChecked, shellQuote} from '../remote/index.js'
@@ -224,8 +225,6 @@ async function healthCheck(hosts: HostEntry[], client: KasmClient | undefined, o
 
 /** How long a database started alone (single-server install) may take to accept connections. */
 const DATABASE_START_MS = 60_000
-
-const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`
 
 /** The endpoint as the admin role: same server and path (local or docker), that user, its own password. */
 async function roleEndpoint(endpoint: PgEndpoint, user: string, password: SecretRef | undefined): Promise<PgEndpoint> {

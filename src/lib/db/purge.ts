@@ -5,6 +5,7 @@ import {LockedError, OperationError} from '../errors.js'
 import {acquireAdvisoryLock, LOG_PURGE_LOCK, releaseAdvisoryLock} from './advisory-lock.js'
 import {describeHolders, isConnectionLost, queryError, requireTable, SQLSTATE, sqlState, tableLockHolders} from './errors.js'
 import {formatCount} from '../output/units.js'
+import {quoteIdent} from './target.js'
 
 /**
  * The online log purge (issue #102's cleanup, done safely): rows older than the retention, and
@@ -31,8 +32,6 @@ export const LOGS_TABLE: PurgeTable = {debugRows: `levelname = 'DEBUG'`, level: 
 /** The tables `db logs purge --table` can trim: logs, and Kasm 1.19's system_metrics, which grows the same way. */
 export const PURGE_TABLES = ['logs', 'system_metrics'] as const
 export type PurgeTableName = (typeof PURGE_TABLES)[number]
-
-const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`
 
 /**
  * The table to purge. system_metrics (Kasm 1.19) has no level; which column dates its rows is read

@@ -4,6 +4,7 @@ import {formatDuration} from '../duration.js'
 import {renderTable} from '../output/table.js'
 import {formatBytes, formatCount} from '../output/units.js'
 import {indexedTimeColumn} from './purge.js'
+import {quoteIdent} from './target.js'
 import {tableFigures} from './vacuum.js'
 
 /**
@@ -176,7 +177,7 @@ async function logsReport(db: pg.Client): Promise<LogsReport> {
 async function systemMetricsReport(db: pg.Client): Promise<SystemMetricsReport> {
   const figures = await tableFigures(db, 'system_metrics')
   const timeColumn = await indexedTimeColumn(db, 'system_metrics').catch(() => null)
-  const column = timeColumn && `"${timeColumn.replaceAll('"', '""')}"`
+  const column = timeColumn && quoteIdent(timeColumn)
   const range = column
     ? (await db.query(`SELECT min(${column}) AS oldest, max(${column}) AS newest FROM system_metrics`)).rows[0]
     : {newest: null, oldest: null}
