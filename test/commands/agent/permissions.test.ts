@@ -18,15 +18,20 @@ describe('agent and session commands: permissions and how Kasm records destroys'
   /** Env selecting the sandbox context with the API key that lacks AGENTS_VIEW (500). */
   let noAgentsEnv: NodeJS.ProcessEnv
 
+  /** Env selecting the sandbox context with another of its API keys. */
+  async function envWithKey(name: keyof TestSandbox['state']['apiKeys']): Promise<NodeJS.ProcessEnv> {
+    const {key, secretFile} = sandbox.state.apiKeys[name]
+    const context = {...sandbox.context, api: {...sandbox.context.api, key, secret: {file: secretFile}}, name}
+    const path = join(dir, `${name}.yaml`)
+    await writeFile(path, stringify({contexts: [context], currentContext: name}), {mode: 0o600})
+    return {...sandbox.env, KASMCTL_CONFIG: path}
+  }
+
   before(async () => {
     sandbox = await useSandbox()
     await sandbox.reset()
     dir = await mkdtemp(join(tmpdir(), 'kasmctl-permissions-'))
-    const {key, secretFile} = sandbox.state.apiKeys.noagents
-    const context = {...sandbox.context, api: {...sandbox.context.api, key, secret: {file: secretFile}}, name: 'noagents'}
-    const path = join(dir, 'config.yaml')
-    await writeFile(path, stringify({contexts: [context], currentContext: 'noagents'}), {mode: 0o600})
-    noAgentsEnv = {...sandbox.env, KASMCTL_CONFIG: path}
+    noAgentsEnv = await envWithKey('noagents')
   })
   after(async () => {
     await rm(dir, {force: true, recursive: true})
@@ -71,10 +76,20 @@ describe('agent and session commands: permissions and how Kasm records destroys'
     expect(help.stdout).to.include('user_destroyed').and.include('USER (100)').and.include('USERS_AUTH_SESSION (352)')
   })
 
-  it('`agent drain --force` ends what is left with destroy_agent_kasms: an admin action in Kasm\'s records', async () => {
+  it('`agent drain --force` ends what is left with destroy_agent_kasms: SESSIONS_DELETE is enough, and Kasm records an admin action', async () => {
     await sandbox.reset()
-    const {sessions} = JSON.parse((await runCli(['session', 'list', '--agent', 'agent-5', '--json'], {env: sandbox.env})).stdout)
-    const result = await runCli(['agent', 'drain', 'agent-5', '--ignore-capacity', '--yes', '--poll-interval', '300ms', '--deadline', '1s', '--force', '--json'], {env: sandbox.env})
+    // Agents, sessions, managers and zones to read, agents to disable, sessions to delete: no USER (100), which destroy_kasm would need.
+    const db = await sandbox.db()
+    await db
+      .query(
+        `WITH key AS (SELECT api_id FROM api_configs WHERE api_key = $1), gone AS (DELETE FROM group_permissions WHERE api_id = (SELECT api_id FROM key))
+         INSERT INTO group_permissions (api_id, permission_id) SELECT api_id, unnest('{500,501,800,803,1800,1900}'::int[]) FROM key`,
+        [sandbox.state.apiKeys.limited.key],
+      )
+      .finally(() => db.end())
+    const env = await envWithKey('limited')
+    const {sessions} = JSON.parse((await runCli(['session', 'list', '--agent', 'agent-5', '--json'], {env})).stdout)
+    const result = await runCli(['agent', 'drain', 'agent-5', '--ignore-capacity', '--yes', '--poll-interval', '300ms', '--deadline', '1s', '--force', '--json'], {env})
     expect(result.exitCode, result.stdout).to.equal(0)
     expect(jsonLines(result).filter((l) => l.event === 'destroyed')).to.have.length(sessions.length)
     expect(await destroyReasons(sessions.map((s: {kasm_id: string}) => s.kasm_id))).to.deep.equal(['admin_destroyed'])
