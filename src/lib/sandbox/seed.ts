@@ -287,7 +287,7 @@ async function seedApiKeys(client: pg.Client, seed: SeedResult): Promise<void> {
     admin: {permissions: allIds, readOnly: false},
     limited: {permissions: [1900], readOnly: false},
     // SERVERS_VIEW without AGENTS_VIEW: Kasm's get_servers then returns no agent and no error.
-    noagents: {permissions: [800, 1800, 1900, 2100, 2300], readOnly: false},
+    noagents: {permissions: [800, 900, 1800, 1900, 2100, 2300], readOnly: false},
     readonly: {permissions: viewIds, readOnly: true},
   }
   for (const name of API_KEY_NAMES) {

@@ -118,7 +118,7 @@ describe('sandbox seed (real PostgreSQL)', () => {
     expect(row('readonly').permissions.every((id) => PERMISSIONS[id].endsWith('_VIEW'))).to.equal(true)
     expect(row('limited').permissions).to.deep.equal([1900])
     // SERVERS_VIEW and what health reads, but not AGENTS_VIEW: Kasm's get_servers hides every agent from it.
-    expect(row('noagents').permissions).to.deep.equal([800, 1800, 1900, 2100, 2300])
+    expect(row('noagents').permissions).to.deep.equal([800, 900, 1800, 1900, 2100, 2300])
   })
 
   it("fills Kasm 1.19's system_metrics with a sample per agent every 30 minutes over the last 30 days", async () => {
