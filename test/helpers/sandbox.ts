@@ -29,7 +29,7 @@ export interface TestSandbox {
   /** The `sandbox` ContextConfig written by `sandbox up`. */
   context: ContextConfig
   /** An API client for the admin key (default), the read-only key or the ZONES_VIEW-only key. Caller closes it. */
-  client(key?: 'admin' | 'limited' | 'readonly'): Promise<KasmClient>
+  client(key?: keyof SandboxState['apiKeys']): Promise<KasmClient>
   /** A pg.Client connected to database kasm as the superuser (caller ends it). */
   db(): Promise<pg.Client>
   /** Back to the seeded state: clears faults, re-seeds the database from its template, restarts stopped

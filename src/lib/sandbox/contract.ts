@@ -39,6 +39,8 @@ export interface SandboxState {
     readonly: {key: string; secretFile: string}
     /** A key with only ZONES_VIEW, to exercise "lacks permission" errors. */
     limited: {key: string; secretFile: string}
+    /** The VIEW permissions health and agent commands read (sessions, images, managers, zones, connection proxies, servers) but not AGENTS_VIEW (500): get_servers hides every agent. */
+    noagents: {key: string; secretFile: string}
   }
 }
 

@@ -136,6 +136,7 @@ CREATE TABLE servers (
   server_template_id uuid, -- kasm 1.19+
   gpu_exclusions json, -- kasm 1.19+
   agent_installed boolean DEFAULT false,
+  use_user_private_key boolean DEFAULT false,
   created timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
   connection_type varchar,
   connection_port integer,
@@ -257,3 +258,18 @@ CREATE INDEX logs_host_idx ON logs (host);
 CREATE INDEX logs_levelname_idx ON logs (levelname);
 CREATE INDEX logs_metric_name_idx ON logs (metric_name);
 CREATE INDEX logs_kasm_user_name_idx ON logs (kasm_user_name);
+
+-- Kasm 1.19 adds system_metrics, which grows with time as logs does (kasmtech/workspaces-issues#897).
+-- Its columns were in no schema we could check: these are stand-ins, and kasmctl assumes none of
+-- their names. It dates the rows by the table's one indexed timestamp column, found in the catalog.
+-- Older Kasm versions have no such table: whatever reads it tolerates its absence.
+-- kasm 1.19+ {
+CREATE TABLE system_metrics (
+  system_metric_id bigserial PRIMARY KEY,
+  created timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
+  server_id uuid,
+  hostname varchar,
+  metrics jsonb
+);
+CREATE INDEX system_metrics_created_idx ON system_metrics (created);
+-- }

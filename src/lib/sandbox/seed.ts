@@ -24,7 +24,7 @@ export const ALEMBIC_VERSION = alembicRevisionOf('1.19')
 export const ZONES = ['default', 'east', 'enclave'] as const
 export const WEBAPPS = ['webapp-1', 'webapp-2'] as const
 export const CONNECTION_PROXIES = ['guac-1', 'guac-2'] as const
-export const API_KEY_NAMES = ['admin', 'readonly', 'limited'] as const
+export const API_KEY_NAMES = ['admin', 'readonly', 'limited', 'noagents'] as const
 export type ApiKeyName = (typeof API_KEY_NAMES)[number]
 
 const GiB = 1024 ** 3
@@ -50,6 +50,9 @@ export const SESSION_COUNT = 20
 export const LOG_ROWS = 20_000
 /** The logs span this many days back from the seed time, evenly. */
 export const LOG_DAYS = 10
+/** Kasm 1.19's system_metrics: one sample per agent every 30 minutes over METRIC_DAYS days. */
+export const METRIC_DAYS = 30
+const METRIC_INTERVAL_S = 1800
 
 /** Ids the host files and the harness need; saved to <dir>/seed.json. */
 export interface SeedResult {
@@ -221,6 +224,7 @@ export async function seedDatabase(client: pg.Client, version: KasmVersion = '1.
   await insert(client, 'settings', loggingSettings(result.installationId))
   await seedApiKeys(client, result)
   await seedLogs(client, now, result)
+  await seedSystemMetrics(client, now, result)
   // Planner statistics, as a live Kasm database has them: row estimates in reports are real.
   await client.query('ANALYZE')
   return result
@@ -293,6 +297,8 @@ async function seedApiKeys(client: pg.Client, seed: SeedResult): Promise<void> {
   const keys: Record<ApiKeyName, {permissions: number[]; readOnly: boolean}> = {
     admin: {permissions: allIds, readOnly: false},
     limited: {permissions: [1900], readOnly: false},
+    // SERVERS_VIEW without AGENTS_VIEW: Kasm's get_servers then returns no agent and no error.
+    noagents: {permissions: [800, 900, 1800, 1900, 2100, 2300], readOnly: false},
     readonly: {permissions: viewIds, readOnly: true},
   }
   for (const name of API_KEY_NAMES) {
@@ -347,6 +353,23 @@ async function seedLogs(client: pg.Client, now: Date, seed: SeedResult): Promise
   )
 }
 
+/** Samples of each agent, when the schema has Kasm 1.19's system_metrics table. */
+async function seedSystemMetrics(client: pg.Client, now: Date, seed: SeedResult): Promise<void> {
+  if (!(await hasTable(client, 'system_metrics'))) return
+  await client.query(
+    `INSERT INTO system_metrics (created, server_id, hostname, metrics)
+     SELECT $1::timestamp - g * make_interval(secs => $2), a.id, a.hostname,
+            jsonb_build_object('cpu_percent', (g * 7 + a.n * 13) % 100, 'memory_percent', (g * 3 + a.n * 17) % 100)
+       FROM generate_series(0, $3::int - 1) AS g
+      CROSS JOIN unnest($4::uuid[], $5::text[]) WITH ORDINALITY AS a(id, hostname, n)`,
+    [naiveUtc(now), METRIC_INTERVAL_S, (METRIC_DAYS * 86_400) / METRIC_INTERVAL_S, AGENTS.map((a) => seed.servers[a.hostname]), AGENTS.map((a) => a.hostname)],
+  )
+}
+
+async function hasTable(client: pg.Client, table: string): Promise<boolean> {
+  return (await client.query<{found: boolean}>('SELECT to_regclass($1) IS NOT NULL AS found', [table])).rows[0].found
+}
+
 /**
  * Moves every seeded date by the time elapsed since the seed, so a reset sandbox looks freshly
  * seeded (sessions not yet expired, agents just checked in, logs spanning the last 10 days).
@@ -363,5 +386,6 @@ export async function shiftSeedDates(client: pg.Client, seededAt: string): Promi
   await client.query(`UPDATE managers SET last_reported = last_reported + ${shift}, first_reported = first_reported + ${shift}`, [seededAt])
   await client.query(`UPDATE connection_proxies SET last_reported = last_reported + ${shift}, first_reported = first_reported + ${shift}`, [seededAt])
   await client.query(`UPDATE logs SET ingest_date = ingest_date + ${shift}`, [seededAt])
+  if (await hasTable(client, 'system_metrics')) await client.query(`UPDATE system_metrics SET created = created + ${shift}`, [seededAt])
   await client.query('COMMIT')
 }

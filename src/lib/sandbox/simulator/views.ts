@@ -159,6 +159,7 @@ export function serverJson(row: Row, sessions: SessionBrief[], manager: Row | un
     server_pool_name: row.server_pool_name ?? null,
     server_type: row.server_type,
     tags: row.tags ?? null,
+    use_user_private_key: row.use_user_private_key ?? false,
     zone: row.zone_id ? {zone_id: row.zone_id, zone_name: row.zone_name ?? null} : null,
     zone_id: row.zone_id ?? null,
     zone_name: row.zone_name ?? null,

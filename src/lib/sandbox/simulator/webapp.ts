@@ -173,7 +173,7 @@ export class WebApp {
     if (req.method !== 'POST') return sendPage(res, 405)
     try {
       const body = parseBody(req, await readBody(req))
-      const key = await authenticate(this.shared.db, credentials(body, req.headers))
+      const key = await authenticate(this.shared.db, credentials(body, req.headers, this.shared.version))
       if ((endpoint.write && key.readOnly) || !key.has(...endpoint.permissions)) throw statusError(401, 'Unauthorized')
       const ctx: ApiContext = {
         body,

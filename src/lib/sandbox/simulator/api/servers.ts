@@ -24,7 +24,11 @@ const SERVER_FIELDS = {
   max_simultaneous_sessions: 'integer',
   max_simultaneous_users: 'integer',
   prune_images_mode: 'string',
+  use_user_private_key: 'boolean',
 } as const
+
+/** Kasm's update_server reads these with a default of False and writes them on Desktop rows: omitted means reset. */
+const DESKTOP_DEFAULT_FALSE = ['use_user_private_key', 'agent_installed'] as const
 
 function isServerType(value: unknown): value is ServerType {
   return value === 'host' || value === 'Desktop'
@@ -42,6 +46,10 @@ function serverChanges(input: Row, existing: Row): Row {
   for (const [field, kind] of Object.entries(SERVER_FIELDS)) {
     const value = typed(input[field], kind)
     if (value !== undefined) changes[field] = value
+  }
+
+  if (existing.server_type === 'Desktop') {
+    for (const field of DESKTOP_DEFAULT_FALSE) changes[field] ??= false
   }
 
   // 1.15 names it memory_override, the 1.19 schema memory_override_bytes: both are bytes.

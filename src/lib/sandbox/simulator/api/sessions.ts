@@ -17,9 +17,9 @@ export const NO_RESOURCES = 'No resources are available to create the requested 
 const DEFAULT_SESSION_SECONDS = 3600
 
 /** Sending user_id acts as that user: the key needs USERS_AUTH_SESSION, and the user must exist. */
-async function actingUser(ctx: ApiContext, ...orPermissions: number[]): Promise<string | undefined> {
+async function actingUser(ctx: ApiContext): Promise<string | undefined> {
   if (ctx.body.user_id === undefined || ctx.body.user_id === null) return undefined
-  if (!ctx.key.has(USERS_AUTH_SESSION, ...orPermissions)) {
+  if (!ctx.key.has(USERS_AUTH_SESSION)) {
     throw statusError(401, `API Key (${ctx.key.name}) is not authorized to impersonate a user.`)
   }
 
@@ -126,19 +126,18 @@ export const sessionEndpoints: Record<string, Endpoint> = {
   },
 
   destroy_kasm: {
-    // SESSIONS_DELETE destroys any session; otherwise USER + USERS_AUTH_SESSION, acting as the owner.
-    permissions: [SESSIONS_DELETE, 100],
+    // USER (100) at the gate (GLOBAL_ADMIN does not imply it); user_id adds USERS_AUTH_SESSION (352);
+    // then the acting user must own the session, or the key needs SESSIONS_DELETE (kasm-verified.md §1).
+    permissions: [100],
     write: true,
     async handle(ctx) {
-      const asAdmin = ctx.key.has(SESSIONS_DELETE)
-      if (!asAdmin && !ctx.key.has(USERS_AUTH_SESSION)) {
-        throw statusError(401, `API Key (${ctx.key.name}) is not authorized to impersonate a user.`)
-      }
-
-      const userId = await actingUser(ctx, SESSIONS_DELETE)
+      const userId = await actingUser(ctx)
       const kasm = await bodyKasm(ctx)
-      if (!userId || kasm.user_id !== userId) throw businessError('Unauthorized attempt to delete session')
-      const destroyed = await archiveKasms(ctx.db, 'k.kasm_id = $1', [kasm.kasm_id, asAdmin ? 'admin_destroyed' : 'user_destroyed'], '$2::text')
+      const owner = userId !== undefined && kasm.user_id === userId
+      if (!owner && !ctx.key.has(SESSIONS_DELETE)) throw businessError('Unauthorized attempt to delete session')
+      // Acting as the owner is the owner's own destroy in Kasm's accounting, whatever the key may do.
+      const reason = owner ? 'user_destroyed' : 'admin_destroyed'
+      const destroyed = await archiveKasms(ctx.db, 'k.kasm_id = $1', [kasm.kasm_id, reason], '$2::text')
       if (destroyed === 0) throw businessError('Destroy Error')
       return {}
     },
