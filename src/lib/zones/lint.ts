@@ -138,7 +138,7 @@ function overlay(live: readonly Zone[], file: ZonesFile): Zone[] {
   return zones
 }
 
-async function autoscaleFromDatabase(db: pg.Client): Promise<Map<string, string[]>> {
+export async function autoscaleFromDatabase(db: pg.Client): Promise<Map<string, string[]>> {
   const {rows} = await db.query<{name: string; zone_id: string}>(
     'SELECT zone_id::text AS zone_id, autoscale_config_name AS name FROM autoscale_configs WHERE enabled ORDER BY autoscale_config_name',
   )
@@ -148,7 +148,7 @@ async function autoscaleFromDatabase(db: pg.Client): Promise<Map<string, string[
 }
 
 /** Without a database: a zone that has autoscaled agents has AutoScaling on. */
-function autoscaleFromAgents(zones: readonly Zone[]): Map<string, string[]> {
+export function autoscaleFromAgents(zones: readonly Zone[]): Map<string, string[]> {
   const byZone = new Map<string, string[]>()
   for (const zone of zones) {
     const names = new Set<string>()

@@ -6,7 +6,9 @@ import type {Duplex} from 'node:stream'
 
 import type pg from 'pg'
 
+import {KASM_RELEASES} from '../../kasm/version.js'
 import type {ApiContext, Endpoint, Row} from './api/context.js'
+import {imageEndpoints} from './api/images.js'
 import {reportEndpoints} from './api/reports.js'
 import {serverEndpoints} from './api/servers.js'
 import {sessionEndpoints} from './api/sessions.js'
@@ -25,6 +27,7 @@ export const ENDPOINTS: Record<string, Endpoint> = {
   ...sessionEndpoints,
   ...settingEndpoints,
   ...reportEndpoints,
+  ...imageEndpoints,
 }
 
 /** Exactly what Kasm answers: 12 bytes. */
@@ -152,7 +155,7 @@ export class WebApp {
       `INSERT INTO managers (manager_id, manager_hostname, manager_version, first_reported, last_reported, zone_id, operational_status)
        SELECT $1, $2, $3, localtimestamp, localtimestamp, zone_id, 'running' FROM zones WHERE zone_name = $4
        RETURNING manager_id`,
-      [configuredId ?? randomUUID(), this.name, this.shared.version === '1.19' ? '1.19.0' : '1.15.0', this.zoneName],
+      [configuredId ?? randomUUID(), this.name, KASM_RELEASES[this.shared.version], this.zoneName],
     )
     this.managerId = inserted.rows[0].manager_id as string
     this.shared.log(`${this.name}: registered new manager ${this.managerId}`)
@@ -170,7 +173,7 @@ export class WebApp {
     if (req.method !== 'POST') return sendPage(res, 405)
     try {
       const body = parseBody(req, await readBody(req))
-      const key = await authenticate(this.shared.db, credentials(body, req.headers))
+      const key = await authenticate(this.shared.db, credentials(body, req.headers, this.shared.version))
       if ((endpoint.write && key.readOnly) || !key.has(...endpoint.permissions)) throw statusError(401, 'Unauthorized')
       const ctx: ApiContext = {
         body,
