@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
 import {exitCodeHelp} from '../../lib/errors.js'
-import {yesFlag} from '../../flags.js'
+import {dryRunFlag, yesFlag} from '../../flags.js'
 
 export interface SandboxDownJson {
   dir: string
@@ -10,14 +10,17 @@ export interface SandboxDownJson {
   purged: boolean
   /** The `sandbox` context was removed from the config (only with --purge). */
   contextRemoved: boolean
+  dryRun: boolean
 }
 
 export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
   static exitCodes = exitCodeHelp([0, 1, 64])
   static baseFlags = CONTEXT_FREE_FLAGS
   static summary = 'Stop the sandbox: its daemon and PostgreSQL, leaving no process or port behind'
-  static examples = ['<%= config.bin %> sandbox down', '<%= config.bin %> sandbox down --purge --yes']
+  static examples = ['<%= config.bin %> sandbox down', '<%= config.bin %> sandbox down --purge --yes', '<%= config.bin %> sandbox down --purge --dry-run']
+  static mutates = true
   static flags = {
+    'dry-run': dryRunFlag,
     purge: Flags.boolean({description: 'also delete the sandbox files: database, host directories, secrets, certificates'}),
     yes: yesFlag,
   }
@@ -29,14 +32,16 @@ export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
       import('../../lib/output/prompt.js'),
     ])
     const dir = sandboxDir()
-    if (this.flags.purge && !(await confirmYesNo(`Delete the sandbox in ${dir} and all its data?`, {interactive: this.term.interactive, yes: this.flags.yes}))) {
+    const dryRun = this.flags['dry-run'] ?? false
+    if (this.flags.purge && !dryRun && !(await confirmYesNo(`Delete the sandbox in ${dir} and all its data?`, {interactive: this.term.interactive, yes: this.flags.yes}))) {
       const {OperationError} = await import('../../lib/errors.js')
       throw new OperationError('cancelled: nothing was stopped or deleted')
     }
 
-    const result = await sandboxDown(dir, {purge: this.flags.purge})
-    const contextRemoved = this.flags.purge ? await forgetSandboxContext() : false
-    return this.emit({dir, ...result, contextRemoved}, (r) => {
+    const result = await sandboxDown(dir, {dryRun, purge: this.flags.purge})
+    const contextRemoved = this.flags.purge && !dryRun ? await forgetSandboxContext() : false
+    return this.emit({dir, ...result, contextRemoved, dryRun}, (r) => {
+      if (r.dryRun) return `Would ${r.wasRunning ? 'stop the sandbox' : 'find the sandbox not running'}${this.flags.purge ? ` and delete its files (${r.dir})` : ''} (dry run: nothing changed).`
       const what = r.wasRunning ? 'Sandbox stopped' : 'Sandbox was not running'
       if (!r.purged) return `${what}; its files are kept in ${r.dir} (\`kasmctl sandbox up\` starts afresh).`
       return `${what}; its files are deleted (${r.dir})${r.contextRemoved ? ' and the "sandbox" context removed' : ''}.`

@@ -224,10 +224,14 @@ export interface DownResult {
   purged: boolean
 }
 
-/** Stops the daemon and PostgreSQL; with purge, removes the sandbox's files (and the cluster's, if elsewhere). */
-export async function sandboxDown(dir: string, options: {purge?: boolean} = {}): Promise<DownResult> {
+/**
+ * Stops the daemon and PostgreSQL; with purge, removes the sandbox's files (and the cluster's, if
+ * elsewhere). A dry run only says whether it runs.
+ */
+export async function sandboxDown(dir: string, options: {purge?: boolean; dryRun?: boolean} = {}): Promise<DownResult> {
   const state = await readState(dir)
   const wasRunning = state ? isRunning(state) : false
+  if (options.dryRun) return {purged: false, wasRunning}
   if (state) await stopProcesses(state)
   if (options.purge) {
     if (state) await removeCluster(state)

@@ -126,7 +126,10 @@ describe('kasmctl sandbox up | status | fault | reset | down', function () {
 
   it('down stops everything and keeps the files; down --purge needs --yes, then deletes them', async () => {
     const {daemon, postgres} = await json(['sandbox', 'status'])
-    expect(await json(['sandbox', 'down'])).to.deep.equal({contextRemoved: false, dir: env.KASMCTL_SANDBOX_DIR, purged: false, wasRunning: true})
+    // --dry-run says what would happen and stops and deletes nothing.
+    expect(await json(['sandbox', 'down', '--purge', '--dry-run'])).to.deep.equal({contextRemoved: false, dir: env.KASMCTL_SANDBOX_DIR, dryRun: true, purged: false, wasRunning: true})
+    expect((await json(['sandbox', 'status'])).state).to.equal('running')
+    expect(await json(['sandbox', 'down'])).to.deep.equal({contextRemoved: false, dir: env.KASMCTL_SANDBOX_DIR, dryRun: false, purged: false, wasRunning: true})
     expect(processAlive(daemon.pid)).to.equal(false)
     expect(processAlive(postgres.pid)).to.equal(false)
     expect((await json(['sandbox', 'status'])).state).to.equal('stopped')
@@ -134,7 +137,7 @@ describe('kasmctl sandbox up | status | fault | reset | down', function () {
     expect(fault.error.hint).to.include('kasmctl sandbox up')
 
     expect((await runCli(['sandbox', 'down', '--purge'], {env})).exitCode).to.equal(64)
-    expect(await json(['sandbox', 'down', '--purge', '--yes'])).to.deep.equal({contextRemoved: true, dir: env.KASMCTL_SANDBOX_DIR, purged: true, wasRunning: false})
+    expect(await json(['sandbox', 'down', '--purge', '--yes'])).to.deep.equal({contextRemoved: true, dir: env.KASMCTL_SANDBOX_DIR, dryRun: false, purged: true, wasRunning: false})
     expect((await json(['sandbox', 'status'])).state).to.equal('absent')
     const {contexts} = await json(['context', 'list'])
     expect(contexts.map((c: {name: string}) => c.name)).to.not.include('sandbox')
