@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
 import {exitCodeHelp} from '../../lib/errors.js'
-import {integerFlag} from '../../flags.js'
+import {dryRunFlag, integerFlag, yesFlag} from '../../flags.js'
 import {MAX_TIMER_MS} from '../../lib/duration.js'
 import type {Fault} from '../../lib/sandbox/contract.js'
 import {FAULT_KINDS} from '../../lib/sandbox/control.js'
@@ -39,7 +39,10 @@ A fault replaces one of the same kind and target. \`sandbox reset\` clears them 
   ]
 
   static args = {kind: Args.string({description: 'fault kind', options: [...FAULT_KINDS]})}
+  static mutates = true
   static flags = {
+    'dry-run': dryRunFlag,
+    yes: yesFlag,
     clear: Flags.boolean({description: 'clear every fault (db-start starts a stopped database)', exclusive: ['list']}),
     list: Flags.boolean({description: 'list the faults in effect', exclusive: ['clear']}),
     ms: integerFlag({description: 'delay in milliseconds (webapp-delay, proxy-delay)', max: MAX_TIMER_MS, min: 0}),
@@ -66,22 +69,27 @@ A fault replaces one of the same kind and target. \`sandbox reset\` clears them 
     }
 
     const state = await manager.runningState(sandboxDir())
-    if (kind === 'db-stop') await postgres.stopPostgres(state)
-    else if (kind === 'db-start') await postgres.startPostgres(state)
-    else if (clear) await control.controlRequest(state, 'DELETE', '/faults')
-    else if (kind) {
-      const fault = control.buildFault(kind as Parameters<typeof control.buildFault>[0], this.flags, {
-        agents: AGENTS.map((a) => a.hostname),
-        proxies: state.proxies.map((p) => p.name),
-        webapps: state.webapps.map((w) => w.name),
-      })
-      await control.controlRequest(state, 'POST', '/faults', fault)
+    // Built (and so checked) before anything changes, also on a dry run.
+    const fault = kind && !kind.startsWith('db-')
+      ? control.buildFault(kind as Parameters<typeof control.buildFault>[0], this.flags, {
+          agents: AGENTS.map((a) => a.hostname),
+          proxies: state.proxies.map((p) => p.name),
+          webapps: state.webapps.map((w) => w.name),
+        })
+      : undefined
+    const dryRun = this.flags['dry-run'] ?? false
+    if (!dryRun) {
+      if (kind === 'db-stop') await postgres.stopPostgres(state)
+      else if (kind === 'db-start') await postgres.startPostgres(state)
+      else if (clear) await control.controlRequest(state, 'DELETE', '/faults')
+      else if (fault) await control.controlRequest(state, 'POST', '/faults', fault)
     }
 
     const {faults} = await control.controlRequest<{faults: Fault[]}>(state, 'GET', '/status')
-    const json = {database: {running: Boolean(postgres.postgresPid(state))}, faults}
+    const json = {database: {running: Boolean(postgres.postgresPid(state))}, dryRun, faults}
     return this.emit(json, (r) =>
       [
+        ...(r.dryRun ? [`Would ${fault ? `inject: ${control.describeFault(fault)}` : clear ? 'clear every fault' : kind ? `run ${kind}` : 'change nothing'} (dry run: nothing changed).`] : []),
         r.faults.length === 0 ? 'No faults in effect.' : `Faults in effect:\n${r.faults.map((f) => `  - ${control.describeFault(f)}`).join('\n')}`,
         `Database: ${r.database.running ? 'running' : 'stopped (`kasmctl sandbox fault db-start` starts it)'}`,
       ].join('\n'),

@@ -84,17 +84,19 @@ describe('kasmctl sandbox up | status | fault | reset | down', function () {
   })
 
   it('fault sets a fault the web app really shows, lists it and clears it', async () => {
+    const planned = await json(['sandbox', 'fault', 'webapp-status', '--target', 'webapp-1', '--status', '500', '--dry-run'])
+    expect(planned).to.deep.equal({database: {running: true}, dryRun: true, faults: []})
     const set = await json(['sandbox', 'fault', 'webapp-status', '--target', 'webapp-1', '--status', '500'])
-    expect(set).to.deep.equal({database: {running: true}, faults: [{kind: 'webapp-status', status: 500, target: 'webapp-1'}]})
+    expect(set).to.deep.equal({database: {running: true}, dryRun: false, faults: [{kind: 'webapp-status', status: 500, target: 'webapp-1'}]})
     const {webapps} = await json(['sandbox', 'status'])
     const response = await fetch(`${webapps[0].url}/api/__healthcheck`)
     expect(response.status).to.equal(500)
     expect((await json(['sandbox', 'fault', '--list'])).faults).to.have.length(1)
-    expect(await json(['sandbox', 'fault', '--clear'])).to.deep.equal({database: {running: true}, faults: []})
+    expect(await json(['sandbox', 'fault', '--clear'])).to.deep.equal({database: {running: true}, dryRun: false, faults: []})
   })
 
   it('fault refuses a bad target or a missing value, naming the valid ones (exit 64)', async () => {
-    const badTarget = await json(['sandbox', 'fault', 'proxy-down', '--target', 'proxy-x'], 64)
+    const badTarget = await json(['sandbox', 'fault', 'proxy-down', '--target', 'proxy-x', '--dry-run'], 64)
     expect(badTarget.error.message).to.equal('--target "proxy-x" is not one of the proxies: proxy-http or proxy-https')
     const noValue = await json(['sandbox', 'fault', 'webapp-delay', '--target', 'webapp-2'], 64)
     expect(noValue.error.message).to.equal('fault webapp-delay needs --ms')
@@ -106,9 +108,9 @@ describe('kasmctl sandbox up | status | fault | reset | down', function () {
   })
 
   it('fault db-stop stops PostgreSQL and db-start starts it again', async () => {
-    expect(await json(['sandbox', 'fault', 'db-stop'])).to.deep.equal({database: {running: false}, faults: []})
+    expect(await json(['sandbox', 'fault', 'db-stop'])).to.deep.equal({database: {running: false}, dryRun: false, faults: []})
     expect((await json(['sandbox', 'status'])).postgres.running).to.equal(false)
-    expect(await json(['sandbox', 'fault', 'db-start'])).to.deep.equal({database: {running: true}, faults: []})
+    expect(await json(['sandbox', 'fault', 'db-start'])).to.deep.equal({database: {running: true}, dryRun: false, faults: []})
   })
 
   it('reset asks for --yes when stdin is not a terminal, shows its plan with --dry-run, then resets', async () => {
