@@ -4,10 +4,10 @@ import {readContextFile, resolveSecret} from '../config/secrets.js'
 import type {AuthStyle, ContextConfig} from '../config/types.js'
 import {AuthError, ConfigError, KasmApiError, LicenseError, UnavailableError} from '../errors.js'
 import {normalizeId} from './ids.js'
-import {normalizeKasm, normalizeServer} from './normalize.js'
+import {normalizeImage, normalizeKasm, normalizeServer} from './normalize.js'
 import {ENDPOINTS, describePermissions} from './permissions.js'
 import {HttpTransport, type HttpResponse, NetworkError} from './transport.js'
-import type {AutoscaleSchedule, ConnectionProxy, HealthcheckResult, Kasm, Manager, RawAutoscaleConfig, Server, ServerPool, ServerType, Setting, Zone, ZoneSettings} from './types.js'
+import type {AutoscaleSchedule, ConnectionProxy, HealthcheckResult, Image, Kasm, Manager, RawAutoscaleConfig, Server, ServerPool, ServerType, Setting, Zone, ZoneSettings} from './types.js'
 
 export interface KasmClientOptions {
   /** Kasm base URL, e.g. https://kasm.example.com (a trailing /api is tolerated). */
@@ -189,6 +189,14 @@ export class KasmClient {
 
   async keepalive(kasmId: string): Promise<Body> {
     return this.call('keepalive', {kasm_id: kasmId})
+  }
+
+  // Images
+
+  /** Workspace images (permission 900), sizes normalised across versions (normalizeImage). */
+  async getImages(): Promise<Image[]> {
+    const {images} = await this.call<{images: Body[]}>('get_images')
+    return (images ?? []).map((i) => normalizeImage(i))
   }
 
   // Settings and logs

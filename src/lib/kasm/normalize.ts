@@ -1,5 +1,5 @@
 import {normalizeId} from './ids.js'
-import type {Kasm, Server} from './types.js'
+import type {Image, Kasm, Server} from './types.js'
 
 type Raw = Record<string, unknown>
 
@@ -49,4 +49,24 @@ export function parseKasmDate(value: null | string | undefined): Date | undefine
 /** Formats a Date the way Kasm does: UTC, no zone marker, microseconds. */
 export function formatKasmDate(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '000')
+}
+
+/** Kasm's defaults for an image without sizes (kasm-verified.md §3). */
+export const IMAGE_DEFAULTS = {cores: 1, memory: 768_000_000} as const
+
+/** Accepts 1.15 (`memory`, `uncompressed_size_mb`) and 1.19 (`memory_bytes`, `uncompressed_size_bytes`) field names. */
+export function normalizeImage(raw: Raw): Image {
+  const image = {...raw} as Image
+  image.image_id = id(raw.image_id)
+  image.zone_id = optionalId(raw.zone_id)
+  image.server_pool_id = optionalId(raw.server_pool_id)
+  image.cores = raw.cores === null || raw.cores === undefined ? IMAGE_DEFAULTS.cores : Number(raw.cores) || 0
+  image.memory = raw.memory_bytes === undefined && raw.memory === undefined ? IMAGE_DEFAULTS.memory : bytes(raw.memory_bytes, raw.memory)
+  image.gpu_count = Number(raw.gpu_count ?? 0) || 0
+  image.enabled = raw.enabled !== false
+  const sizeBytes = raw.uncompressed_size_bytes ?? (raw.uncompressed_size_mb === null || raw.uncompressed_size_mb === undefined ? null : Number(raw.uncompressed_size_mb) * 1_000_000)
+  image.uncompressed_size_bytes = sizeBytes === null ? null : Number(sizeBytes)
+  delete image.memory_bytes
+  delete image.uncompressed_size_mb
+  return image
 }
