@@ -220,7 +220,7 @@ export class WebApp {
       // A missing or unknown status, or an unknown server: Kasm answers with an empty body.
       if (!SERVER_STATUSES.includes(body.status as string)) return sendText(res, 400, '', 'application/json')
       const {rowCount} = await this.shared.db.query(
-        `UPDATE servers SET operational_status = $2, last_reported = CASE WHEN $2 = 'running' THEN localtimestamp ELSE last_reported END
+        `UPDATE servers SET operational_status = $2::varchar, last_reported = CASE WHEN $2::varchar = 'running' THEN localtimestamp ELSE last_reported END
           WHERE server_id = $1`,
         [asUuid(claims.server_id) ?? null, body.status],
       )
