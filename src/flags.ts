@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {AUTOSCALE_FIELDS, type AutoscaleFieldKind} from './lib/autoscale/fields.js'
 import {parseDuration} from './lib/duration.js'
 import {UsageError} from './lib/errors.js'
 import {BOOLEAN_WORDS_HELP, parseBooleanWord, STRATEGY_NAMES, ZONE_SETTINGS} from './lib/zones/settings.js'
@@ -107,3 +108,17 @@ export const reasonFlag = Flags.string({description: 'why (kept by kasmctl, show
 
 /** How often long waits (drain, rotate) poll the Kasm API. */
 export const pollIntervalFlag = durationFlag({default: 5000, defaultHelp: async () => '5s', description: 'how often to poll the Kasm API while waiting', helpValue: 'DURATION'})
+
+/** `autoscale set`: one flag per autoscale config field (src/lib/autoscale/fields.ts), help grouped. */
+export function autoscaleFieldFlags() {
+  const helpGroup = 'AUTOSCALE FIELDS'
+  const helpValues: Record<AutoscaleFieldKind, string> = {boolean: '', count: 'N', duration: 'DURATION', memory: 'SIZE'}
+  return Object.fromEntries(
+    AUTOSCALE_FIELDS.map((spec) => [
+      spec.flag,
+      spec.kind === 'boolean'
+        ? booleanValueFlag({description: spec.description, helpGroup})
+        : Flags.string({description: spec.description, helpGroup, helpValue: helpValues[spec.kind]}),
+    ]),
+  )
+}
