@@ -3,6 +3,7 @@
  * daemon process, control API, `kasmctl sandbox` commands) and the deployment it runs (API simulator
  * web apps, reverse proxies, live loop, faults). Both import these types; neither changes them alone.
  */
+import type {KasmVersion} from '../kasm/version.js'
 
 export interface PgConnection {
   host: string
@@ -15,8 +16,8 @@ export interface PgConnection {
 /** Written by `sandbox up` to <sandbox dir>/state.json (mode 0600). */
 export interface SandboxState {
   dir: string
-  /** Kasm version the simulator imitates: '1.19' emits memory_bytes, '1.15' emits memory. */
-  kasmVersion: '1.15' | '1.19'
+  /** Kasm version the sandbox imitates: its schema (schema.ts), seed and API shapes ('1.19' emits memory_bytes). */
+  kasmVersion: KasmVersion
   postgres: {
     binDir: string
     dataDir: string

@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import {chmod, copyFile, mkdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
+import {KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
 import {shellQuote} from '../remote/shell.js'
 import type {SandboxState} from './contract.js'
 import {CONNECTION_PROXIES, WEBAPPS, type SeedResult} from './seed.js'
@@ -20,7 +21,7 @@ export const PROXY_HOSTS = [
 ] as const
 
 export const kasmRoot = (dir: string, host: string): string => join(dir, 'hosts', host, 'opt', 'kasm')
-const versionDir = (kasmVersion: string): string => `${kasmVersion}.0`
+const versionDir = (kasmVersion: KasmVersion): string => KASM_RELEASES[kasmVersion]
 export const appConfigPath = (dir: string, host: string, file: string): string => join(kasmRoot(dir, host), 'current', 'conf', 'app', file)
 export const proxyConfigPath = (dir: string, host: string): string => join(dir, 'hosts', host, 'etc', 'nginx', 'conf.d', 'kasm.conf')
 
@@ -43,7 +44,7 @@ const derivedSecret = (seed: SeedResult, purpose: string): string =>
   createHash('sha256').update(`${seed.installationId}:${purpose}`).digest('hex').slice(0, 32)
 
 /** The Kasm tree of one host with its bin/start and bin/stop scripts; returns the version dir. */
-async function kasmTree(dir: string, host: string, kasmVersion: string, scripts: {start: string; stop: string}): Promise<string> {
+async function kasmTree(dir: string, host: string, kasmVersion: KasmVersion, scripts: {start: string; stop: string}): Promise<string> {
   const root = kasmRoot(dir, host)
   const version = join(root, versionDir(kasmVersion))
   await mkdir(join(version, 'conf', 'app'), {recursive: true})

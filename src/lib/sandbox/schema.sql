@@ -1,5 +1,9 @@
 -- The Kasm tables kasmctl reads and writes (../shared/reference/kasm-schema.md, 1.19 column names).
 -- Used by the sandbox's real PostgreSQL. Timestamps are naive UTC, as in Kasm.
+-- Written for the newest release: `-- kasm X.Y+` at the end of a line, or a block between
+-- `-- kasm X.Y+ {` and `-- }`, is what releases before X.Y lack (schema.ts leaves it out for them).
+-- Kept as 1.19 in every variant: the memory columns' *_bytes names (the API still answers with the
+-- release's own JSON names).
 
 CREATE TABLE installation (
   installation_id uuid PRIMARY KEY DEFAULT gen_random_uuid()
@@ -22,13 +26,13 @@ CREATE TABLE zones (
   proxy_path varchar NOT NULL DEFAULT 'desktop',
   proxy_port integer NOT NULL DEFAULT 443,
   primary_manager_id uuid,
-  proxy_rdp_client_connections boolean NOT NULL DEFAULT true,
-  proxy_rdp_hostname varchar NOT NULL DEFAULT '$request_host$',
-  proxy_rdp_port integer NOT NULL DEFAULT 443,
-  verify_rdp_client_ip boolean NOT NULL DEFAULT false,
-  enable_rdp_https_gw boolean NOT NULL DEFAULT true,
-  enable_rdp_https_gw_dlp boolean NOT NULL DEFAULT false,
-  enable_rdp_direct_login boolean NOT NULL DEFAULT false
+  proxy_rdp_client_connections boolean NOT NULL DEFAULT true, -- kasm 1.16+
+  proxy_rdp_hostname varchar NOT NULL DEFAULT '$request_host$', -- kasm 1.19+
+  proxy_rdp_port integer NOT NULL DEFAULT 443, -- kasm 1.19+
+  verify_rdp_client_ip boolean NOT NULL DEFAULT false, -- kasm 1.19+
+  enable_rdp_https_gw boolean NOT NULL DEFAULT true, -- kasm 1.19+
+  enable_rdp_https_gw_dlp boolean NOT NULL DEFAULT false, -- kasm 1.19+
+  enable_rdp_direct_login boolean NOT NULL DEFAULT false -- kasm 1.19+
 );
 
 CREATE TABLE managers (
@@ -154,11 +158,13 @@ CREATE TABLE servers (
   docker_info json,
   container_limit integer,
   max_simultaneous_sessions integer DEFAULT 1,
-  max_simultaneous_users integer,
+  max_simultaneous_users integer, -- kasm 1.19+
   prune_images_mode varchar DEFAULT 'Normal',
-  drain_time timestamp,
+  drain_time timestamp, -- kasm 1.19+
   server_pool_id uuid REFERENCES server_pools (server_pool_id) ON DELETE SET NULL,
   autoscale_config_id uuid REFERENCES autoscale_configs (autoscale_config_id) ON DELETE SET NULL,
+  server_template_id uuid, -- kasm 1.19+
+  gpu_exclusions json, -- kasm 1.19+
   agent_installed boolean DEFAULT false,
   created timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
   connection_type varchar,

@@ -2,6 +2,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import type pg from 'pg'
 
 import {PERMISSIONS} from '../kasm/permissions.js'
+import {ALEMBIC_REVISIONS, KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
 import {encryptSetting, hashApiSecret} from './kasm-crypto.js'
 
 /**
@@ -9,7 +10,17 @@ import {encryptSetting, hashApiSecret} from './kasm-crypto.js'
  * fixed so tests can rely on them; ids are random, as in a real install.
  */
 
-export const ALEMBIC_VERSION = 'bfc22f00ad19'
+/**
+ * alembic_version of a variant: Kasm's own for 1.16.1 and 1.19.0 (kasm-verified.md §1). 1.15's is
+ * not documented, so its sandbox carries a revision no release has: kasmctl must then tell 1.15 by
+ * the API's shape, as on a real 1.15 database (whose PostgreSQL 12 the sandbox does not run).
+ */
+export function alembicRevisionOf(version: KasmVersion): string {
+  return Object.keys(ALEMBIC_REVISIONS).find((revision) => ALEMBIC_REVISIONS[revision] === version) ?? 'sandbox01150'
+}
+
+/** The default variant's revision. */
+export const ALEMBIC_VERSION = alembicRevisionOf('1.19')
 export const ZONES = ['default', 'east', 'enclave'] as const
 export const WEBAPPS = ['webapp-1', 'webapp-2'] as const
 export const CONNECTION_PROXIES = ['guac-1', 'guac-2'] as const
@@ -73,8 +84,8 @@ const alphanumeric = (length: number): string => {
 const naiveUtc = (date: Date): string => date.toISOString().replace('T', ' ').replace('Z', '')
 const minutes = (base: Date, n: number): string => naiveUtc(new Date(base.getTime() + n * 60_000))
 
-/** Fills an empty schema (schema.sql already loaded) through `client`. */
-export async function seedDatabase(client: pg.Client): Promise<SeedResult> {
+/** Fills an empty schema (schemaFor(version) already loaded) through `client`. */
+export async function seedDatabase(client: pg.Client, version: KasmVersion = '1.19'): Promise<SeedResult> {
   const now = new Date()
   const result: SeedResult = {
     apiKeys: {} as SeedResult['apiKeys'],
@@ -88,7 +99,7 @@ export async function seedDatabase(client: pg.Client): Promise<SeedResult> {
   }
 
   await client.query('INSERT INTO installation (installation_id) VALUES ($1)', [result.installationId])
-  await client.query('INSERT INTO alembic_version (version_num) VALUES ($1)', [ALEMBIC_VERSION])
+  await client.query('INSERT INTO alembic_version (version_num) VALUES ($1)', [alembicRevisionOf(version)])
 
   for (const zone of ZONES) result.zones[zone] = randomUUID()
   // proxy_port 0 = the browser's port (the docs' default): the sandbox proxies listen on random ports.
@@ -115,7 +126,7 @@ export async function seedDatabase(client: pg.Client): Promise<SeedResult> {
       last_reported: minutes(now, 0),
       manager_hostname: name,
       manager_id: result.managers[name],
-      manager_version: '1.19.0',
+      manager_version: KASM_RELEASES[version],
       operational_status: 'running',
       zone_id: result.zones.default,
     })),
@@ -128,7 +139,7 @@ export async function seedDatabase(client: pg.Client): Promise<SeedResult> {
     result.servers[agent.hostname] = id
     return {
       agent_installed: true,
-      agent_version: '1.19.0',
+      agent_version: KASM_RELEASES[version],
       cores: agent.cores,
       cores_override: 'coresOverride' in agent ? agent.coresOverride : 0,
       enabled: true,

@@ -1,3 +1,4 @@
+import {isAtLeast, type KasmVersion} from '../../kasm/version.js'
 import type {Queryable} from './db.js'
 
 /**
@@ -5,15 +6,16 @@ import type {Queryable} from './db.js'
  * datetime strings (db.ts type parsers). The Kasm version decides the memory field names.
  */
 
-export type KasmVersion = '1.15' | '1.19'
+export type {KasmVersion} from '../../kasm/version.js'
 type Row = Record<string, unknown>
 
 export const SANITIZED = '**********'
 
 /** 1.19 renamed memory → memory_bytes and memory_override → memory_override_bytes. */
 export function memoryFields(version: KasmVersion, memory: unknown, override?: unknown): Row {
-  const fields: Row = version === '1.19' ? {memory_bytes: memory} : {memory}
-  if (override !== undefined) fields[version === '1.19' ? 'memory_override_bytes' : 'memory_override'] = override
+  const renamed = isAtLeast(version, '1.19')
+  const fields: Row = renamed ? {memory_bytes: memory} : {memory}
+  if (override !== undefined) fields[renamed ? 'memory_override_bytes' : 'memory_override'] = override
   return fields
 }
 
@@ -113,7 +115,6 @@ export function serverJson(row: Row, sessions: SessionBrief[], manager: Row | un
     created: row.created,
     disk_stats: row.disk_stats ?? null,
     docker_info: row.docker_info ?? null,
-    drain_time: row.drain_time ?? null,
     enabled: row.enabled,
     friendly_name: row.friendly_name ?? null,
     gpus: 0,
@@ -132,7 +133,6 @@ export function serverJson(row: Row, sessions: SessionBrief[], manager: Row | un
     manager: manager ?? null,
     manager_id: row.manager_id ?? null,
     max_simultaneous_sessions: row.max_simultaneous_sessions ?? null,
-    max_simultaneous_users: row.max_simultaneous_users ?? null,
     memory_calculations: {max: max.memory, percentage: max.memory ? round2((usedMemory / max.memory) * 100) : 0, used: usedMemory},
     memory_stats: row.memory_stats ?? null,
     ...memoryFields(version, row.memory_bytes ?? 0, row.memory_override_bytes ?? 0),
@@ -149,7 +149,18 @@ export function serverJson(row: Row, sessions: SessionBrief[], manager: Row | un
     zone: row.zone_id ? {zone_id: row.zone_id, zone_name: row.zone_name ?? null} : null,
     zone_id: row.zone_id ?? null,
     zone_name: row.zone_name ?? null,
+    ...since119(row),
   }
+}
+
+/** Columns 1.19 added to servers: a release whose table lacks them does not return them. */
+function since119(row: Row): Row {
+  const fields: Row = {}
+  for (const column of ['drain_time', 'gpu_exclusions', 'max_simultaneous_users', 'server_template_id']) {
+    if (column in row) fields[column] = row[column] ?? null
+  }
+
+  return fields
 }
 
 /** Servers (with their sessions and managers) as get_servers, get_zones and update_server return them. */

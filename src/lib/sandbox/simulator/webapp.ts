@@ -6,6 +6,7 @@ import type {Duplex} from 'node:stream'
 
 import type pg from 'pg'
 
+import {KASM_RELEASES} from '../../kasm/version.js'
 import {autoscaleEndpoints} from './api/autoscale.js'
 import type {ApiContext, Endpoint, Row} from './api/context.js'
 import {reportEndpoints} from './api/reports.js'
@@ -161,7 +162,7 @@ export class WebApp {
       `INSERT INTO managers (manager_id, manager_hostname, manager_version, first_reported, last_reported, zone_id, operational_status)
        SELECT $1, $2, $3, localtimestamp, localtimestamp, zone_id, 'running' FROM zones WHERE zone_name = $4
        RETURNING manager_id`,
-      [configuredId ?? randomUUID(), this.name, this.shared.version === '1.19' ? '1.19.0' : '1.15.0', this.zoneName],
+      [configuredId ?? randomUUID(), this.name, KASM_RELEASES[this.shared.version], this.zoneName],
     )
     this.managerId = inserted.rows[0].manager_id as string
     this.shared.log(`${this.name}: registered new manager ${this.managerId}`)

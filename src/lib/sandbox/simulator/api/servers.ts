@@ -1,4 +1,4 @@
-import {asUuid} from '../db.js'
+import {asUuid, storedColumnsOnly} from '../db.js'
 import {businessError, statusError, unhandled} from '../http.js'
 import {elapsed, loadManagers, loadServers, managerJson, SANITIZED} from '../views.js'
 import {type ApiContext, type Endpoint, type Row, target, typed} from './context.js'
@@ -106,7 +106,8 @@ export const serverEndpoints: Record<string, Endpoint> = {
       const {rows} = await ctx.db.query('SELECT server_type, connection_type FROM servers WHERE server_id = $1', [serverId])
       if (rows.length === 0) throw businessError(`Server (${serverId}) Does not Exist`)
       if (rows[0].server_type !== input.server_type) throw statusError(401, 'Unauthorized Action')
-      const changes = serverChanges(input, rows[0])
+      // Fields of a later release (max_simultaneous_users before 1.19) are dropped, not stored.
+      const changes = await storedColumnsOnly(ctx.db, 'servers', serverChanges(input, rows[0]))
       const columns = Object.keys(changes)
       if (columns.length > 0) {
         try {

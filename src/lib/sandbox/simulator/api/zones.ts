@@ -1,4 +1,4 @@
-import {asUuid, type Queryable} from '../db.js'
+import {asUuid, type Queryable, storedColumnsOnly} from '../db.js'
 import {businessError} from '../http.js'
 import {loadManagers, loadServers, managerJson} from '../views.js'
 import {type ApiContext, type Endpoint, type Row, target, typed, write} from './context.js'
@@ -6,7 +6,11 @@ import {type ApiContext, type Endpoint, type Row, target, typed, write} from './
 /** Every documented spelling: 1.15 UI/DB values, and the HELM preseed's session-named variants. */
 export const LOAD_STRATEGIES = ['least_load', 'most_load', 'least_kasms', 'most_kasms', 'fewest_sessions', 'most_sessions']
 
-/** Settable zone columns and their types; defaults are the schema's (kasm-api.md §5.1). */
+/**
+ * Settable zone fields and their types; defaults are the schema's (kasm-api.md §5.1). A release
+ * without a field's column (1.15: none of the 7 RDP fields, 1.16: only proxy_rdp_client_connections)
+ * accepts it and drops it (kasm-verified.md §1), so get_zones never returns it.
+ */
 const ZONE_FIELDS = {
   allow_origin_domain: 'string',
   enable_rdp_direct_login: 'boolean',
@@ -27,8 +31,8 @@ const ZONE_FIELDS = {
   zone_name: 'string',
 } as const
 
-/** The given (non-null) zone fields, type-checked; unknown keys (legacy aws_* etc.) are ignored as in 1.15. */
-function zoneChanges(input: Row): Row {
+/** The given (non-null) zone fields this release stores, type-checked; unknown keys (legacy aws_* etc.) are ignored as in 1.15. */
+async function zoneChanges(db: Queryable, input: Row): Promise<Row> {
   const changes: Row = {}
   for (const [field, kind] of Object.entries(ZONE_FIELDS)) {
     const value = typed(input[field], kind)
@@ -45,7 +49,7 @@ function zoneChanges(input: Row): Row {
     changes.primary_manager_id = id
   }
 
-  return changes
+  return storedColumnsOnly(db, 'zones', changes)
 }
 
 
@@ -94,7 +98,7 @@ export const zoneEndpoints: Record<string, Endpoint> = {
     permissions: [1902],
     write: true,
     async handle(ctx) {
-      const changes = zoneChanges(target(ctx.body, 'zone'))
+      const changes = await zoneChanges(ctx.db, target(ctx.body, 'zone'))
       if (!changes.zone_name) throw businessError('Invalid Request: Missing required parameters')
       const columns = Object.keys(changes)
       const {rows} = await write(() =>
@@ -117,7 +121,7 @@ export const zoneEndpoints: Record<string, Endpoint> = {
       const input = target(ctx.body, 'zone')
       const zoneId = asUuid(input.zone_id)
       if (!zoneId) throw businessError('Invalid Request. zone_id must be a uuid')
-      const changes = zoneChanges(input)
+      const changes = await zoneChanges(ctx.db, input)
       const columns = Object.keys(changes)
       const sets = columns.map((c, i) => `${c} = $${i + 2}`)
       const {rows} = await write(() =>
