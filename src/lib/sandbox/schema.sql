@@ -79,7 +79,7 @@ CREATE TABLE server_pools (
   server_pool_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   server_pool_name varchar NOT NULL,
   server_pool_type varchar NOT NULL DEFAULT 'Docker Agent',
-  server_assignment_enabled boolean NOT NULL DEFAULT true
+  server_assignment_enabled boolean NOT NULL DEFAULT true -- kasm 1.19+
 );
 
 -- Where autoscaled servers come from (AWS, Azure, Proxmox...); the sandbox has one simulated provider.
@@ -102,7 +102,7 @@ CREATE TABLE autoscale_configs (
   require_checkin boolean DEFAULT true,
   minimum_pool_standby_sessions integer DEFAULT 0,
   max_simultaneous_sessions_per_server integer DEFAULT 1,
-  max_simultaneous_users integer,
+  max_simultaneous_users integer, -- kasm 1.19+
   standby_cores integer DEFAULT 0,
   standby_memory_bytes bigint DEFAULT 0,
   standby_gpus integer DEFAULT 0,
@@ -116,8 +116,8 @@ CREATE TABLE autoscale_configs (
   connection_username varchar,
   connection_info varchar,
   vm_provider_config_id uuid REFERENCES vm_provider_configs (vm_provider_config_id) ON DELETE SET NULL,
-  rotate_servers_in_days integer,
-  rotate_servers_pre_warm_minutes integer,
+  rotate_servers_in_days integer, -- kasm 1.19+
+  rotate_servers_pre_warm_minutes integer, -- kasm 1.19+
   -- The autoscaler's own bookkeeping: when it last created a server, and since when it has wanted to delete one.
   last_provision timestamp,
   request_downscale_at timestamp

@@ -2,7 +2,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import type pg from 'pg'
 
 import {PERMISSIONS} from '../kasm/permissions.js'
-import {ALEMBIC_REVISIONS, KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
+import {ALEMBIC_REVISIONS, isAtLeast, KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
 import {encryptSetting, hashApiSecret} from './kasm-crypto.js'
 
 /**
@@ -132,7 +132,7 @@ export async function seedDatabase(client: pg.Client, version: KasmVersion = '1.
     })),
   )
 
-  const pools = await seedAutoscale(client, result)
+  const pools = await seedAutoscale(client, result, version)
 
   const agentRows: Row[] = AGENTS.map((agent, index) => {
     const id = randomUUID()
@@ -228,7 +228,7 @@ export async function seedDatabase(client: pg.Client, version: KasmVersion = '1.
  * simulator's autoscaler leaves it alone) in east, whose upstream auth address is left at its default;
  * rdp-autoscale (the Server Pool of rdp-1 and rdp-2, disabled until a test enables it) in default.
  */
-async function seedAutoscale(client: pg.Client, seed: SeedResult): Promise<{east: string; rdp: string}> {
+async function seedAutoscale(client: pg.Client, seed: SeedResult, version: KasmVersion): Promise<{east: string; rdp: string}> {
   const pools = {east: randomUUID(), rdp: randomUUID()}
   const provider = randomUUID()
   await insert(client, 'server_pools', [
@@ -240,6 +240,8 @@ async function seedAutoscale(client: pg.Client, seed: SeedResult): Promise<{east
   ])
   const rdpConfig = randomUUID()
   const common = {aggressive_scaling: false, downscale_backoff: 900, require_checkin: true, vm_provider_config_id: provider}
+  // Max users per server is a 1.19 column: older releases have none.
+  const maxUsers = (users: null | number) => (isAtLeast(version, '1.19') ? {max_simultaneous_users: users} : {})
   await insert(client, 'autoscale_configs', [
     {
       ...common,
@@ -248,7 +250,7 @@ async function seedAutoscale(client: pg.Client, seed: SeedResult): Promise<{east
       autoscale_type: 'Docker Agent',
       enabled: true,
       max_simultaneous_sessions_per_server: 1,
-      max_simultaneous_users: null,
+      ...maxUsers(null),
       minimum_pool_standby_sessions: 0,
       server_pool_id: pools.east,
       zone_id: seed.zones.east,
@@ -263,7 +265,7 @@ async function seedAutoscale(client: pg.Client, seed: SeedResult): Promise<{east
       downscale_backoff: 600,
       enabled: false,
       max_simultaneous_sessions_per_server: 2,
-      max_simultaneous_users: 1,
+      ...maxUsers(1),
       minimum_pool_standby_sessions: 2,
       server_pool_id: pools.rdp,
       zone_id: seed.zones.default,

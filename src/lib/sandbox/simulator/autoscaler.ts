@@ -1,7 +1,8 @@
+import {randomBytes} from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
 
-import type {Queryable} from './db.js'
+import {type Queryable, storedColumnsOnly} from './db.js'
 
 /**
  * The autoscaler, one step per live-loop tick (kasm-verified.md §2, autoscale-server-pool.txt):
@@ -63,8 +64,8 @@ interface Step {
 /** Per server: the lower of the sessions and the new users it can still take; starting servers count at full size. */
 async function serverPoolStep(db: Queryable, config: Row): Promise<Step> {
   const {rows} = await db.query(
-    `SELECT s.server_id, s.operational_status, s.autoscale_config_id, s.max_simultaneous_sessions, s.max_simultaneous_users,
-            count(k.kasm_id)::int AS sessions, count(DISTINCT k.user_id)::int AS users
+    // s.*: max_simultaneous_users is a 1.19 column, absent (undefined) on older releases.
+    `SELECT s.*, count(k.kasm_id)::int AS sessions, count(DISTINCT k.user_id)::int AS users
        FROM servers s LEFT JOIN kasms k ON k.server_id = s.server_id
       WHERE s.server_pool_id = $1 AND s.zone_id = $2 AND s.enabled AND s.operational_status IN ('running', 'starting')
       GROUP BY s.server_id ORDER BY s.created DESC`,
@@ -73,7 +74,7 @@ async function serverPoolStep(db: Queryable, config: Row): Promise<Step> {
   const perServer = Math.max(1, Number(config.max_simultaneous_sessions_per_server ?? 1))
   const available = (s: Row) => {
     const sessions = Math.max(0, Number(s.max_simultaneous_sessions ?? perServer) - Number(s.sessions))
-    const users = s.max_simultaneous_users === null ? sessions : Math.max(0, Number(s.max_simultaneous_users) - Number(s.users))
+    const users = s.max_simultaneous_users === null || s.max_simultaneous_users === undefined ? sessions : Math.max(0, Number(s.max_simultaneous_users) - Number(s.users))
     return Math.min(sessions, users)
   }
 
@@ -130,26 +131,26 @@ async function provision(db: Queryable, config: Row, count: number, hooks: Autos
   const agent = config.autoscale_type !== 'Server Pool'
   const size = agentSize(config)
   for (let i = 0; i < creating; i++) {
-    await db.query(
-      `INSERT INTO servers (server_type, hostname, friendly_name, provider, zone_id, server_pool_id, autoscale_config_id, operational_status,
-                            cores, memory_bytes, max_simultaneous_sessions, max_simultaneous_users, connection_type, connection_port, port, last_reported)
-       SELECT $1, h.name, h.name, $2, $3, $4, $5, 'starting', $6, $7, $8, $9, $10, $11, COALESCE($11, 443), NULL
-         FROM (SELECT $12 || '-' || substr(md5(random()::text), 1, 6) AS name) h`,
-      [
-        agent ? 'host' : 'Desktop',
-        config.vm_provider_name,
-        config.zone_id,
-        config.server_pool_id,
-        config.autoscale_config_id,
-        agent ? size.cores : 0,
-        agent ? size.memory : 0,
-        agent ? null : config.max_simultaneous_sessions_per_server,
-        agent ? null : config.max_simultaneous_users,
-        agent ? null : config.connection_type,
-        agent ? null : config.connection_port,
-        config.autoscale_config_name,
-      ],
-    )
+    const hostname = `${String(config.autoscale_config_name)}-${randomBytes(3).toString('hex')}`
+    const row = await storedColumnsOnly(db, 'servers', {
+      autoscale_config_id: config.autoscale_config_id,
+      connection_port: agent ? null : config.connection_port,
+      connection_type: agent ? null : config.connection_type,
+      cores: agent ? size.cores : 0,
+      friendly_name: hostname,
+      hostname,
+      max_simultaneous_sessions: agent ? null : config.max_simultaneous_sessions_per_server,
+      max_simultaneous_users: agent ? null : config.max_simultaneous_users ?? null,
+      memory_bytes: agent ? size.memory : 0,
+      operational_status: 'starting',
+      port: agent ? 443 : config.connection_port ?? 443,
+      provider: config.vm_provider_name,
+      server_pool_id: config.server_pool_id,
+      server_type: agent ? 'host' : 'Desktop',
+      zone_id: config.zone_id,
+    })
+    const columns = Object.keys(row)
+    await db.query(`INSERT INTO servers (${columns.join(', ')}) VALUES (${columns.map((_, index) => `$${index + 1}`).join(', ')})`, Object.values(row))
   }
 
   if (creating > 0) {

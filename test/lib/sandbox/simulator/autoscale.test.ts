@@ -1,8 +1,9 @@
 import {expect} from 'chai'
 
+import {KASM_VERSIONS} from '../../../../src/lib/kasm/version.js'
 import {checkinUrl} from '../../../../src/lib/sandbox/simulator/autoscaler.js'
 import {type TestSandbox, useSandbox} from '../../../helpers/sandbox.js'
-import {call, query, request, startLegacyWebapp, webappUrl} from './raw.js'
+import {call, query, request, webappUrl} from './raw.js'
 
 type Row = Record<string, unknown>
 
@@ -10,7 +11,7 @@ type Row = Record<string, unknown>
 async function autoscaled(sandbox: TestSandbox): Promise<Row[]> {
   return query(
     sandbox,
-    `SELECT s.hostname, s.operational_status, s.server_type, s.max_simultaneous_sessions, s.max_simultaneous_users
+    `SELECT s.hostname, s.operational_status, s.server_type, s.max_simultaneous_sessions
        FROM servers s JOIN autoscale_configs ac USING (autoscale_config_id)
       WHERE ac.autoscale_config_name = 'rdp-autoscale' ORDER BY s.created, s.hostname`,
   )
@@ -25,10 +26,14 @@ async function upstreamToWebapp(sandbox: TestSandbox): Promise<void> {
   await query(sandbox, `UPDATE zones SET upstream_auth_address = $1 WHERE zone_name = 'default'`, [new URL(webappUrl(sandbox)).host])
 }
 
-describe('Kasm API simulator: server pools and AutoScale', () => {
+// On every release the sandbox imitates: 1.15 and 1.16 send memory in MB/GB and have no max users per server.
+for (const kasmVersion of KASM_VERSIONS) describe(`Kasm API simulator: server pools and AutoScale (${kasmVersion})`, () => {
+  const modern = kasmVersion === '1.19'
+  /** The rdp config's servers take 2 sessions each whatever the release: 1.19's seeded user limit of 1 lifted. */
+  const noUserLimit = modern ? ', max_simultaneous_users = NULL' : ''
   let sandbox: TestSandbox
   before(async () => {
-    sandbox = await useSandbox()
+    sandbox = await useSandbox({kasmVersion})
     await sandbox.reset()
   })
 
@@ -47,20 +52,16 @@ describe('Kasm API simulator: server pools and AutoScale', () => {
       ])
     })
 
-    it('1.19 sends memory in bytes and max_simultaneous_users; 1.15 sends MB/GB and has no max users', async () => {
+    it(modern ? 'sends memory in bytes and max_simultaneous_users' : 'sends memory in MB / GB and has no max_simultaneous_users', async () => {
       const {json} = await call(sandbox, 'get_autoscale_configs')
       const rdp = json.autoscale_configs.find((c: Row) => c.autoscale_config_name === 'rdp-autoscale')
-      expect(rdp).to.include({autoscale_type: 'Server Pool', max_simultaneous_users: 1, minimum_pool_standby_sessions: 2, standby_memory_bytes: 0})
+      expect(rdp).to.include({autoscale_type: 'Server Pool', minimum_pool_standby_sessions: 2})
       expect(rdp.vm_provider_config).to.include({vm_provider_display_name: 'Sandbox VMs (simulated)'})
-
-      const legacy = await startLegacyWebapp(sandbox)
-      try {
-        const old = await call(sandbox, 'get_autoscale_configs', {}, {base: legacy.url})
-        const rdp15 = old.json.autoscale_configs.find((c: Row) => c.autoscale_config_name === 'rdp-autoscale')
-        expect(rdp15).to.include({agent_memory_override_gb: 0, standby_memory_mb: 0})
-        expect(rdp15).to.not.have.any.keys('max_simultaneous_users', 'standby_memory_bytes')
-      } finally {
-        await legacy.deployment.close()
+      if (modern) {
+        expect(rdp).to.include({agent_memory_override_bytes: 0, max_simultaneous_users: 1, standby_memory_bytes: 0})
+      } else {
+        expect(rdp).to.include({agent_memory_override_gb: 0, standby_memory_mb: 0})
+        expect(rdp).to.not.have.any.keys('max_simultaneous_users', 'standby_memory_bytes')
       }
     })
 
@@ -114,7 +115,7 @@ describe('Kasm API simulator: server pools and AutoScale', () => {
 
     it('below Minimum Available Sessions it creates servers, which appear as starting', async () => {
       // rdp-1 and rdp-2 each take 1 new session: 2 available. A minimum of 5 lacks 3: 2 servers of 2 sessions.
-      await setConfig(sandbox, 'enabled = true, minimum_pool_standby_sessions = 5, max_simultaneous_users = NULL')
+      await setConfig(sandbox, `enabled = true, minimum_pool_standby_sessions = 5${noUserLimit}`)
       await sandbox.tick()
       const created = await autoscaled(sandbox)
       expect(created.map((s) => s.operational_status)).to.deep.equal(['starting', 'starting'])
@@ -152,7 +153,7 @@ describe('Kasm API simulator: server pools and AutoScale', () => {
 
     it('a downscale waits for the backoff, counted from when it was first wanted', async () => {
       await upstreamToWebapp(sandbox)
-      await setConfig(sandbox, 'enabled = true, minimum_pool_standby_sessions = 4, max_simultaneous_users = NULL, downscale_backoff = 600')
+      await setConfig(sandbox, `enabled = true, minimum_pool_standby_sessions = 4, downscale_backoff = 600${noUserLimit}`)
       await sandbox.tick()
       await sandbox.tick()
       expect((await autoscaled(sandbox)).map((s) => s.operational_status)).to.deep.equal(['running'])
@@ -180,14 +181,14 @@ describe('Kasm API simulator: server pools and AutoScale', () => {
       expect(agents[0]).to.deep.equal({cores: 8, operational_status: 'starting', server_type: 'host'})
     })
   })
+})
 
-  describe('where a new VM sends its check-in', () => {
-    it('only loopback addresses can answer in the sandbox; $request_host$ reaches nothing', () => {
-      expect(checkinUrl('127.0.0.1:9001')).to.equal('http://127.0.0.1:9001/api/set_server_status')
-      expect(checkinUrl('https://localhost:8443')).to.equal('https://localhost:8443/api/set_server_status')
-      expect(checkinUrl('$request_host$')).to.equal(undefined)
-      expect(checkinUrl('proxy')).to.equal(undefined)
-      expect(checkinUrl('api.internal.example.com')).to.equal(undefined)
-    })
+describe('Kasm API simulator: where a new VM sends its check-in', () => {
+  it('only loopback addresses can answer in the sandbox; $request_host$ reaches nothing', () => {
+    expect(checkinUrl('127.0.0.1:9001')).to.equal('http://127.0.0.1:9001/api/set_server_status')
+    expect(checkinUrl('https://localhost:8443')).to.equal('https://localhost:8443/api/set_server_status')
+    expect(checkinUrl('$request_host$')).to.equal(undefined)
+    expect(checkinUrl('proxy')).to.equal(undefined)
+    expect(checkinUrl('api.internal.example.com')).to.equal(undefined)
   })
 })

@@ -1,5 +1,6 @@
 import {asUuid, type Queryable} from '../db.js'
 import {businessError} from '../http.js'
+import {isAtLeast} from '../../../kasm/version.js'
 import type {KasmVersion} from '../views.js'
 import {type ApiContext, type Endpoint, type Row, target, typed, write} from './context.js'
 
@@ -73,10 +74,10 @@ export function autoscaleConfigJson(row: Row, version: KasmVersion): Row {
     zone_name: row.zone_name ?? null,
   }
   for (const field of Object.keys(CONFIG_FIELDS)) json[field] = row[field] ?? null
-  if (version === '1.19') for (const field of Object.keys(CONFIG_FIELDS_119)) json[field] = row[field] ?? null
+  if (isAtLeast(version, '1.19')) for (const field of Object.keys(CONFIG_FIELDS_119)) json[field] = row[field] ?? null
   for (const {column, legacy, unit} of MEMORY_FIELDS) {
     const bytes = Number(row[column] ?? 0)
-    if (version === '1.19') json[column] = bytes
+    if (isAtLeast(version, '1.19')) json[column] = bytes
     else json[legacy] = bytes / unit
   }
 
@@ -90,11 +91,11 @@ async function loadConfigs(db: Queryable, version: KasmVersion, id?: string): Pr
 
 /** The whole config from the request: every settable field, defaults for those left out. */
 function configColumns(input: Row, version: KasmVersion): Row {
-  const fields = version === '1.19' ? {...CONFIG_FIELDS, ...CONFIG_FIELDS_119} : CONFIG_FIELDS
+  const fields = isAtLeast(version, '1.19') ? {...CONFIG_FIELDS, ...CONFIG_FIELDS_119} : CONFIG_FIELDS
   const columns: Row = {}
   for (const [field, spec] of Object.entries(fields)) columns[field] = typed(input[field], spec.kind) ?? spec.default
   for (const {column, legacy, unit} of MEMORY_FIELDS) {
-    const value = version === '1.19' ? typed(input[column], 'integer') : input[legacy] === undefined || input[legacy] === null ? undefined : Math.round(Number(input[legacy]) * unit)
+    const value = isAtLeast(version, '1.19') ? typed(input[column], 'integer') : input[legacy] === undefined || input[legacy] === null ? undefined : Math.round(Number(input[legacy]) * unit)
     if (Number.isNaN(value)) throw businessError(`Invalid Request: ${legacy} must be a number`)
     columns[column] = value ?? 0
   }
@@ -129,7 +130,7 @@ async function loadPools(ctx: ApiContext): Promise<Row[]> {
     server_pool_id: pool.server_pool_id,
     server_pool_name: pool.server_pool_name,
     server_pool_type: pool.server_pool_type,
-    ...(ctx.version === '1.19' ? {server_assignment_enabled: pool.server_assignment_enabled} : {}),
+    ...(isAtLeast(ctx.version, '1.19') ? {server_assignment_enabled: pool.server_assignment_enabled} : {}),
     servers: servers.rows
       .filter((s) => s.server_pool_id === pool.server_pool_id)
       .map((s) => ({friendly_name: s.friendly_name, hostname: s.hostname, server_id: s.server_id})),
