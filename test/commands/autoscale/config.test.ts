@@ -1,21 +1,17 @@
 import {expect} from 'chai'
 
-import {useSandbox} from '../../helpers/sandbox.js'
-import {startLegacyWebapp} from '../../lib/sandbox/simulator/raw.js'
+import {KASM_VERSIONS} from '../../../src/lib/kasm/version.js'
+import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 import {kasmctl, kasmctlJson} from '../zone/zone-cli.js'
 
 type Row = Record<string, unknown>
 
-/** The autoscale configs as stored (what a write would change), by name. */
-async function stored(): Promise<Record<string, Row>> {
-  const db = await (await useSandbox()).db()
+/** The autoscale configs as stored (what a write would change), by name, whatever columns the release has. */
+async function stored(sandbox?: TestSandbox): Promise<Record<string, Row>> {
+  const db = await (sandbox ?? (await useSandbox())).db()
   try {
-    const {rows} = await db.query(
-      `SELECT autoscale_config_name, enabled, minimum_pool_standby_sessions, max_simultaneous_sessions_per_server, max_simultaneous_users,
-              downscale_backoff, require_checkin, aggressive_scaling, standby_cores, standby_memory_bytes::float8 AS standby_memory_bytes, server_pool_id::text,
-              vm_provider_config_id::text, connection_type FROM autoscale_configs`,
-    )
-    return Object.fromEntries(rows.map((row) => [row.autoscale_config_name, row]))
+    const {rows} = await db.query(`SELECT autoscale_config_name AS name, to_jsonb(a) - 'last_provision' - 'request_downscale_at' AS config FROM autoscale_configs a`)
+    return Object.fromEntries(rows.map((row) => [row.name, row.config]))
   } finally {
     await db.end()
   }
@@ -131,38 +127,40 @@ describe('kasmctl pool / autoscale (list, get, set, enable, disable)', () => {
     expect(help.stdout).to.include('Auto Scaling not licensed')
     expect(help.stdout).to.include('$ kasmctl autoscale set rdp-autoscale --min-available 4')
   })
+})
 
-  describe('on Kasm 1.15 (its field names)', () => {
-    it('sends memory in its MB field, and refuses --max-users-per-server (1.19 only) with exit 64', async () => {
-      const sandbox = await useSandbox()
-      const legacy = await startLegacyWebapp(sandbox)
-      try {
-        const {readFile} = await import('node:fs/promises')
-        const {HOME, LANG, PATH, TMPDIR} = process.env
-        const env = {
-          HOME,
-          KASMCTL_API_KEY: sandbox.state.apiKeys.admin.key,
-          KASMCTL_API_SECRET: (await readFile(sandbox.state.apiKeys.admin.secretFile, 'utf8')).trim(),
-          KASMCTL_API_URL: legacy.url,
-          LANG,
-          NO_COLOR: '1',
-          PATH,
-          TMPDIR,
-        }
-        const {autoscale_config: east} = await kasmctlJson<{autoscale_config: Row}>(['autoscale', 'get', 'east-autoscale'], {env})
-        expect(east.kasm_fields).to.equal('1.15')
-        expect(east.settings).to.not.have.property('max_simultaneous_users')
-        const set = await kasmctl(['autoscale', 'set', 'east-autoscale', '--standby-memory', '2GB', '--yes'], {env})
-        expect(set.exitCode, set.stderr).to.equal(0)
-        expect((await stored())['east-autoscale'].standby_memory_bytes).to.equal(2e9)
-        const before = await stored()
-        const refused = await kasmctl(['autoscale', 'set', 'rdp-autoscale', '--max-users-per-server', '2', '--yes'], {env})
-        expect(refused.exitCode).to.equal(64)
-        expect(refused.stderr).to.include('needs Kasm 1.19 or later')
-        expect(await stored()).to.deep.equal(before)
-      } finally {
-        await legacy.deployment.close()
+// The same commands on every release the sandbox imitates: its own field names for memory and max users.
+for (const kasmVersion of KASM_VERSIONS) {
+  describe(`kasmctl autoscale on the ${kasmVersion} sandbox`, () => {
+    const modern = kasmVersion === '1.19'
+    let sandbox: TestSandbox
+    beforeEach(async () => {
+      sandbox = await useSandbox({kasmVersion})
+      await sandbox.reset()
+    })
+
+    it('reads the config in one form and sets memory in that release\'s own field', async () => {
+      const {autoscale_config: east} = await kasmctlJson<{autoscale_config: Row & {settings: Row}}>(['autoscale', 'get', 'east-autoscale'], {env: sandbox.env})
+      expect(east.kasm_fields).to.equal(modern ? '1.19' : '1.15')
+      expect(east.settings).to.include({standby_memory_bytes: 0})
+      if (!modern) expect(east.settings).to.not.have.property('max_simultaneous_users')
+      const set = await kasmctl(['autoscale', 'set', 'east-autoscale', '--standby-memory', '2GB', '--yes'], {env: sandbox.env})
+      expect(set.exitCode, set.stderr).to.equal(0)
+      expect(set.stdout).to.include('standby_memory_bytes: 0 → 1.9 GiB')
+      expect((await stored(sandbox))['east-autoscale'].standby_memory_bytes).to.equal(2e9)
+    })
+
+    it(modern ? 'sets max users per server' : 'refuses --max-users-per-server (a 1.19 field) with exit 64, changing nothing', async () => {
+      const before = await stored(sandbox)
+      const result = await kasmctl(['autoscale', 'set', 'rdp-autoscale', '--max-users-per-server', '2', '--yes'], {env: sandbox.env})
+      if (modern) {
+        expect(result.exitCode, result.stderr).to.equal(0)
+        expect((await stored(sandbox))['rdp-autoscale'].max_simultaneous_users).to.equal(2)
+      } else {
+        expect(result.exitCode).to.equal(64)
+        expect(result.stderr).to.include('--max-users-per-server: this Kasm (1.15 fields) has no max_simultaneous_users; it needs Kasm 1.19 or later')
+        expect(await stored(sandbox)).to.deep.equal(before)
       }
     })
   })
-})
+}

@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 
+import {KASM_VERSIONS} from '../../../src/lib/kasm/version.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 import {kasmctl} from '../zone/zone-cli.js'
 
@@ -14,8 +15,8 @@ async function sql(sandbox: TestSandbox, text: string): Promise<void> {
   }
 }
 
-async function json(args: string[]): Promise<{exitCode: number; report: Row}> {
-  const result = await kasmctl([...args, '--json'])
+async function json(args: string[], env?: NodeJS.ProcessEnv): Promise<{exitCode: number; report: Row}> {
+  const result = await kasmctl([...args, '--json'], {env})
   return {exitCode: result.exitCode, report: JSON.parse(result.stdout)}
 }
 
@@ -130,3 +131,29 @@ describe('kasmctl autoscale status', () => {
     }
   })
 })
+
+// The headline failure on every release the sandbox imitates.
+for (const kasmVersion of KASM_VERSIONS) {
+  describe(`kasmctl autoscale status on the ${kasmVersion} sandbox`, () => {
+    it('flags the server the default upstream auth address leaves in starting; a reachable address lets it join', async () => {
+      const sandbox = await useSandbox({kasmVersion})
+      await sandbox.reset()
+      await sql(sandbox, `UPDATE autoscale_configs SET enabled = true, minimum_pool_standby_sessions = 3 WHERE autoscale_config_name = 'rdp-autoscale'`)
+      await sandbox.tick()
+      await sql(sandbox, `UPDATE servers SET created = created - interval '20 minutes' WHERE autoscale_config_id IS NOT NULL`)
+      const stuck = await json(['autoscale', 'status', 'rdp-autoscale'], sandbox.env)
+      expect(stuck.exitCode).to.equal(2)
+      expect((stuck.report.configs as Array<{stuck: Row[]}>)[0].stuck).to.have.length(1)
+
+      const webapp = sandbox.state.webapps[0]
+      const set = await kasmctl(['zone', 'set', 'default', '--upstream-auth-address', `127.0.0.1:${webapp.port}`], {env: sandbox.env})
+      expect(set.exitCode, set.stderr).to.equal(0)
+      await sandbox.tick()
+      const joined = await json(['autoscale', 'status', 'rdp-autoscale'], sandbox.env)
+      expect(joined.exitCode, JSON.stringify(joined.report)).to.equal(0)
+      const pool = (joined.report.configs as Array<{server_pool: {available_sessions: number; servers: Row[]}}>)[0].server_pool
+      expect(pool.servers.filter((s) => s.autoscaled).map((s) => s.operational_status)).to.deep.equal(['running'])
+      await sandbox.reset()
+    })
+  })
+}
