@@ -2,7 +2,7 @@
  * What `pool list/get` and `autoscale list/get/set/enable/disable` read and change. One read of
  * pools, configs and zones serves every view; a change sends the whole config (kasm-verified.md §2).
  */
-import {OperationError} from '../errors.js'
+import {AuthError, LicenseError, OperationError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import {sameId} from '../kasm/ids.js'
 import type {AutoscaleSchedule, RawAutoscaleConfig, ServerPool, Zone} from '../kasm/types.js'
@@ -145,4 +145,19 @@ export async function changeConfig(client: KasmClient, ref: string, wanted: Auto
   }
 
   return setConfig(client, config, wanted, {dryRun: false})
+}
+
+/**
+ * The autoscale configs of these zones, for `zone export`. Kasm refusing them (no Auto Scaling
+ * licence, or a key without AUTOSCALE_VIEW) is not fatal to an export of zones: the error comes back.
+ */
+export async function configsOfZones(client: KasmClient, zones: readonly Zone[]): Promise<{configs: AutoscaleConfigView[]} | {refused: Error}> {
+  try {
+    const inventory = await loadInventory(client)
+    const views = inventory.configs.filter((c) => zones.some((z) => sameId(z.zone_id, c.zone_id))).map((c) => configView(c, inventory))
+    return {configs: views}
+  } catch (error) {
+    if (error instanceof AuthError || error instanceof LicenseError) return {refused: error}
+    throw error
+  }
 }
