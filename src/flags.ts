@@ -65,18 +65,21 @@ export function expandBooleanValues(argv: readonly string[], flags: Record<strin
   return out
 }
 
-/** `zone create` / `zone set`: one flag per zone setting (src/lib/zones/settings.ts), help grouped. */
-export function zoneSettingFlags() {
-  const helpGroup = 'ZONE SETTINGS'
-  const helpValues: Record<string, string> = {port: '0-65535', strategy: STRATEGY_NAMES.join('|'), string: 'VALUE'}
+/** One flag per field of a field table (zone settings, autoscale fields): booleans take a value too, the rest a string. */
+function fieldTableFlags(fields: ReadonlyArray<{description: string; flag: string; kind: string}>, helpGroup: string, helpValues: Record<string, string>) {
   return Object.fromEntries(
-    ZONE_SETTINGS.map((spec) => [
+    fields.map((spec) => [
       spec.flag,
       spec.kind === 'boolean'
         ? booleanValueFlag({description: spec.description, helpGroup})
         : Flags.string({description: spec.description, helpGroup, helpValue: helpValues[spec.kind]}),
     ]),
   )
+}
+
+/** `zone create` / `zone set`: one flag per zone setting (src/lib/zones/settings.ts), help grouped. */
+export function zoneSettingFlags() {
+  return fieldTableFlags(ZONE_SETTINGS, 'ZONE SETTINGS', {port: '0-65535', strategy: STRATEGY_NAMES.join('|'), string: 'VALUE'})
 }
 
 /** Database commands: read the connection from a web app host's api.app.config.yaml instead of the context. */
@@ -111,14 +114,6 @@ export const pollIntervalFlag = durationFlag({default: 5000, defaultHelp: async 
 
 /** `autoscale set`: one flag per autoscale config field (src/lib/autoscale/fields.ts), help grouped. */
 export function autoscaleFieldFlags() {
-  const helpGroup = 'AUTOSCALE FIELDS'
   const helpValues: Record<AutoscaleFieldKind, string> = {boolean: '', count: 'N', duration: 'DURATION', memory: 'SIZE'}
-  return Object.fromEntries(
-    AUTOSCALE_FIELDS.map((spec) => [
-      spec.flag,
-      spec.kind === 'boolean'
-        ? booleanValueFlag({description: spec.description, helpGroup})
-        : Flags.string({description: spec.description, helpGroup, helpValue: helpValues[spec.kind]}),
-    ]),
-  )
+  return fieldTableFlags(AUTOSCALE_FIELDS, 'AUTOSCALE FIELDS', helpValues)
 }
