@@ -14,11 +14,11 @@ export default class AutoscaleDisable extends BaseCommand<typeof AutoscaleDisabl
   static exitCodes = AUTOSCALE_EXIT_CODES
 
   async run(): Promise<AutoscaleSetResult> {
-    const [{changeConfig}, {renderSetResult}] = await Promise.all([import('../../lib/autoscale/configs.js'), import('../../lib/autoscale/render.js')])
+    const [{changeConfig}, {renderPendingChanges, renderSetResult}] = await Promise.all([import('../../lib/autoscale/configs.js'), import('../../lib/autoscale/render.js')])
     const result = await changeConfig(await this.kasm(), this.args.config, {enabled: false}, {
       dryRun: Boolean(this.flags['dry-run']),
       interactive: this.term.interactive,
-      preview: (planned) => this.log(renderSetResult(planned)),
+      preview: (planned) => this.log(renderPendingChanges(planned)),
       yes: this.flags.yes,
     })
     return this.emit(result, renderSetResult)

@@ -24,7 +24,7 @@ before sending unless --yes (required when stdin is not a terminal).`
   static exitCodes = AUTOSCALE_EXIT_CODES
 
   async run(): Promise<AutoscaleSetResult> {
-    const [{autoscaleSettingsFromFlags}, {changeConfig}, {renderSetResult}] = await Promise.all([
+    const [{autoscaleSettingsFromFlags}, {changeConfig}, {renderPendingChanges, renderSetResult}] = await Promise.all([
       import('../../lib/autoscale/fields.js'),
       import('../../lib/autoscale/configs.js'),
       import('../../lib/autoscale/render.js'),
@@ -37,7 +37,7 @@ before sending unless --yes (required when stdin is not a terminal).`
     const result = await changeConfig(await this.kasm(), this.args.config, settings, {
       dryRun: Boolean(this.flags['dry-run']),
       interactive: this.term.interactive,
-      preview: (planned) => this.log(renderSetResult(planned)),
+      preview: (planned) => this.log(renderPendingChanges(planned)),
       yes: this.flags.yes,
     })
     return this.emit(result, renderSetResult)

@@ -70,6 +70,11 @@ export function renderConfigDetails(config: AutoscaleConfigDetails): string {
   ])
 }
 
+/** What will be sent, shown before the confirmation question. */
+export function renderPendingChanges(result: AutoscaleSetResult): string {
+  return `autoscale config ${result.autoscale_config_name} will change (the whole config is sent):\n${formatChanges(result.changes, '  ', displayAutoscaleValue)}`
+}
+
 export function renderSetResult(result: AutoscaleSetResult): string {
   if (result.changes.length === 0) return `autoscale config ${result.autoscale_config_name} unchanged`
   const verb = result.dry_run ? 'would change (dry run: nothing sent)' : 'changed (the whole config was sent)'

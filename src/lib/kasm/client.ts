@@ -360,7 +360,7 @@ function authError(method: string, url: string, status: number, message = ''): A
   if (/auto ?scaling is not licensed/i.test(message)) {
     return new LicenseError(`Auto Scaling is not licensed on ${url}: Kasm refused ${method} ("${message}")`, {
       details: {method, status},
-      hint: 'server pools and autoscale configs need a Kasm licence that includes Auto Scaling (Admin → Licensing)',
+      hint: 'server pools and autoscale configs need a Kasm licence that includes Auto Scaling; the key needs SERVER_POOLS_VIEW / AUTOSCALE_VIEW too',
     })
   }
 
