@@ -34,6 +34,10 @@ export interface PoolServerStatus {
   users: number
   /** null: the server sets no user limit (sessions decide alone). */
   max_users: null | number
+  /** New sessions it has room for. */
+  free_sessions: number
+  /** New users it has room for; null without a user limit. */
+  free_users: null | number
   /** The lower of the sessions and the new users it can still take (0 unless running). */
   available: number
   /** Seconds since it was created, while it is starting; null otherwise. */
@@ -181,11 +185,14 @@ function serverPoolPart(result: ConfigStatus, config: RawAutoscaleConfig, input:
     const maxSessions = Number(server.max_simultaneous_sessions ?? perServer)
     const maxUsers = server.max_simultaneous_users === null || server.max_simultaneous_users === undefined ? null : Number(server.max_simultaneous_users)
     const freeSessions = Math.max(0, maxSessions - sessions)
-    const room = Math.min(freeSessions, maxUsers === null ? freeSessions : Math.max(0, maxUsers - users))
+    const freeUsers = maxUsers === null ? null : Math.max(0, maxUsers - users)
+    const room = Math.min(freeSessions, freeUsers ?? freeSessions)
     const status = server.operational_status ?? null
     return {
       autoscaled: Boolean(server.autoscale_config_id),
       available: status === 'running' ? room : 0,
+      free_sessions: freeSessions,
+      free_users: freeUsers,
       hostname: server.hostname,
       max_sessions: maxSessions,
       max_users: maxUsers,

@@ -70,7 +70,7 @@ describe('autoscale status (what Kasm\'s autoscaler sees)', () => {
       ]
       const report = status(servers)
       const pool = report.configs[0].server_pool!
-      expect(pool.servers.map((s) => [s.hostname, s.available])).to.deep.equal([['a', 1], ['b', 2], ['c', 0]])
+      expect(pool.servers.map((s) => [s.hostname, s.free_sessions, s.free_users, s.available])).to.deep.equal([['a', 2, 1, 1], ['b', 2, null, 2], ['c', 2, null, 0]])
       // 3 available + 2 coming = 5 of 8: 3 missing → 2 servers of 2 sessions.
       expect(pool).to.include({available_sessions: 3, pending_sessions: 2, servers_to_add: 2})
       expect(report).to.include({exitCode: 1, status: 'WARNING'})
