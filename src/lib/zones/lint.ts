@@ -5,6 +5,7 @@
 import type pg from 'pg'
 
 import {type AutoscaleFinding, AUTOSCALE_LINT_REASONS, type AutoscaleLintRule, evaluateAutoscaleLint} from '../autoscale/lint.js'
+import {autoscaleChanges, settingsOfConfig, withChanges} from '../autoscale/fields.js'
 import {autoscaleStatus, DEFAULT_CHECKIN_TIMEOUT_SECONDS} from '../autoscale/status.js'
 import type {ContextConfig} from '../config/types.js'
 import {AuthError, LicenseError} from '../errors.js'
@@ -62,7 +63,7 @@ export interface LintFacts {
 export async function lintZones(input: LintInput): Promise<LintFinding[]> {
   const live = await input.client.getZones()
   const zones = input.file ? overlay(live, input.file) : live
-  const fromApi = await autoscaleFromApi(input.client, live)
+  const fromApi = await autoscaleFromApi(input.client, live, input.file)
   const autoscale = fromApi?.enabled ?? (input.db ? await autoscaleFromDatabase(input.db) : autoscaleFromAgents(live))
   const enclaves = new Set([...(input.context.enclaves ?? []), ...(input.file?.zones.filter((zone) => zone.enclave).map((zone) => zone.name) ?? [])])
   return evaluateLint(zones, {autoscale, autoscaleFindings: fromApi?.findings, enclaves, proxies: proxiesOf(input.context)})
@@ -73,9 +74,14 @@ export async function lintZones(input: LintInput): Promise<LintFinding[]> {
  * Kasm refuses them (no Auto Scaling licence, or the key lacks AUTOSCALE_VIEW / SERVER_POOLS_VIEW):
  * the caller then falls back on the database, else on autoscaled agents.
  */
-async function autoscaleFromApi(client: KasmClient, zones: readonly Zone[]): Promise<undefined | {enabled: Map<string, string[]>; findings: AutoscaleFinding[]}> {
+async function autoscaleFromApi(client: KasmClient, zones: readonly Zone[], file?: ZonesFile): Promise<undefined | {enabled: Map<string, string[]>; findings: AutoscaleFinding[]}> {
   try {
-    const [configs, pools] = await Promise.all([client.getAutoscaleConfigs(), client.getServerPools()])
+    const [live, pools] = await Promise.all([client.getAutoscaleConfigs(), client.getServerPools()])
+    // With a zones file: the configs as its `autoscale:` section would leave them.
+    const configs = live.map((config) => {
+      const wanted = file?.autoscale?.find((desired) => desired.name === config.autoscale_config_name)
+      return wanted ? withChanges(config, autoscaleChanges(settingsOfConfig(config), wanted.settings)) : config
+    })
     const needsSessions = configs.some((c) => c.enabled !== false && c.autoscale_type !== 'Server Pool')
     const kasms = needsSessions ? (await client.getKasms()).kasms : []
     const servers = zones.flatMap((zone) => zone.servers ?? [])

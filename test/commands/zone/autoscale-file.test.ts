@@ -78,4 +78,16 @@ describe('zones as code: autoscale configs in the zones file (zone export / diff
 
     expect(await stored()).to.deep.equal(before)
   })
+
+  it('zone lint --file checks the autoscale configs as the file would leave them', async () => {
+    const path = await fileWith(stringify({autoscale: {'rdp-autoscale': {enabled: true, max_simultaneous_users: 3}}, version: 1, zones: {}}))
+    const result = await kasmctl(['zone', 'lint', '--file', path, '--json'])
+    const findings = JSON.parse(result.stdout).findings as Row[]
+    expect(findings.find((f) => f.rule === 'autoscale-users-above-sessions')).to.include({
+      message: 'rdp-autoscale: max_simultaneous_users 3 is above max_simultaneous_sessions_per_server 2: a server never takes more than 2 session(s)',
+      severity: 'warning',
+      zone: 'default',
+    })
+    expect((await stored())['rdp-autoscale'].enabled, 'lint sends nothing').to.equal(false)
+  })
 })
