@@ -101,7 +101,8 @@ export const backupDestFlag = Flags.string({description: 'backup directory (defa
 export const capacityGuardFlags = {
   headroom: Flags.string({
     default: '1agent',
-    description: "spare capacity the zone must keep besides its sessions: agents (1agent = the largest agent that stays, 2agents) or sessions (10)",
+    description:
+      'spare capacity the zone must keep once the sessions of the agents taken out found a place (one by one, on one agent each, as Kasm places them): agents (1agent = the zone could still lose its largest remaining agent and place its sessions on the others; 2agents = its two largest) or sessions (10 = room for 10 more sessions of the largest session in use)',
   }),
   'ignore-capacity': Flags.boolean({description: 'skip the capacity guard (new sessions may then fail to start)'}),
 }

@@ -46,7 +46,7 @@ export default class AgentDrain extends BaseCommand<typeof AgentDrain> {
       import('../../lib/agents/render.js'),
     ])
     const {flags} = this
-    const fleet = await loadFleet(client)
+    const fleet = await loadFleet(client, {zones: true})
     const server = resolveAgent(fleet.servers, this.args.agent)
     let record: RecordedDrain
     let started: DrainEvent | undefined

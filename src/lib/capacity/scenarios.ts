@@ -126,3 +126,23 @@ export function checkRemoval(
 
   return {headroom: spare, ok: removal.unplaced.length === 0 && spare.ok, remainingAgents, removal}
 }
+
+/** Sessions of one image and size, e.g. those that found no place. */
+export interface ImageShortfall {
+  image: string
+  sessions: number
+  size: Resources
+}
+
+/** Groups sessions by image label and size, largest first (for messages and JSON). */
+export function groupByImage(sessions: SessionLoad[]): ImageShortfall[] {
+  const groups = new Map<string, ImageShortfall>()
+  for (const session of sessions) {
+    const key = JSON.stringify([session.image, session.size])
+    const group = groups.get(key) ?? {image: session.image, sessions: 0, size: session.size}
+    group.sessions++
+    groups.set(key, group)
+  }
+
+  return [...groups.values()].sort((a, b) => compareSizeDescending(a.size, b.size) || a.image.localeCompare(b.image))
+}

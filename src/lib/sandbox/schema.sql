@@ -72,7 +72,10 @@ CREATE TABLE images (
   restrict_to_zone boolean NOT NULL DEFAULT false,
   zone_id uuid REFERENCES zones (zone_id) ON DELETE SET NULL,
   session_time_limit integer,
-  categories jsonb DEFAULT '[]'
+  categories jsonb DEFAULT '[]',
+  require_gpu boolean NOT NULL DEFAULT false,
+  cpu_allocation_method varchar NOT NULL DEFAULT 'Inherit',
+  uncompressed_size_bytes bigint
 );
 
 CREATE TABLE server_pools (

@@ -18,25 +18,10 @@ import {
   slotsOn,
 } from '../../../src/lib/capacity/index.js'
 import {normalizeImage} from '../../../src/lib/kasm/normalize.js'
+import {dockerAgent, GIB, ZONE} from './fixtures.js'
 import type {Kasm, Server} from '../../../src/lib/kasm/types.js'
 
-const GIB = 1024 ** 3
-const ZONE = 'a'.repeat(32)
 
-function server(n: number, cores: number, memoryGib: number, extra: Partial<Server> = {}): Server {
-  return {
-    cores,
-    enabled: true,
-    hostname: `agent-${n}`,
-    memory: memoryGib * GIB,
-    operational_status: 'running',
-    server_id: String(n).repeat(32),
-    server_type: 'host',
-    zone_id: ZONE,
-    zone_name: 'default',
-    ...extra,
-  }
-}
 
 let counter = 0
 function kasm(on: Server, cores: number, memoryGib: number, status = 'running', image = 'Chrome', gpus = 0): Kasm {
@@ -57,7 +42,7 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
   describe('free resources per agent', () => {
     it('counts each override when > 0, else the detected value', () => {
       const [plain, overridden] = agentCapacities(
-        [server(1, 8, 16), server(2, 8, 16, {cores_override: 32, gpus: 1, gpus_override: 2, memory_override: 64 * GIB})],
+        [dockerAgent(1, 8, 16), dockerAgent(2, 8, 16, {cores_override: 32, gpus: 1, gpus_override: 2, memory_override: 64 * GIB})],
         [],
       )
       expect(plain.total).to.deep.equal(size(8, 16))
@@ -66,7 +51,7 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
     })
 
     it('subtracts sessions running, starting, deleting, pausing and stopping; not paused, stopped or others', () => {
-      const a = server(1, 16, 32)
+      const a = dockerAgent(1, 16, 32)
       const states = ['running', 'starting', 'deleting', 'pausing', 'stopping', 'paused', 'stopped', 'requested', 'saving']
       const [agent] = agentCapacities([a], states.map((s) => kasm(a, 1, 1, s)))
       expect(agent.sessions.map((s) => s.status)).to.deep.equal(['running', 'starting', 'deleting', 'pausing', 'stopping'])
@@ -75,14 +60,14 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
     })
 
     it('ignores RDP/VNC servers and other zones when asked for one zone', () => {
-      const agents = agentCapacities([server(1, 8, 8), server(2, 8, 8, {server_type: 'Desktop'}), server(3, 8, 8, {zone_id: 'b'.repeat(32)})], [], ZONE)
+      const agents = agentCapacities([dockerAgent(1, 8, 8), dockerAgent(2, 8, 8, {server_type: 'Desktop'}), dockerAgent(3, 8, 8, {zone_id: 'b'.repeat(32)})], [], ZONE)
       expect(hostnames(agents)).to.deep.equal(['agent-1'])
     })
   })
 
   describe('does a size fit on an agent', () => {
     it('needs free cores, memory and gpus on that one agent', () => {
-      const a = server(1, 8, 16, {gpus: 1})
+      const a = dockerAgent(1, 8, 16, {gpus: 1})
       const [agent] = agentCapacities([a], [kasm(a, 6, 4)])
       expect(fitsOn(agent, size(2, 12))).to.equal(true)
       expect(fitsOn(agent, size(3, 1))).to.equal(false)
@@ -92,7 +77,7 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
     })
 
     it('never exceeds the physical cores, whatever the override', () => {
-      const [agent] = agentCapacities([server(1, 4, 64, {cores_override: 32})], [])
+      const [agent] = agentCapacities([dockerAgent(1, 4, 64, {cores_override: 32})], [])
       expect(fitsOn(agent, size(4, 1))).to.equal(true)
       expect(fitsOn(agent, size(6, 1))).to.equal(false)
       expect(slotsOn(agent, size(6, 1))).to.equal(0)
@@ -100,13 +85,13 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
     })
 
     it('never places on a disabled or not-running agent', () => {
-      const agents = agentCapacities([server(1, 8, 8, {enabled: false}), server(2, 8, 8, {operational_status: 'missing'})], [])
+      const agents = agentCapacities([dockerAgent(1, 8, 8, {enabled: false}), dockerAgent(2, 8, 8, {operational_status: 'missing'})], [])
       expect(agents.map((a) => fitsOn(a, size(1, 1)))).to.deep.equal([false, false])
       expect(slotsIn(agents, size(1, 1))).to.equal(0)
     })
 
     it('counts slots per agent: whichever resource runs out first, fractional cores without rounding loss', () => {
-      const [agent] = agentCapacities([server(1, 3, 10)], [])
+      const [agent] = agentCapacities([dockerAgent(1, 3, 10)], [])
       expect(slotsOn(agent, size(0.5, 1))).to.equal(6)
       expect(slotsOn(agent, size(1, 4))).to.equal(2)
       expect(slotsOn(agent, size(0.1, 0.1))).to.equal(30)
@@ -115,7 +100,7 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
 
   describe('a fragmented zone: pooled arithmetic says "fits", Kasm says "no"', () => {
     // Three agents with 3 free cores each: 9 free cores in the zone, no room for a 4-core image.
-    const servers = [server(1, 4, 16), server(2, 4, 16), server(3, 4, 16)]
+    const servers = [dockerAgent(1, 4, 16), dockerAgent(2, 4, 16), dockerAgent(3, 4, 16)]
     const kasms = servers.map((s) => kasm(s, 1, 2))
     const agents = agentCapacities(servers, kasms)
 
@@ -136,7 +121,7 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
 
   describe('placing sessions one by one', () => {
     it('places the largest first, each where the load strategy says', () => {
-      const agents = agentCapacities([server(1, 4, 32), server(2, 4, 32)], [])
+      const agents = agentCapacities([dockerAgent(1, 4, 32), dockerAgent(2, 4, 32)], [])
       // In the order given, least_load would spread the two 2-core sessions and leave no agent 4 free cores.
       const result = placeSessions(agents, [session('small', 2, 1), session('small', 2, 1), session('big', 4, 1)], leastLoad)
       expect(result.placed.map((p) => `${p.session.image}@${p.hostname}`)).to.deep.equal(['big@agent-1', 'small@agent-2', 'small@agent-2'])
@@ -145,7 +130,7 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
     })
 
     it('reports what did not fit', () => {
-      const agents = agentCapacities([server(1, 4, 8)], [])
+      const agents = agentCapacities([dockerAgent(1, 4, 8)], [])
       const result = placeSessions(agents, [session('a', 3, 1), session('b', 3, 1)], leastLoad)
       expect(result.placed).to.have.length(1)
       expect(result.unplaced.map((s) => s.image)).to.deep.equal(['b'])
@@ -153,12 +138,12 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
 
     it('ranks by each load strategy, static agents first when the zone says so', () => {
       // a: one big session (half its cores); b: three small ones (a quarter of its cores).
-      const [a, b] = [server(1, 8, 16, {hostname: 'a'}), server(2, 16, 32, {hostname: 'b'})]
+      const [a, b] = [dockerAgent(1, 8, 16, {hostname: 'a'}), dockerAgent(2, 16, 32, {hostname: 'b'})]
       const agents = agentCapacities([a, b], [kasm(a, 4, 4), kasm(b, 1, 1), kasm(b, 1, 1), kasm(b, 2, 2)])
       const pick = (loadStrategy: string) => chooseAgent(agents, {size: size(2, 2)}, {loadStrategy, prioritizeStatic: true})?.hostname
       expect([pick('least_load'), pick('most_load'), pick('least_kasms'), pick('fewest_sessions'), pick('most_kasms'), pick('most_sessions')]).to.deep.equal(['b', 'a', 'a', 'a', 'b', 'b'])
       expect(pick('no-such-strategy')).to.equal('b')
-      const mixed = agentCapacities([server(3, 8, 16, {autoscale_config_id: 'x', hostname: 'auto'}), server(4, 8, 16, {hostname: 'static'})], [])
+      const mixed = agentCapacities([dockerAgent(3, 8, 16, {autoscale_config_id: 'x', hostname: 'auto'}), dockerAgent(4, 8, 16, {hostname: 'static'})], [])
       expect(chooseAgent(mixed, {size: size(1, 1)}, {loadStrategy: 'least_load', prioritizeStatic: true})?.hostname).to.equal('static')
       expect(chooseAgent(mixed, {size: size(1, 1)}, {loadStrategy: 'least_load', prioritizeStatic: false})?.hostname).to.equal('auto')
     })
@@ -166,7 +151,7 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
 
   describe('losing agents: now, N+1, N+2', () => {
     // agent-1 16 cores with 4 sessions of 2, agent-2 8 cores with 1 session of 2, agent-3 4 cores empty.
-    const servers = [server(1, 16, 64), server(2, 8, 64), server(3, 4, 64)]
+    const servers = [dockerAgent(1, 16, 64), dockerAgent(2, 8, 64), dockerAgent(3, 4, 64)]
     const kasms = [...Array.from({length: 4}, () => kasm(servers[0], 2, 2)), kasm(servers[1], 2, 2)]
     const agents = agentCapacities(servers, kasms)
 
@@ -186,8 +171,8 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
     })
 
     it('only running and starting sessions come back: pausing, stopping and deleting ones need no new place', () => {
-      const a = server(1, 8, 8)
-      const [gone, stays] = agentCapacities([a, server(2, 2, 8)], [kasm(a, 2, 1, 'pausing'), kasm(a, 2, 1, 'deleting'), kasm(a, 2, 1, 'starting')])
+      const a = dockerAgent(1, 8, 8)
+      const [gone, stays] = agentCapacities([a, dockerAgent(2, 2, 8)], [kasm(a, 2, 1, 'pausing'), kasm(a, 2, 1, 'deleting'), kasm(a, 2, 1, 'starting')])
       const outcome = loseAgents([gone, stays], [gone.serverId], leastLoad)
       expect(outcome.displaced.map((s) => s.status)).to.deep.equal(['starting'])
       expect(outcome.unplaced).to.deep.equal([])
@@ -196,7 +181,7 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
 
   describe('taking agents out with headroom', () => {
     it('counts {sessions: N} in sessions of the largest session in use', () => {
-      const servers = [server(1, 8, 32), server(2, 8, 32), server(3, 8, 32)]
+      const servers = [dockerAgent(1, 8, 32), dockerAgent(2, 8, 32), dockerAgent(3, 8, 32)]
       const agents = agentCapacities(servers, [kasm(servers[0], 4, 4, 'running', 'Ubuntu'), kasm(servers[0], 2, 2), kasm(servers[1], 2, 2)])
       const outcome = checkRemoval(agents, [servers[0].server_id], leastLoad, {sessions: 2})
       // Ubuntu goes to agent-3 (emptiest), Chrome to agent-2: each keeps 4 free cores, one more Ubuntu each.
@@ -208,7 +193,7 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
 
     it('counts {agents: N} as "the zone can still lose its N largest remaining agents"', () => {
       // agent-1 16 cores (three 2-core sessions), agent-2 8 cores (one), agent-3 4 cores (none).
-      const servers = [server(1, 16, 64), server(2, 8, 64), server(3, 4, 64)]
+      const servers = [dockerAgent(1, 16, 64), dockerAgent(2, 8, 64), dockerAgent(3, 4, 64)]
       const agents = agentCapacities(servers, [kasm(servers[0], 2, 2), kasm(servers[0], 2, 2), kasm(servers[0], 2, 2), kasm(servers[1], 2, 2)])
       // Without agent-3, losing agent-1 too still leaves agent-2 room for its three sessions.
       expect(checkRemoval(agents, [servers[2].server_id], leastLoad, {agents: 1}).ok).to.equal(true)
@@ -224,7 +209,7 @@ describe('capacity model (pure, Kasm\'s per-agent rule)', () => {
     })
 
     it('passes a headroom of sessions when no session is in use to size it by', () => {
-      const servers = [server(1, 8, 32), server(2, 8, 32)]
+      const servers = [dockerAgent(1, 8, 32), dockerAgent(2, 8, 32)]
       expect(checkRemoval(agentCapacities(servers, []), [servers[0].server_id], leastLoad, {sessions: 5}).ok).to.equal(true)
     })
   })

@@ -97,6 +97,19 @@ describe('KasmClient against the sandbox', () => {
       expect(one.kasm_id).to.equal(kasms[0].kasm_id)
     })
 
+    it('getImages reads sizes in bytes and needs IMAGES_VIEW (900)', async () => {
+      await query(sandbox, `UPDATE images SET uncompressed_size_bytes = 1500000000 WHERE friendly_name = 'Chrome'`)
+      const c = await client()
+      const images = await c.getImages()
+      const chrome = images.find((i) => i.friendly_name === 'Chrome')!
+      expect(chrome).to.include({cores: 2, enabled: true, gpu_count: 0, memory: 2_768_000_000, uncompressed_size_bytes: 1_500_000_000})
+      expect(chrome.image_id).to.match(HEX32)
+      expect(chrome).to.not.have.property('memory_bytes')
+      const refused = await (await client('limited')).getImages().catch((error: unknown) => error)
+      expect(refused).to.be.instanceOf(AuthError)
+      expect((refused as AuthError).message).to.include('IMAGES_VIEW (900)')
+    })
+
     it('getSettings returns string values; getReport returns log rows', async () => {
       const c = await client()
       const settings = await c.getSettings()
@@ -329,6 +342,14 @@ describe('KasmClient against the sandbox', () => {
     })
 
     after(() => deployment?.close())
+
+    it('reads image memory / uncompressed_size_mb (1.15) as it reads memory_bytes / uncompressed_size_bytes (1.19)', async () => {
+      await query(sandbox, `UPDATE images SET uncompressed_size_bytes = 1500000000`)
+      const modern = await (await client()).getImages()
+      const legacy = await (await direct(url)).getImages()
+      expect(legacy).to.deep.equal(modern)
+      expect(modern[0].uncompressed_size_bytes).to.equal(1_500_000_000)
+    })
 
     it('reads memory / memory_override (1.15) as it reads memory_bytes / memory_override_bytes (1.19)', async () => {
       await sandbox.reset()

@@ -47,12 +47,22 @@ function parseJsonText(value: unknown): unknown {
   }
 }
 
-/** Cores and memory an agent offers: the override when set (non-zero), else what it reported. */
-export function capacity(server: Row): {cores: number; memory: number} {
+/** GPUs the agent detected (its docker_info, as Kasm reads them). */
+export function detectedGpus(server: Row): number {
+  const info = server.docker_info as null | {GPUs?: unknown} | undefined
+  return Number(info?.GPUs ?? 0) || 0
+}
+
+/** Cores, memory and gpus an agent offers: each override when set (non-zero), else what it reported. */
+export function capacity(server: Row): {cores: number; gpus: number; memory: number} {
   const cores = Number(server.cores_override) > 0 ? Number(server.cores_override) : Number(server.cores ?? 0)
   const memory = Number(server.memory_override_bytes) > 0 ? Number(server.memory_override_bytes) : Number(server.memory_bytes ?? 0)
-  return {cores, memory}
+  const gpus = Number(server.gpus_override) > 0 ? Number(server.gpus_override) : detectedGpus(server)
+  return {cores, gpus, memory}
 }
+
+/** Sessions Kasm counts in an agent's core_calculations / memory_calculations (kasm-verified.md §3). */
+const CALCULATION_STATES = new Set(['running', 'starting'])
 
 export function managerJson(row: Row, now = Date.now()): Row {
   const since = elapsed(row.last_reported, now)
@@ -78,9 +88,11 @@ export function managerJson(row: Row, now = Date.now()): Row {
 
 export interface SessionBrief {
   cores: number
+  gpus: number
   kasm_id: string
   keepalive_date: string
   memory_bytes: number
+  operational_status: string
   server_id: string
   start_date: null | string
   user_id: null | string
@@ -89,8 +101,9 @@ export interface SessionBrief {
 
 export function serverJson(row: Row, sessions: SessionBrief[], manager: Row | undefined, version: KasmVersion, now = Date.now()): Row {
   const max = capacity(row)
-  const usedCores = sessions.reduce((sum, k) => sum + Number(k.cores ?? 0), 0)
-  const usedMemory = sessions.reduce((sum, k) => sum + Number(k.memory_bytes ?? 0), 0)
+  const counted = sessions.filter((k) => CALCULATION_STATES.has(k.operational_status))
+  const usedCores = counted.reduce((sum, k) => sum + Number(k.cores ?? 0), 0)
+  const usedMemory = counted.reduce((sum, k) => sum + Number(k.memory_bytes ?? 0), 0)
   const since = elapsed(row.last_reported, now)
   const secret = (value: unknown) => (value ? SANITIZED : value ?? null)
   return {
@@ -117,7 +130,7 @@ export function serverJson(row: Row, sessions: SessionBrief[], manager: Row | un
     docker_info: row.docker_info ?? null,
     enabled: row.enabled,
     friendly_name: row.friendly_name ?? null,
-    gpus: 0,
+    gpus: detectedGpus(row),
     gpus_override: row.gpus_override ?? 0,
     hostname: row.hostname,
     instance_id: row.instance_id ?? null,
@@ -183,7 +196,7 @@ export async function loadServers(
       params,
     ),
     db.query<SessionBrief>(
-      `SELECT k.kasm_id, k.server_id, k.start_date, k.keepalive_date, k.cores, k.memory_bytes, k.user_id, u.username
+      `SELECT k.kasm_id, k.server_id, k.start_date, k.keepalive_date, k.operational_status, k.cores, k.memory_bytes, k.gpus, k.user_id, u.username
          FROM kasms k LEFT JOIN users u ON u.user_id = k.user_id
          ${serverId ? 'WHERE k.server_id = $1' : ''} ORDER BY k.created_date`,
       params,

@@ -9,6 +9,7 @@ import type pg from 'pg'
 import {KASM_RELEASES} from '../../kasm/version.js'
 import {autoscaleEndpoints} from './api/autoscale.js'
 import type {ApiContext, Endpoint, Row} from './api/context.js'
+import {imageEndpoints} from './api/images.js'
 import {reportEndpoints} from './api/reports.js'
 import {serverEndpoints} from './api/servers.js'
 import {sessionEndpoints} from './api/sessions.js'
@@ -28,6 +29,7 @@ export const ENDPOINTS: Record<string, Endpoint> = {
   ...settingEndpoints,
   ...reportEndpoints,
   ...autoscaleEndpoints,
+  ...imageEndpoints,
 }
 
 /** Exactly what Kasm answers: 12 bytes. */

@@ -1,3 +1,4 @@
+import {ZONE_TOTAL_STATES} from '../../../capacity/model.js'
 import {asUuid, type Queryable, storedColumnsOnly} from '../db.js'
 import {businessError} from '../http.js'
 import {loadManagers, loadServers, managerJson} from '../views.js'
@@ -55,26 +56,33 @@ async function zoneChanges(db: Queryable, input: Row): Promise<Row> {
 
 export async function loadZones(db: Queryable, ctx: Pick<ApiContext, 'version'>, options: {brief?: boolean; zoneId?: string} = {}): Promise<Row[]> {
   const managersLoaded = loadManagers(db)
-  const [zones, servers, managers] = await Promise.all([
+  const [zones, servers, managers, used] = await Promise.all([
     db.query(`SELECT * FROM zones ${options.zoneId ? 'WHERE zone_id = $1' : ''} ORDER BY zone_name`, options.zoneId ? [options.zoneId] : []),
     loadServers(db, ctx.version, undefined, managersLoaded),
     managersLoaded,
+    // Zone totals subtract running, saving and starting sessions (kasm-verified.md §1), not the per-agent set.
+    db.query(
+      `SELECT server_id, sum(cores) AS cores, sum(memory_bytes)::bigint AS memory, sum(gpus)::int AS gpus
+         FROM kasms WHERE operational_status = ANY($1) GROUP BY server_id`,
+      [ZONE_TOTAL_STATES],
+    ),
   ])
+  const usedBy = new Map(used.rows.map((r) => [r.server_id as string, r]))
   const now = Date.now()
   return zones.rows.map((zone) => {
     const inZone = servers.filter((s) => s.zone_id === zone.zone_id)
     const agents = inZone.filter((s) => s.server_type === 'host' && s.enabled)
-    const free = (key: 'core_calculations' | 'memory_calculations') =>
-      agents.reduce((sum, s) => {
-        const calc = s[key] as {max: number; used: number}
-        return sum + Math.max(0, calc.max - calc.used)
-      }, 0)
+    const free = (max: (s: Row) => number, key: 'cores' | 'gpus' | 'memory') =>
+      agents.reduce((sum, s) => sum + Math.max(0, max(s) - Number(usedBy.get(s.server_id as string)?.[key] ?? 0)), 0)
+    const maxCores = (s: Row) => (s.core_calculations as {max: number}).max
+    const maxMemory = (s: Row) => (s.memory_calculations as {max: number}).max
+    const maxGpus = (s: Row) => (Number(s.gpus_override) > 0 ? Number(s.gpus_override) : Number(s.gpus ?? 0))
     const primary = managers.find((m) => m.manager_id === zone.primary_manager_id)
     return {
       ...zone,
-      available_cores: free('core_calculations'),
-      available_gpus: agents.reduce((sum, s) => sum + Number(s.gpus_override ?? 0), 0),
-      available_memory: free('memory_calculations'),
+      available_cores: free(maxCores, 'cores'),
+      available_gpus: free(maxGpus, 'gpus'),
+      available_memory: free(maxMemory, 'memory'),
       managers: managers
         .filter((m) => m.zone_id === zone.zone_id)
         .map((m) => ({manager_hostname: m.manager_hostname, manager_id: m.manager_id})),
