@@ -4,7 +4,7 @@
  * Values are held in one form whatever the Kasm version: memory in bytes, the backoff in seconds.
  */
 import {formatDuration, parseDuration} from '../duration.js'
-import {UsageError, listValues} from '../errors.js'
+import {UsageError} from '../errors.js'
 import type {RawAutoscaleConfig} from '../kasm/types.js'
 import {formatBytes, parseBytes} from '../output/units.js'
 import {BOOLEAN_WORDS_HELP, parseBooleanWord} from '../zones/settings.js'
@@ -174,9 +174,6 @@ export function displayAutoscaleValue(field: string, value: unknown): string {
   if (kind === 'duration') return formatDuration(Number(value) * 1000)
   return String(value)
 }
-
-/** For messages: the flags of the table. */
-export const AUTOSCALE_FLAG_NAMES = listValues(AUTOSCALE_FIELDS.map((spec) => `--${spec.flag}`))
 
 function show(value: unknown): string {
   return typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value)

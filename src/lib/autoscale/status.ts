@@ -151,7 +151,7 @@ function configStatus(config: RawAutoscaleConfig, input: StatusInput, options: {
 
   for (const server of ownServers.filter((s) => s.operational_status === 'starting')) {
     const seconds = age(server)
-    const waited = `${server.hostname} starting for ${formatDuration(seconds * 1000)}`
+    const waited = `${server.hostname} starting for ${seconds === 0 ? '0s' : formatDuration(seconds * 1000)}`
     if (settings.require_checkin === false) {
       grade('OK', `${waited}: it runs once booted (require_checkin is off)`)
     } else if (seconds <= options.checkinTimeoutSeconds) {

@@ -44,7 +44,7 @@ describe('kasmctl autoscale status', () => {
     expect(waiting.exitCode).to.equal(0)
     const pool = (waiting.report.configs as Array<{reasons: string[]; server_pool: Row}>)[0]
     expect(pool.server_pool).to.include({available_sessions: 2, minimum_available_sessions: 3, pending_sessions: 1, servers_to_add: 0})
-    expect(pool.reasons.join('\n')).to.match(/rdp-autoscale-[\da-f]{6} starting for \d+s: waiting for it to call set_server_status \(check-in timeout 10m\)/)
+    expect(pool.reasons.join('\n')).to.match(/rdp-autoscale-[\da-f]{6} starting for (\d+[dhms])+: waiting for it to call set_server_status \(check-in timeout 10m\)/)
 
     // Twenty minutes on (moved back rather than waited for), it still has not checked in.
     await sql(sandbox, `UPDATE servers SET created = created - interval '20 minutes' WHERE autoscale_config_id IS NOT NULL`)
