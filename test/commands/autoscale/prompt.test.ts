@@ -1,9 +1,8 @@
-import {readFile} from 'node:fs/promises'
-
 import {expect} from 'chai'
 
 import {useSandbox} from '../../helpers/sandbox.js'
 import {Terminal} from '../../helpers/terminal.js'
+import {envOnlyContext} from '../zone/zone-cli.js'
 
 /** On a real terminal (tmux): `autoscale set` shows what will be sent and asks before sending. */
 describe('kasmctl autoscale set on a terminal', () => {
@@ -17,17 +16,7 @@ describe('kasmctl autoscale set on a terminal', () => {
 
   it('shows the changes, asks, and sends only after yes', async () => {
     const sandbox = await useSandbox()
-    const {context, env} = sandbox
-    await terminal.run('autoscale set rdp-autoscale --min-available 5', {
-      HOME: env.HOME,
-      KASMCTL_API_KEY: context.api.key,
-      KASMCTL_API_SECRET: (await readFile(context.api.secret!.file!, 'utf8')).trim(),
-      KASMCTL_API_URL: context.api.url,
-      KASMCTL_CA_FILE: context.api.tls!.caFile,
-      KASMCTL_CONFIG: '/nonexistent/kasmctl.yaml',
-      NO_COLOR: '1',
-      PATH: env.PATH,
-    })
+    await terminal.run('autoscale set rdp-autoscale --min-available 5', await envOnlyContext(sandbox))
     const question = await terminal.waitFor('with these changes?')
     expect(question).to.include('autoscale config rdp-autoscale will change (the whole config is sent):\n  minimum_pool_standby_sessions: 2 → 5')
     terminal.keys('y', 'Enter')
