@@ -74,7 +74,7 @@ export async function lintZones(input: LintInput): Promise<LintFinding[]> {
  * Kasm refuses them (no Auto Scaling licence, or the key lacks AUTOSCALE_VIEW / SERVER_POOLS_VIEW):
  * the caller then falls back on the database, else on autoscaled agents.
  */
-async function autoscaleFromApi(client: KasmClient, zones: readonly Zone[], file?: ZonesFile): Promise<undefined | {enabled: Map<string, string[]>; findings: AutoscaleFinding[]}> {
+export async function autoscaleFromApi(client: KasmClient, zones: readonly Zone[], file?: ZonesFile): Promise<undefined | {enabled: Map<string, string[]>; findings: AutoscaleFinding[]}> {
   try {
     const [live, pools] = await Promise.all([client.getAutoscaleConfigs(), client.getServerPools()])
     // With a zones file: the configs as its `autoscale:` section would leave them.
