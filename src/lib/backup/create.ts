@@ -12,7 +12,7 @@ import {type BackupManifest, writeManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, backupFileName, contextSlug, PARTIAL_SUFFIX} from './naming.js'
 import {checkPgDumpVersion, KEY_TABLES, openSnapshotSession, type PgEndpoint, type SnapshotSession, resolveEndpoint, toolInvocation, toolVersion, type Via} from './pg-tools.js'
 import {compressorCommand, dumpCompressionArgs, failureOf, requireCompressor, startTool, stopTool, type Tool} from './processes.js'
-import {applyRetention, removeBackup, type RetentionDecision, type RetentionPolicy} from './retention.js'
+import {applyRetention, damagedWarning, removeBackup, type RetentionDecision, type RetentionPolicy} from './retention.js'
 
 export interface CreateBackupOptions {
   context: ContextConfig
@@ -96,8 +96,9 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
       await session.close()
     }
 
-    const removed = options.retention ? (await applyRetention(options.dir, contextSlug(options.context.name), options.retention)).remove : []
-    return {manifest, path, removed}
+    const plan = options.retention ? await applyRetention(options.dir, contextSlug(options.context.name), options.retention) : undefined
+    for (const entry of plan?.damaged ?? []) event(damagedWarning(entry), 'warning')
+    return {manifest, path, removed: plan?.remove ?? []}
   } finally {
     await lock.release()
   }

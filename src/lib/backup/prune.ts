@@ -7,12 +7,12 @@ export async function pruneBackups(
   dir: string,
   context: string,
   policy: RetentionPolicy,
-  options: {dryRun: boolean; onWarning: (message: string) => void},
+  options: {dryRun: boolean; checksums?: boolean; onWarning: (message: string) => void},
 ): Promise<RetentionPlan> {
   await checkDestination(dir)
   const lock = options.dryRun ? undefined : await lockBackupDir(dir, 'backup prune', options.onWarning)
   try {
-    return await applyRetention(dir, contextSlug(context), policy, options.dryRun)
+    return await applyRetention(dir, contextSlug(context), policy, options)
   } finally {
     await lock?.release()
   }

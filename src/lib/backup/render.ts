@@ -29,6 +29,17 @@ export interface RemovedJson {
   reason: string
 }
 
+/** A backup retention left alone because it failed a check (`backup prune --json`). */
+export interface DamagedJson {
+  file: string
+  createdAt: string
+  reason: string
+}
+
+export function damagedJson(entries: BackupEntry[]): DamagedJson[] {
+  return entries.map((entry) => ({createdAt: entry.createdAt.toISOString(), file: entry.file, reason: entry.damage ?? ''}))
+}
+
 export function removedJson(decisions: RetentionDecision[]): RemovedJson[] {
   return decisions.map(({entry, reason}) => ({createdAt: entry.createdAt.toISOString(), file: entry.file, reason}))
 }
@@ -75,6 +86,8 @@ export interface BackupListEntryJson {
   complete: boolean
   verified: boolean
   checksumChecked: boolean
+  /** Why the backup cannot be trusted, or null. */
+  damaged: string | null
   excludeLogs: boolean | null
   serverVersion: string | null
   alembicRevision: string | null
@@ -90,6 +103,7 @@ export function listEntryJson(entry: BackupEntry): BackupListEntryJson {
     compression: entry.compression,
     context: entry.context,
     createdAt: entry.createdAt.toISOString(),
+    damaged: entry.damage ?? null,
     excludeLogs: manifest?.options.excludeLogs ?? null,
     file: entry.file,
     format: entry.format,
@@ -103,6 +117,7 @@ export function listEntryJson(entry: BackupEntry): BackupListEntryJson {
 
 export function renderBackupList(entries: BackupListEntryJson[], now = new Date()): string {
   if (entries.length === 0) return 'no backups'
+  const damaged = entries.filter((e) => e.damaged).map((e) => `${e.file}: DAMAGED, ${e.damaged}`)
   const columns: Column<BackupListEntryJson>[] = [
     {get: (e) => e.createdAt.replace('.000Z', 'Z'), header: 'time'},
     {get: (e) => formatAge(new Date(e.createdAt), now), header: 'age'},
@@ -112,12 +127,13 @@ export function renderBackupList(entries: BackupListEntryJson[], now = new Date(
     {get: status, header: 'status'},
     {get: (e) => e.file, header: 'file'},
   ]
-  return renderTable(columns, entries)
+  return [renderTable(columns, entries), ...(damaged.length > 0 ? ['', ...damaged] : [])].join('\n')
 }
 
 function status(e: BackupListEntryJson): string {
   if (!e.complete) return e.file.endsWith('.partial') ? 'partial' : 'incomplete'
-  if (!e.verified) return e.checksumChecked ? 'CHECKSUM MISMATCH' : 'unverified'
+  if (e.damaged) return 'DAMAGED'
+  if (!e.verified) return 'unverified'
   return e.checksumChecked ? 'verified' : 'ok'
 }
 

@@ -9,7 +9,7 @@ import {manifestPath} from './manifest.js'
 /**
  * pg_back-style retention: remove backups beyond the newest `keep`, and those older than `keepDays`,
  * but never the newest `minKeep` verified ones (so a run of failed backups cannot age out the last
- * good ones).
+ * good ones). Damaged backups take no place in `keep` and never count towards `minKeep`.
  */
 export interface RetentionPolicy {
   keep?: number
@@ -26,6 +26,8 @@ export interface RetentionDecision {
 export interface RetentionPlan {
   keep: BackupEntry[]
   remove: RetentionDecision[]
+  /** Complete backups that failed a check: left in place for the operator, and counted for nothing. */
+  damaged: BackupEntry[]
 }
 
 const DAY_MS = 86_400_000
@@ -58,13 +60,22 @@ export function retentionPolicy(flags: {keep?: number; keepDays?: number; minKee
   return {keep, keepDays, minKeep}
 }
 
-/** Decides which complete backups go. `entries` newest first (as listBackups returns them); incomplete ones are left alone. */
+/**
+ * Decides which complete backups go. `entries` newest first (as listBackups returns them); incomplete
+ * ones are left alone. A damaged one is neither kept in a slot nor removed: it is never the reason a
+ * good backup goes, and deleting it is the operator's call (it may be all that is left to salvage).
+ */
 export function planRetention(entries: BackupEntry[], policy: RetentionPolicy, now = new Date()): RetentionPlan {
-  const plan: RetentionPlan = {keep: [], remove: []}
+  const plan: RetentionPlan = {damaged: [], keep: [], remove: []}
   let position = 0
   let protectedCount = 0
   for (const entry of entries) {
     if (!entry.complete) continue
+    if (entry.damage) {
+      plan.damaged.push(entry)
+      continue
+    }
+
     position++
     if (entry.verified && protectedCount < policy.minKeep) {
       protectedCount++
@@ -88,9 +99,18 @@ export async function removeBackup(path: string): Promise<void> {
   await rm(path, {force: true})
 }
 
-/** Plans retention for one context's backups in a directory and, unless dryRun, removes what the plan says. Hold the directory's lock. */
-export async function applyRetention(dir: string, context: string, policy: RetentionPolicy, dryRun = false): Promise<RetentionPlan> {
-  const plan = planRetention(await listBackups(dir, {context}), policy)
+/**
+ * Plans retention for one context's backups in a directory and, unless dryRun, removes what the plan
+ * says. `checksums` hashes every backup first (else only the cheap checks). Hold the directory's lock.
+ */
+export async function applyRetention(dir: string, context: string, policy: RetentionPolicy, options: {dryRun?: boolean; checksums?: boolean} = {}): Promise<RetentionPlan> {
+  const plan = planRetention(await listBackups(dir, {checksums: options.checksums, context}), policy)
+  const dryRun = options.dryRun ?? false
   if (!dryRun) for (const {entry} of plan.remove) await removeBackup(entry.path)
   return plan
+}
+
+/** The warning for a damaged backup that retention leaves in place. */
+export function damagedWarning(entry: BackupEntry): string {
+  return `${entry.file} is damaged: ${entry.damage}. It was not counted as a backup and is left in place: check it with \`kasmctl backup verify ${entry.path}\` and remove it by hand`
 }
