@@ -11,7 +11,8 @@ import {checkDestination, lockBackupDir, removeLeftovers} from './destination.js
 import {type BackupManifest, writeManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, backupFileName, contextSlug, PARTIAL_SUFFIX} from './naming.js'
 import {checkPgDumpVersion, KEY_TABLES, openSnapshotSession, type PgEndpoint, type SnapshotSession, resolveEndpoint, toolInvocation, toolVersion, type Via} from './pg-tools.js'
-import {compressorCommand, dumpCompressionArgs, failureOf, requireCompressor, startTool, stopTool, type Tool} from './processes.js'
+import {type Child, failureOf, startChild} from '../process/children.js'
+import {compressorCommand, dumpCompressionArgs, requireCompressor} from './processes.js'
 import {applyRetention, damagedWarning, removeBackup, type RetentionDecision, type RetentionPolicy} from './retention.js'
 
 export interface CreateBackupOptions {
@@ -161,17 +162,17 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
   if (options.signal?.aborted) throw interrupted(options.signal)
   const call = toolInvocation(endpoint, 'pg_dump', args)
   const command = compressorCommand(options.format, options.compression)
-  const tools: Tool[] = []
-  const stopAll = (): void => tools.forEach((tool) => stopTool(tool))
+  const tools: Child[] = []
+  const stopAll = (): void => tools.forEach((tool) => tool.stop())
   options.signal?.addEventListener('abort', stopAll)
   try {
     const file = await open(partial, 'wx', 0o600)
     try {
-      const dump = startTool('pg_dump', call.file, call.args, {env: call.env, stdio: ['ignore', command ? 'pipe' : file.fd, 'pipe']})
+      const dump = startChild('pg_dump', call.file, call.args, {env: call.env, stdio: ['ignore', command ? 'pipe' : file.fd, 'pipe']})
       tools.push(dump)
       if (command) {
-        tools.push(startTool(command[0], command[0], command.slice(1), {stdio: [dump.child.stdout!, file.fd, 'pipe']}))
-        dump.child.stdout!.destroy() // the compressor holds the pipe now
+        tools.push(startChild(command[0], command[0], command.slice(1), {stdio: [dump.process.stdout!, file.fd, 'pipe']}))
+        dump.process.stdout!.destroy() // the compressor holds the pipe now
       }
     } finally {
       await file.close() // the children have their own descriptors

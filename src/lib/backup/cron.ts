@@ -1,4 +1,5 @@
 import {OperationError, UsageError} from '../errors.js'
+import {runChild} from '../process/children.js'
 import {shellJoin, shellQuote} from '../remote/shell.js'
 
 interface FieldSpec {
@@ -92,24 +93,26 @@ export interface CronInstallResult {
 
 /** Installs the line into the current user's crontab (`crontab -l` / `crontab -`), replacing this context's previous one. */
 export async function installCronLine(line: string, context: string): Promise<CronInstallResult> {
-  const {execa} = await import('execa')
-  const listed = await execa('crontab', ['-l'], {reject: false})
-  if (listed.exitCode === undefined) {
-    throw new OperationError(`cannot run crontab: ${listed.code ?? listed.shortMessage}`, {code: 'CRONTAB_FAILED', hint: 'install cron (apt-get install cron), or add the line printed by --print to your scheduler'})
+  const listed = await runChild('crontab', 'crontab', ['-l'])
+  if (listed.exit.error) {
+    throw new OperationError(`cannot run crontab: ${(listed.exit.error as NodeJS.ErrnoException).code ?? listed.exit.error.message}`, {
+      code: 'CRONTAB_FAILED',
+      hint: 'install cron (apt-get install cron), or add the line printed by --print to your scheduler',
+    })
   }
 
   // `crontab -l` exits 1 with "no crontab for <user>" when there is none yet.
-  if (listed.exitCode !== 0 && !/no crontab/i.test(String(listed.stderr))) {
-    throw new OperationError(`crontab -l failed: ${String(listed.stderr).trim()}`, {code: 'CRONTAB_FAILED'})
+  if (listed.exit.code !== 0 && !/no crontab/i.test(listed.stderr)) {
+    throw new OperationError(`crontab -l failed: ${listed.stderr.trim()}`, {code: 'CRONTAB_FAILED'})
   }
 
-  const current = listed.exitCode === 0 ? String(listed.stdout).split('\n') : []
+  const current = listed.exit.code === 0 ? listed.stdout.replace(/\n$/, '').split('\n') : []
   const marker = cronMarker(context)
   const ours = current.filter((existing) => existing.endsWith(marker))
   if (ours.length === 1 && ours[0] === line) return {changed: false, replaced: 0}
   const others = current.filter((existing) => !existing.endsWith(marker))
   while (others.length > 0 && others.at(-1) === '') others.pop()
-  const written = await execa('crontab', ['-'], {input: `${[...others, line].join('\n')}\n`, reject: false})
-  if (written.exitCode !== 0) throw new OperationError(`crontab refused the new table: ${String(written.stderr).trim()}`, {code: 'CRONTAB_FAILED'})
+  const written = await runChild('crontab', 'crontab', ['-'], {input: `${[...others, line].join('\n')}\n`})
+  if (written.exit.code !== 0) throw new OperationError(`crontab refused the new table: ${written.stderr.trim()}`, {code: 'CRONTAB_FAILED'})
   return {changed: true, replaced: ours.length}
 }

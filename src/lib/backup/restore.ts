@@ -4,6 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {ContextConfig, HostEntry} from '../config/types.js'
 import {connectTarget} from '../db/connect.js'
 import {OperationError} from '../errors.js'
+import {failureOf, runChild} from '../process/children.js'
 import type {KasmClient} from '../kasm/client.js'
 import {describeHost, runOnHostChecked} from '../remote/index.js'
 import {feedArchive} from './archive.js'
@@ -191,13 +192,13 @@ async function adminSession(endpoint: PgEndpoint): Promise<AdminSession> {
     return {close: () => client.end().catch(() => undefined), exec: async (sql) => void (await client.query(sql))}
   }
 
-  const {execa} = await import('execa')
   return {
     close: async () => undefined,
     async exec(sql) {
       const call = toolInvocation(endpoint, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], 'postgres')
-      const result = await execa(call.file, call.args, {env: call.env, reject: false})
-      if (result.exitCode !== 0) throw new Error(String(result.stderr).trim() || `psql exited with ${result.exitCode}`)
+      const {exit, stderr} = await runChild('psql', call.file, call.args, {env: call.env})
+      const failure = failureOf({name: 'psql', stderrTail: () => stderr}, exit)
+      if (failure) throw new Error(stderr.trim() || failure)
     },
   }
 }

@@ -1,14 +1,11 @@
-import {execFile} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {chown, mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {promisify} from 'node:util'
 
 import {OperationError, UnavailableError} from '../errors.js'
+import {failureOf, runChild} from '../process/children.js'
 import {findPgBinDir} from '../sandbox/postgres.js'
-
-const execFileAsync = promisify(execFile)
 
 /** A throwaway PostgreSQL cluster reachable only over a unix socket in its own temp dir (no TCP port to collide). */
 export interface ScratchCluster {
@@ -31,12 +28,9 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
   if (runAs) await chown(root, runAs.uid, runAs.gid)
   const dataDir = join(root, 'data')
   const run = async (tool: string, args: string[]): Promise<void> => {
-    try {
-      await execFileAsync(join(binDir, tool), args, {cwd: root, env: {LANG: 'C', LC_ALL: 'C', PATH: process.env.PATH}, ...runAs})
-    } catch (error) {
-      const {stderr} = error as {stderr?: string}
-      throw new OperationError(`the scratch PostgreSQL (${tool}) failed: ${(stderr || (error as Error).message).trim()}`)
-    }
+    const {exit, stderr} = await runChild(tool, join(binDir, tool), args, {cwd: root, env: {LANG: 'C', LC_ALL: 'C', PATH: process.env.PATH}, user: runAs})
+    const failure = failureOf({name: tool, stderrTail: () => ''}, exit)
+    if (failure) throw new OperationError(`the scratch PostgreSQL (${tool}) failed: ${stderr.trim() || failure}`)
   }
 
   const destroy = async (): Promise<void> => {

@@ -11,7 +11,7 @@ import {readChecksumFile, sha256File} from './checksum.js'
 import {type BackupManifest, readManifest} from './manifest.js'
 import {parseBackupName} from './naming.js'
 import {detectVia, KASM_DB_CONTAINER, type PgEndpoint, rowCountsSql, toolInvocation} from './pg-tools.js'
-import {findExecutable} from './processes.js'
+import {findExecutable} from '../process/children.js'
 import {startScratchCluster} from './scratch-postgres.js'
 
 export type VerifyCheckName = 'archive' | 'checksum' | 'restore'

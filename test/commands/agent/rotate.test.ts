@@ -6,6 +6,8 @@ import {join} from 'node:path'
 import {runCli, startCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 import {startSshd} from '../../helpers/sshd.js'
+import {procStat} from '../../../src/lib/process/proc.js'
+import {descendants, waitFor} from '../backup/support.js'
 import {agentState, expireSessions, jsonLines, waitForLine} from './fixtures.js'
 
 const DEFAULT_ZONE_AGENTS = ['agent-1', 'agent-2', 'agent-3']
@@ -104,6 +106,26 @@ describe('agent rotate', () => {
     expect(jsonLines(resumed).filter((l) => l.event === 'patch_started').map((l) => l.agent)).to.deep.equal(DEFAULT_ZONE_AGENTS)
     expect(await enabled()).to.deep.equal([true, true, true])
     expect((await readFile(file, 'utf8')).trim().split('\n')).to.include.members(DEFAULT_ZONE_AGENTS)
+  })
+
+  it('after kill -9 mid-patch, --resume first ends what the killed patch command left running, then patches', async () => {
+    const file = join(dir, 'patched-orphans')
+    const delay = join(dir, 'delay')
+    await writeFile(delay, '300')
+    // The patch command forks a long sleep, as an installer would fork its own tools.
+    const run = startCli(rotate('--exec', `sh -c "sleep $(cat ${delay}); echo {host} >> ${file}"`, '--json'), {env: sandbox.env})
+    await waitForLine(run.output, (l) => l.event === 'patch_started' && l.agent === 'agent-1')
+    const sleep = await waitFor('the patch command\'s sleep', () => descendants(run.child.pid!).find((p) => p.name === 'sleep'))
+    run.child.kill('SIGKILL')
+    await run.result
+    await writeFile(delay, '0')
+
+    const resumed = await kasmctl(...rotate('--resume', '--json'))
+    expect(resumed.exitCode, resumed.stderr + resumed.stdout).to.equal(0)
+    expect(resumed.stderr).to.contain(`stopping sleep (pid ${sleep.pid})`)
+    expect(procStat(sleep.pid)?.name === 'sleep' && procStat(sleep.pid)?.state !== 'Z').to.equal(false)
+    // Each agent patched once, by the resumed run alone.
+    expect((await readFile(file, 'utf8')).trim().split('\n').sort()).to.deep.equal(DEFAULT_ZONE_AGENTS)
   })
 
   it('Ctrl-C stops the rotation with its progress saved and says how to carry on; --resume finishes it', async () => {

@@ -6,7 +6,8 @@ import {join} from 'node:path'
 
 import {runCli, startCli} from '../../helpers/cli.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
-import {blockPgDump, createBackup, dockerStandIn, liveCounts, runningPgDump, waitFor, withSandboxAndDest} from './support.js'
+import {procStat} from '../../../src/lib/process/proc.js'
+import {blockPgDump, createBackup, descendants, dockerStandIn, liveCounts, runningPgDump, waitFor, withSandboxAndDest} from './support.js'
 
 const KEY_TABLES = ['installation', 'zones', 'managers', 'servers', 'kasms', 'users', 'images', 'settings', 'accounting', 'logs']
 
@@ -227,6 +228,27 @@ describe('backup create', function () {
       expect((await readdir(dest)).filter((f) => f.endsWith('.partial') || f.startsWith('.'))).to.deep.equal([])
     })
 
+    it('kill -9 of kasmctl takes pg_dump, zstd and the snapshot psql with it; the rerun finds nothing of it running', async () => {
+      const blocker = await blockPgDump(sandbox)
+      const run = startCli(['backup', 'create', '--dest', dest, '--via', 'local', '--compress', 'zstd'], {env: sandbox.env})
+      let children: Array<{pid: number; name: string}> = []
+      try {
+        await waitFor('pg_dump to start', () => runningPgDump(run.child.pid!))
+        children = descendants(run.child.pid!)
+        expect(children.map((p) => p.name).sort()).to.include.members(['pg_dump', 'psql', 'zstd'])
+        run.child.kill('SIGKILL')
+        await run.result
+        await waitFor('every child of the killed run to be gone', () => children.every((p) => !stillRuns(p)))
+      } finally {
+        await blocker.release()
+      }
+
+      const rerun = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--exclude-logs', '--json'], {env: sandbox.env})
+      expect(rerun.exitCode, rerun.stderr).to.equal(0)
+      expect(rerun.stderr).to.contain('left by an interrupted run')
+      expect((await readdir(dest)).filter((f) => f.endsWith('.partial') || f.startsWith('.'))).to.deep.equal([])
+    })
+
     it('SIGTERM stops pg_dump, removes the partial file and releases the lock', async () => {
       const blocker = await blockPgDump(sandbox)
       const run = startCli(['backup', 'create', '--dest', dest, '--via', 'local'], {env: sandbox.env})
@@ -267,3 +289,9 @@ describe('backup create', function () {
     })
   })
 })
+
+/** The process still runs under the same pid (not a recycled pid, not a zombie waiting to be reaped). */
+function stillRuns(process_: {pid: number; name: string}): boolean {
+  const stat = procStat(process_.pid)
+  return stat !== undefined && stat.name === process_.name && stat.state !== 'Z'
+}

@@ -19,7 +19,7 @@ describe('backup list and backup prune', function () {
   this.timeout(120_000)
   let sandbox: TestSandbox
   let dest: string
-  let latest: {file: string; path: string}
+  let latest: {file: string; path: string; sizeBytes: number}
 
   before(async () => {
     sandbox = await useSandbox()

@@ -3,7 +3,7 @@ import {createHash} from 'node:crypto'
 import {mkdir, open, readFile, symlink, truncate, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {findExecutable} from '../../../src/lib/backup/processes.js'
+import {findExecutable} from '../../../src/lib/process/children.js'
 import {runCli} from '../../helpers/cli.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
 import {createBackup, dockerStandIn, liveCounts, withSandboxAndDest} from './support.js'

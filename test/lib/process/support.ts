@@ -1,0 +1,25 @@
+/** Helpers of the child-process and lock tests. */
+import {type ChildProcess, spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+import {waitFor} from '../../commands/backup/support.js'
+
+const HOLDER = fileURLToPath(new URL('holder.ts', import.meta.url))
+
+/** Runs holder.ts (a stand-in kasmctl run) and resolves once its child has started. */
+export async function startHolder(lock: string, then: 'exit' | 'wait', command: string[]): Promise<{holder: ChildProcess; child: number}> {
+  const holder = spawn(process.execPath, ['--import', 'tsx', HOLDER, lock, then, ...command], {stdio: ['ignore', 'pipe', 'inherit']})
+  let out = ''
+  holder.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+  const child = await waitFor('the holder to start its child', () => (out.includes('\n') ? (JSON.parse(out.split('\n')[0]).child as number) : undefined))
+  return {child, holder}
+}
+
+export function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
