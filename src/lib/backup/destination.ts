@@ -42,7 +42,16 @@ export async function checkDestination(dir: string): Promise<void> {
 
 /** One lock per backup directory: create and prune never run at the same time on it. */
 export async function lockBackupDir(dir: string, purpose: string, onWarning: (message: string) => void): Promise<Lock> {
-  return acquireLock(join(dir, '.kasmctl-backup.lock'), {onWarning, purpose})
+  return acquireLock(join(dir, '.kasmctl-backup.lock'), {onWarning, purpose}).catch((error: Error) => {
+    throw (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC' ? destinationFull(dir) : error
+  })
+}
+
+export function destinationFull(dir: string): OperationError {
+  return new OperationError(`no space left in ${dir}: no backup was written, older backups untouched`, {
+    code: 'DEST_FULL',
+    hint: 'free space there (e.g. `kasmctl backup prune --keep N`), use --exclude-logs, or choose another --dest',
+  })
 }
 
 /**

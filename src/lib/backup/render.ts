@@ -1,7 +1,7 @@
 import {formatAge, formatDuration} from '../duration.js'
 import {type Column, renderTable} from '../output/table.js'
 import type {BackupEntry} from './catalog.js'
-import type {CreateBackupResult} from './create.js'
+import type {BackupPlan, CreateBackupResult} from './create.js'
 import type {RetentionDecision} from './retention.js'
 import type {RowCountCheck, VerifyResult} from './verify.js'
 import {formatBytes} from '../output/units.js'
@@ -60,6 +60,44 @@ export function createJson({manifest, path, removed}: CreateBackupResult): Backu
     sizeBytes: manifest.sizeBytes,
     via: manifest.via,
   }
+}
+
+/** `backup create --dry-run --json` (docs/json.md). */
+export interface BackupPlanJson {
+  dryRun: true
+  database: string
+  via: string
+  pgDumpVersion: string
+  path: string
+  format: string
+  compression: string
+  excludeLogs: boolean
+  wouldRemove: RemovedJson[]
+  damaged: DamagedJson[]
+}
+
+export function planJson(plan: BackupPlan, options: {format: string; compression: string; excludeLogs: boolean}): BackupPlanJson {
+  return {
+    compression: options.compression,
+    damaged: damagedJson(plan.retention?.damaged ?? []),
+    database: plan.endpoint.description,
+    dryRun: true,
+    excludeLogs: options.excludeLogs,
+    format: options.format,
+    path: plan.path,
+    pgDumpVersion: plan.pgDumpVersion,
+    via: plan.endpoint.via,
+    wouldRemove: removedJson(plan.retention?.remove ?? []),
+  }
+}
+
+export function renderPlan(json: BackupPlanJson): string {
+  return [
+    `would dump ${json.database} (via ${json.via}, pg_dump ${json.pgDumpVersion}${json.excludeLogs ? ', without the rows of logs' : ''})`,
+    `  to ${json.path} (${json.format}${json.compression === 'none' ? '' : `+${json.compression}`}), with its .sha256 and manifest`,
+    ...renderRemoved(json.wouldRemove, true),
+    ...json.damaged.map((d) => `would leave damaged ${d.file} alone (${d.reason})`),
+  ].join('\n')
 }
 
 export function renderCreated(json: BackupCreateJson): string {

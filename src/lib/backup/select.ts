@@ -10,6 +10,6 @@ export async function latestBackup(latest: boolean, dest: string | undefined, re
   const {context} = await resolve()
   const dir = backupDir(dest, context)
   const newest = (await listBackups(dir, {context: contextSlug(context.name)})).find((entry) => entry.complete && !entry.damage)
-  if (!newest) throw new NotFoundError(`no complete, undamaged backup of context "${context.name}" in ${dir}`, {hint: 'run `kasmctl backup create` first; `kasmctl backup list` shows the damaged ones'})
+  if (!newest) throw new NotFoundError(`no complete backup of context "${context.name}" in ${dir}`, {hint: 'run `kasmctl backup create` first (damaged backups do not count: see `kasmctl backup list`)'})
   return newest.path
 }

@@ -2,6 +2,7 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
+import {procStat} from '../../../src/lib/process/proc.js'
 import {waitFor} from '../../commands/backup/support.js'
 
 const HOLDER = fileURLToPath(new URL('holder.ts', import.meta.url))
@@ -15,11 +16,8 @@ export async function startHolder(lock: string, then: 'exit' | 'wait', command: 
   return {child, holder}
 }
 
+/** The process runs: it exists and is not a zombie (here pid 1 may be slow to reap orphans). */
 export function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
+  const state = procStat(pid)?.state
+  return state !== undefined && state !== 'Z'
 }
