@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {OperationError} from '../errors.js'
 import {readChecksumFile, sha256File} from './checksum.js'
-import {missingBackupDir} from './destination.js'
+import {missingBackupDir, notADirectory} from './destination.js'
 import {type BackupManifest, readManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, parseBackupName} from './naming.js'
 
@@ -53,6 +53,7 @@ export async function listBackups(dir: string, options: ListBackupsOptions = {})
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw missingBackupDir(dir)
+    if (code === 'ENOTDIR') throw notADirectory(dir)
 
     throw new OperationError(`cannot read backup directory ${dir}: ${code ?? (error as Error).message}`, {cause: error})
   }

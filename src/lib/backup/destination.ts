@@ -22,13 +22,17 @@ export function missingBackupDir(dir: string): NotFoundError {
   return new NotFoundError(`backup directory ${dir} does not exist`, {hint: `create it with \`mkdir -m 700 -p ${dir}\``})
 }
 
+export function notADirectory(dir: string): UsageError {
+  return new UsageError(`backup destination ${dir} is not a directory`, {hint: 'give --dest (or backup.dir in the context) a directory'})
+}
+
 /** The destination must exist, be a directory and be writable; otherwise nothing is started. */
 export async function checkDestination(dir: string): Promise<void> {
   const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') throw missingBackupDir(dir)
     throw new OperationError(`cannot use backup directory ${dir}: ${error.code ?? error.message}`)
   })
-  if (!info.isDirectory()) throw new UsageError(`backup destination ${dir} is not a directory`)
+  if (!info.isDirectory()) throw notADirectory(dir)
   try {
     await access(dir, constants.W_OK)
   } catch (error) {

@@ -36,7 +36,18 @@ export interface RestoreResult extends RestorePlan {
 const root = (host: HostEntry): string => (host.kasmRoot ?? '/opt/kasm').replace(/\/+$/, '')
 const webappHosts = (context: ContextConfig): HostEntry[] => (context.hosts ?? []).filter((h) => h.roles.includes('webapp'))
 
+/**
+ * The restore's plan, after its first step: the backup is checked (checksum, pg_restore --list) here,
+ * so that a dry run of a missing, damaged or foreign file fails as the real run would, and the real
+ * run asks for confirmation only for a backup that can be restored.
+ */
 export async function planRestore(context: ContextConfig, path: string, via: Via, keepPrevious: boolean): Promise<RestorePlan> {
+  const verified = await verifyBackup(path)
+  if (!verified.ok) {
+    const failed = verified.checks.find((c) => !c.ok)!
+    throw new OperationError(`${basename(path)} failed verification (${failed.name}: ${failed.message}); nothing was changed`, {code: 'VERIFY_FAILED'})
+  }
+
   const endpoint = await resolveEndpoint(context, via)
   const stamp = new Date().toISOString().replaceAll(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase()
   const webapps = webappHosts(context)
@@ -71,11 +82,6 @@ export interface RestoreOptions {
  */
 export async function runRestore(context: ContextConfig, plan: RestorePlan, options: RestoreOptions): Promise<RestoreResult> {
   const {onEvent} = options
-  const verified = await verifyBackup(plan.path)
-  if (!verified.ok) {
-    const failed = verified.checks.find((c) => !c.ok)!
-    throw new OperationError(`${plan.file} failed verification (${failed.name}: ${failed.message}); nothing was changed`, {code: 'VERIFY_FAILED'})
-  }
 
   const endpoint = await resolveEndpoint(context, plan.via)
   const admin = await adminSession(endpoint)

@@ -57,7 +57,9 @@ export async function verifyBackup(path: string, options: VerifyOptions = {}): P
     throw new UsageError(`${path} is not a kasmctl backup (expected kasm_db_<context>_<time>.tar[.zst|.gz] or .dump[.zst])`)
   }
 
-  if (!(await stat(path).catch(() => undefined))?.isFile()) throw new NotFoundError(`backup ${path} does not exist`)
+  const info = await stat(path).catch(() => undefined)
+  if (!info) throw new NotFoundError(`backup ${path} does not exist`)
+  if (!info.isFile()) throw new UsageError(`${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}, not a backup file`)
   const manifest = await readManifest(path)
   const source = {compression: manifest?.options.compression ?? parsed.compression, format: parsed.format, path}
   const result: VerifyResult = {checks: [], file: basename(path), ok: false, path, rowCounts: null}

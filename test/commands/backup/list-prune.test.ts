@@ -79,6 +79,15 @@ describe('backup list and backup prune', function () {
     expect(noDir.stderr).to.contain('no context selected')
   })
 
+  it('a --dest that is a file is exit 64 for list and prune, as for create', async () => {
+    const file = join(dest, latest.file)
+    for (const command of [['list'], ['prune', '--keep', '3']]) {
+      const result = await runCli(['backup', ...command, '--dest', file, '--json'], {env: sandbox.env})
+      expect(result.exitCode, command[0]).to.equal(64)
+      expect(JSON.parse(result.stdout).error.message).to.equal(`backup destination ${file} is not a directory`)
+    }
+  })
+
   it('prune --dry-run shows what would go and removes nothing', async () => {
     const result = await runCli(['backup', 'prune', '--dest', dest, '--keep', '2', '--dry-run'], {env: sandbox.env})
     expect(result.exitCode, result.stderr).to.equal(0)
