@@ -1,5 +1,7 @@
+import {dirname, isAbsolute} from 'node:path'
+
 import {OperationError, UsageError} from '../errors.js'
-import {runChild} from '../process/children.js'
+import {findExecutable, runChild} from '../process/children.js'
 import {shellJoin, shellQuote} from '../remote/shell.js'
 
 interface FieldSpec {
@@ -73,6 +75,22 @@ export interface CronJob {
   path: string
   /** Extra `backup create` flags (e.g. --dest DIR, --log-file FILE). */
   createArgs: string[]
+}
+
+/** What a `backup create` run may start: node for kasmctl itself, the PostgreSQL client tools, the compressors, docker, setpriv. */
+export const CRON_TOOLS = ['node', 'pg_dump', 'pg_restore', 'psql', 'zstd', 'gzip', 'docker', 'setpriv'] as const
+
+/**
+ * The job's PATH: the directory of the node running now, then, in the caller's PATH order, only
+ * the absolute directories where a tool of the job is found first. `.`, relative entries and
+ * directories holding none of the tools are left out: they would make the job depend on the
+ * directory cron starts it in, or run a program planted there.
+ */
+export function cronPath(env: NodeJS.ProcessEnv, execPath: string, tools: readonly string[] = CRON_TOOLS): string {
+  const absolute = (env.PATH ?? '').split(':').filter((dir) => isAbsolute(dir))
+  const found = tools.map((tool) => findExecutable(tool, {PATH: absolute.join(':')})).filter((path) => path !== undefined)
+  const dirs = new Set([dirname(execPath), ...absolute.filter((dir) => found.some((path) => dirname(path) === dir))])
+  return [...dirs].join(':')
 }
 
 /** Identifies the job in the crontab so that re-installing replaces it instead of adding a second one. */
