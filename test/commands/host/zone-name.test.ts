@@ -103,7 +103,10 @@ describe('kasmctl host zone-name', function () {
     const [host] = result.hosts
     expect(host.files[0].backup).to.match(/api\.app\.config\.yaml\.kasmctl-\d{8}T\d{6}Z\.bak$/)
     expect(await readFile(host.files[0].backup!, 'utf8')).to.equal(before)
-    expect((await stat(host.files[0].backup!)).uid).to.equal(KASM_UID)
+    // The backup keeps the owner but not the 0644: it holds the service's tokens. So does the journal.
+    const backup = await stat(host.files[0].backup!)
+    expect({mode: backup.mode & 0o777, uid: backup.uid}).to.deep.equal({mode: 0o600, uid: KASM_UID})
+    expect((await stat(result.journal!)).mode & 0o777).to.equal(0o600)
 
     expect(result).to.deep.include({create_zone: false, dry_run: false, operation: 'change', status: 'done', zone: 'east'})
     expect(result.zone_id).to.match(/^[\da-f]{32}$/)
