@@ -209,7 +209,7 @@ describe('kasmctl host zone-name', function () {
   for (const way of ['--resume', '--rollback'] as const) {
     it(`killed with kill -9 while webapp-2 is stopped: a new run is refused, and ${way} ends consistent`, async () => {
       const before = await apiConfigs(sandbox)
-      const cli = startCli(['host', 'zone-name', 'east', '--role', 'webapp', '--yes'], {env: {...sandbox.env, KASMCTL_TEST_PAUSE_AT: 'webapp-2:start'}, timeoutMs: 120_000})
+      const cli = startCli(['host', 'zone-name', 'east', '--role', 'webapp', '--yes'], {env: {...sandbox.env, KASMCTL_DEBUG_PAUSE_AT: 'webapp-2:start'}, timeoutMs: 120_000})
       await waitForStderr(cli, 'paused before start on webapp-2')
       cli.child.kill('SIGKILL')
       await cli.result
@@ -237,7 +237,7 @@ describe('kasmctl host zone-name', function () {
 
   it('a rollback killed midway: --resume moves every host forward again, none skipped half-restored', async () => {
     const killAt = async (args: string[], pauseAt: string) => {
-      const cli = startCli(args, {env: {...sandbox.env, KASMCTL_TEST_PAUSE_AT: pauseAt}, timeoutMs: 120_000})
+      const cli = startCli(args, {env: {...sandbox.env, KASMCTL_DEBUG_PAUSE_AT: pauseAt}, timeoutMs: 120_000})
       await waitForStderr(cli, 'paused before')
       cli.child.kill('SIGKILL')
       await cli.result
@@ -258,7 +258,7 @@ describe('kasmctl host zone-name', function () {
   })
 
   it('Ctrl-C mid-run exits 130 naming each host\'s state and the way on', async () => {
-    const cli = startCli(['host', 'zone-name', 'east', '--role', 'webapp', '--yes'], {env: {...sandbox.env, KASMCTL_TEST_PAUSE_AT: 'webapp-1:edit'}, timeoutMs: 120_000})
+    const cli = startCli(['host', 'zone-name', 'east', '--role', 'webapp', '--yes'], {env: {...sandbox.env, KASMCTL_DEBUG_PAUSE_AT: 'webapp-1:edit'}, timeoutMs: 120_000})
     await waitForStderr(cli, 'paused before edit on webapp-1')
     cli.child.kill('SIGINT')
     const result = await cli.result
