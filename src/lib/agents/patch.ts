@@ -89,7 +89,7 @@ export async function runPatch(patch: PatchCommand, vars: PatchVars, options: {s
 
   if (patch.host) {
     try {
-      const result = await runOnHost(patch.host, argv, {signal: options.signal})
+      const result = await runOnHost(patch.host, argv, {hangUpWithClient: true, signal: options.signal})
       for (const line of `${result.stdout}${result.stderr}`.split('\n').filter((l) => l !== '')) keep(line)
       return {exitCode: result.exitCode, tail}
     } catch (error) {

@@ -20,6 +20,12 @@ export interface RunOptions {
   sudo?: boolean
   /** Aborting stops the command (locally; over SSH, the ssh client). */
   signal?: AbortSignal
+  /**
+   * Over SSH, give the command a terminal (ssh -tt): when the ssh client dies (kasmctl killed, the
+   * connection lost), the remote side hangs up and the command gets SIGHUP instead of running on
+   * unseen. Its stderr then arrives in stdout. For long commands that must not outlive kasmctl.
+   */
+  hangUpWithClient?: boolean
 }
 
 /** OpenSSH exits 255 when it cannot connect or authenticate. */
@@ -60,8 +66,11 @@ export function describeHost(host: HostEntry): string {
 export async function runOnHost(host: HostEntry, argv: string[], options: RunOptions = {}): Promise<CommandResult> {
   if (argv.length === 0) throw new TypeError('runOnHost needs a command')
   const remote = isRemoteHost(host)
-  const [file, args] = remote ? ['ssh', sshArguments(host, remoteCommandLine(argv, options.sudo))] : [argv[0], argv.slice(1)]
-  const {exit, stderr, stdout, timedOut} = await runChild(file, file, args, {input: options.input, signal: options.signal, timeoutMs: options.timeoutMs})
+  const tty = remote && options.hangUpWithClient === true
+  const [file, args] = remote ? ['ssh', [...(tty ? ['-tt'] : []), ...sshArguments(host, remoteCommandLine(argv, options.sudo))]] : [argv[0], argv.slice(1)]
+  const run = await runChild(file, file, args, {input: options.input, signal: options.signal, timeoutMs: options.timeoutMs})
+  const {exit, stderr, timedOut} = run
+  const stdout = tty ? run.stdout.replaceAll('\r\n', '\n') : run.stdout
   if (timedOut) {
     throw new UnavailableError(`\`${shellJoin(argv)}\` on host ${describeHost(host)} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)}s`, {
       details: {host: host.name},

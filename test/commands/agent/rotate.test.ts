@@ -7,7 +7,7 @@ import {runCli, startCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 import {startSshd} from '../../helpers/sshd.js'
 import {running} from '../../lib/process/support.js'
-import {descendants, waitFor} from '../backup/support.js'
+import {descendants, processesNamed, waitFor} from '../backup/support.js'
 import {agentState, expireSessions, jsonLines, waitForLine} from './fixtures.js'
 
 const DEFAULT_ZONE_AGENTS = ['agent-1', 'agent-2', 'agent-3']
@@ -191,6 +191,25 @@ describe('agent rotate', () => {
       const lines = (await readFile(file, 'utf8')).trim().split('\n')
       expect(lines.map((l) => l.split(' ')[0])).to.deep.equal(DEFAULT_ZONE_AGENTS)
       expect(lines.every((l) => new RegExp(`over 127\\.0\\.0\\.1 \\d+ 127\\.0\\.0\\.1 ${sshd.port}$`).test(l))).to.equal(true)
+    } finally {
+      await sshd.stop()
+    }
+  })
+
+  it('--ssh: kill -9 mid-patch ends the patch command on the agent host too (it has a terminal, and the remote side hangs up)', async () => {
+    const sshd = await startSshd()
+    try {
+      const {stringify} = await import('yaml')
+      const config = join(dir, 'ssh-kill-config.yaml')
+      const context = {...sandbox.context, hosts: DEFAULT_ZONE_AGENTS.map((name) => sshd.host(name, {roles: ['agent']}))}
+      await writeFile(config, stringify({contexts: [context], currentContext: context.name}), {mode: 0o600})
+      const run = startCli(rotate('--ssh', '--exec', 'sh -c "sleep 297; echo {host}"', '--json'), {env: {...sandbox.env, KASMCTL_CONFIG: config}})
+      // The sshd runs on this machine: its session's processes are visible here.
+      const remoteSleep = (): number | undefined => processesNamed('sleep').find((p) => p.argv.join(' ') === 'sleep 297')?.pid
+      const sleep = await waitFor('the patch command on the agent host', remoteSleep)
+      run.child.kill('SIGKILL')
+      await run.result
+      await waitFor('the remote patch command to be gone', () => !running(sleep))
     } finally {
       await sshd.stop()
     }
