@@ -91,6 +91,12 @@ export async function acquireLock(path: string, options: AcquireLockOptions): Pr
   return new PidLock(path, holder)
 }
 
+/** LockedError (exit 75) naming the holder when a live process holds the lock; nothing otherwise. */
+export async function refuseIfHeld(path: string): Promise<void> {
+  const holder = await readHolder(path)
+  if (holder && holderAlive(holder)) throw lockedBy(path, holder)
+}
+
 /** The current holder of a lock file, or undefined when there is none (or it is unreadable). */
 export async function readHolder(path: string): Promise<LockHolder | undefined> {
   try {

@@ -5,7 +5,7 @@ import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {ExitCode, LockedError, type OperationError} from '../../src/lib/errors.js'
-import {acquireLock, readHolder} from '../../src/lib/lock.js'
+import {acquireLock, readHolder, refuseIfHeld} from '../../src/lib/lock.js'
 import {groupMembers} from '../../src/lib/process/proc.js'
 import {waitFor} from '../commands/backup/support.js'
 import {running, startHolder} from './process/support.js'
@@ -86,6 +86,22 @@ describe('lib/lock', () => {
       expect(await readdir(dir)).to.deep.equal(['filler'])
     } finally {
       execFileSync('umount', [dir])
+    }
+  })
+
+  it('refuseIfHeld names a live holder (exit 75), and lets a dead one or no lock pass', async () => {
+    await refuseIfHeld(path)
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!
+    await writeFile(path, JSON.stringify({hostname: hostname(), pid: dead, purpose: 'backup create', startedAt: '2025-01-01T02:00:00.000Z'}))
+    await refuseIfHeld(path)
+    await rm(path)
+    const lock = await acquireLock(path, {purpose: 'backup create'})
+    try {
+      const error = await refuseIfHeld(path).catch((error_: unknown) => error_)
+      expect(error).to.be.instanceOf(LockedError)
+      expect((error as LockedError).message).to.contain(`process ${process.pid} (backup create`)
+    } finally {
+      await lock.release()
     }
   })
 

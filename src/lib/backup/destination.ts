@@ -44,9 +44,11 @@ export async function checkDestination(dir: string): Promise<void> {
   }
 }
 
+export const lockPath = (dir: string): string => join(dir, '.kasmctl-backup.lock')
+
 /** One lock per backup directory: create and prune never run at the same time on it. */
 export async function lockBackupDir(dir: string, purpose: string, onWarning: (message: string) => void): Promise<Lock> {
-  return acquireLock(join(dir, '.kasmctl-backup.lock'), {onWarning, purpose}).catch((error: Error) => {
+  return acquireLock(lockPath(dir), {onWarning, purpose}).catch((error: Error) => {
     throw (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC' ? destinationFull(dir) : error
   })
 }

@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
 import {copyFile, readdir, readFile, rm, truncate, utimes, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -85,6 +86,23 @@ describe('backup list and backup prune', function () {
       const result = await runCli(['backup', ...command, '--dest', file, '--json'], {env: sandbox.env})
       expect(result.exitCode, command[0]).to.equal(64)
       expect(JSON.parse(result.stdout).error.message).to.equal(`backup destination ${file} is not a directory`)
+    }
+  })
+
+  it('prune on a file system too full for its lock file still frees space, with a warning, and leaves no lock file', async () => {
+    const full = await tempDir()
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', full])
+    try {
+      for (const file of await readdir(dest)) await copyFile(join(dest, file), join(full, file))
+      await writeFile(join(full, 'filler'), Buffer.alloc(4 * 1024 * 1024)).catch(() => undefined)
+      const result = await runCli(['backup', 'prune', '--dest', full, '--keep', '1', '--min-keep', '1', '--json'], {env: sandbox.env})
+      expect(result.exitCode, result.stdout + result.stderr).to.equal(0)
+      expect(result.stderr).to.contain(`no space left in ${full} for the lock file: pruning without it`)
+      expect(JSON.parse(result.stdout).removed).to.have.length(3)
+      expect((await readdir(full)).filter((f) => f.endsWith('.zst') || f.startsWith('.'))).to.deep.equal([latest.file])
+    } finally {
+      execFileSync('umount', [full])
+      await rm(full, {force: true, recursive: true})
     }
   })
 
