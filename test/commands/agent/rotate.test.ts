@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {runCli, startCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {startSshd} from '../../helpers/sshd.js'
+import {startSshd, type TestSshd} from '../../helpers/sshd.js'
 import {running} from '../../lib/process/support.js'
 import {descendants, processesNamed, waitFor} from '../backup/support.js'
 import {agentState, expireSessions, jsonLines, waitForLine} from './fixtures.js'
@@ -19,6 +19,15 @@ describe('agent rotate', () => {
   const kasmctl = (...args: string[]) => runCli(args, {env: sandbox.env})
   const rotate = (...args: string[]) => ['agent', 'rotate', '--zone', 'default', '--poll-interval', '300ms', '--yes', ...args]
   const enabled = async () => Promise.all(DEFAULT_ZONE_AGENTS.map(async (a) => (await agentState(sandbox, a)).enabled))
+
+  /** A config file whose context reaches every agent of the zone through the test sshd. */
+  async function sshInventory(sshd: TestSshd, name: string): Promise<string> {
+    const {stringify} = await import('yaml')
+    const config = join(dir, name)
+    const context = {...sandbox.context, hosts: DEFAULT_ZONE_AGENTS.map((agent) => sshd.host(agent, {roles: ['agent']}))}
+    await writeFile(config, stringify({contexts: [context], currentContext: context.name}), {mode: 0o600})
+    return config
+  }
 
   before(async () => {
     sandbox = await useSandbox()
@@ -180,10 +189,7 @@ describe('agent rotate', () => {
   it('--ssh runs the patch on each agent host over SSH (a real sshd), with the inventory of the context', async () => {
     const sshd = await startSshd()
     try {
-      const {stringify} = await import('yaml')
-      const config = join(dir, 'ssh-config.yaml')
-      const context = {...sandbox.context, hosts: DEFAULT_ZONE_AGENTS.map((name) => sshd.host(name, {roles: ['agent']}))}
-      await writeFile(config, stringify({contexts: [context], currentContext: context.name}), {mode: 0o600})
+      const config = await sshInventory(sshd, 'ssh-config.yaml')
       const file = join(dir, 'patched-ssh')
       const result = await runCli(rotate('--ssh', '--exec', `sh -c "echo {host} over \\$SSH_CONNECTION >> ${file}"`, '--json'), {env: {...sandbox.env, KASMCTL_CONFIG: config}})
       expect(result.exitCode, result.stderr + result.stdout).to.equal(0)
@@ -199,10 +205,7 @@ describe('agent rotate', () => {
   it('--ssh: kill -9 mid-patch ends the patch command on the agent host too (it has a terminal, and the remote side hangs up)', async () => {
     const sshd = await startSshd()
     try {
-      const {stringify} = await import('yaml')
-      const config = join(dir, 'ssh-kill-config.yaml')
-      const context = {...sandbox.context, hosts: DEFAULT_ZONE_AGENTS.map((name) => sshd.host(name, {roles: ['agent']}))}
-      await writeFile(config, stringify({contexts: [context], currentContext: context.name}), {mode: 0o600})
+      const config = await sshInventory(sshd, 'ssh-kill-config.yaml')
       const run = startCli(rotate('--ssh', '--exec', 'sh -c "sleep 297; echo {host}"', '--json'), {env: {...sandbox.env, KASMCTL_CONFIG: config}})
       // The sshd runs on this machine: its session's processes are visible here.
       const remoteSleep = (): number | undefined => processesNamed('sleep').find((p) => p.argv.join(' ') === 'sleep 297')?.pid
