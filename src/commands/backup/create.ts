@@ -67,7 +67,9 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     const result = await withInterrupt((signal) => createBackup({...options, signal}))
     const {manifest} = result
     const reports = {logFile: flags['log-file'], metricsFile: flags['metrics-file']}
-    await reportRun(reports, {context: context.name, durationMs: manifest.durationMs, file: result.path, ok: true, removed: result.removed.length, sizeBytes: manifest.sizeBytes})
+    const outcome = {context: context.name, durationMs: manifest.durationMs, file: result.path, ok: true as const, removed: result.removed.length, sizeBytes: manifest.sizeBytes}
+    // The backup is there: a report that cannot be written (checked before, but a disk can fill since) is a warning, not a failure.
+    await reportRun(reports, outcome).catch((error: Error) => this.warn(`${result.path} was written, but its run report was not: ${error.message}`))
     const json = render.createJson(result)
     if (flags.quiet && this.format === 'table') return json
     return this.emit(json, render.renderCreated)

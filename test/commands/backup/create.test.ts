@@ -8,7 +8,7 @@ import {runCli, startCli} from '../../helpers/cli.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
 import {running} from '../../lib/process/support.js'
 import {parsePrometheus, sampleValue} from '../../helpers/prometheus.js'
-import {blockPgDump, createBackup, descendants, dockerStandIn, liveCounts, runningPgDump, waitFor, withSandboxAndDest} from './support.js'
+import {blockPgDump, createBackup, descendants, dockerStandIn, tempDir, liveCounts, runningPgDump, waitFor, withSandboxAndDest} from './support.js'
 
 const KEY_TABLES = ['installation', 'zones', 'managers', 'servers', 'kasms', 'users', 'images', 'settings', 'accounting', 'logs']
 
@@ -178,6 +178,23 @@ describe('backup create', function () {
         expect(result.exitCode, `${flag} ${path}`).to.equal(64)
         expect(JSON.parse(result.stdout).error.message).to.equal(`${flag} ${path}: ${why}`)
         expect(await readdir(dest)).to.deep.equal(['a-file'])
+      }
+    })
+
+    it('a written backup is never reported failed: a report that cannot be written at the end (a full disk) is a warning', async () => {
+      const textfile = await tempDir()
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', textfile])
+      try {
+        await writeFile(join(textfile, 'filler'), Buffer.alloc(64 * 1024)).catch(() => undefined)
+        const metrics = join(textfile, 'kasmctl_backup.prom')
+        const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--exclude-logs', '--json', '--metrics-file', metrics], {env: sandbox.env})
+        expect(result.exitCode, result.stderr).to.equal(0)
+        const {path} = JSON.parse(result.stdout)
+        expect(result.stderr).to.contain(`${path} was written, but its run report was not`).and.contain('ENOSPC')
+        expect(await readdir(textfile)).to.deep.equal(['filler'])
+      } finally {
+        execFileSync('umount', [textfile])
+        await rm(textfile, {force: true, recursive: true})
       }
     })
 
