@@ -1,30 +1,43 @@
-import {createRequire} from 'node:module'
+/**
+ * Parses the Prometheus text exposition format (what node_exporter's textfile collector reads) with
+ * the official Prometheus Python client's parser (prometheus_client.parser, Debian package
+ * python3-prometheus-client, run with Debian's /usr/bin/python3): it rejects bad metric names,
+ * broken labels and values that are not numbers. On top of it, a family must have HELP and TYPE
+ * (the parser lets a bare sample through as "unknown"), and the text must end with a newline.
+ */
+import {execFile} from 'node:child_process'
 
-/** One metric family as parse-prometheus-text-format returns it. */
 export interface MetricFamily {
   name: string
+  type: string
   help: string
-  type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED'
-  metrics: Array<{value: string; labels?: Record<string, string>}>
+  samples: Array<{name: string; labels: Record<string, string>; value: number}>
 }
 
-const parseText = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => MetricFamily[]
+const PARSE = `
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+try:
+    families = list(text_string_to_metric_families(sys.stdin.read()))
+except Exception as error:
+    print(f"{type(error).__name__}: {error}", file=sys.stderr)
+    sys.exit(2)
+json.dump([{"name": f.name, "type": f.type, "help": f.documentation,
+            "samples": [{"name": s.name, "labels": s.labels, "value": s.value} for s in f.samples]} for f in families], sys.stdout)
+`
 
-/**
- * Parses the Prometheus text exposition format (what node_exporter's textfile collector and
- * Prometheus scrape) with a real parser, parse-prometheus-text-format, then fails on what that
- * parser lets through: a document without a final newline, a sample value that is not a number,
- * a sample without a declared TYPE, or a family without HELP.
- */
-export function parsePrometheus(text: string): MetricFamily[] {
+export async function parsePrometheus(text: string): Promise<MetricFamily[]> {
   if (text !== '' && !text.endsWith('\n')) throw new Error('the exposition does not end with a newline')
-  const families = parseText(text)
+  const families = await new Promise<MetricFamily[]>((resolve, reject) => {
+    const child = execFile('/usr/bin/python3', ['-c', PARSE], (error, stdout, stderr) => {
+      if (error) reject(new Error(`not valid Prometheus text: ${stderr.trim() || error.message}`))
+      else resolve(JSON.parse(stdout) as MetricFamily[])
+    })
+    child.stdin!.end(text)
+  })
   for (const family of families) {
-    if (family.type === 'UNTYPED') throw new Error(`${family.name} has no # TYPE line (or a sample line that did not parse)`)
+    if (family.type === 'unknown') throw new Error(`${family.name} has no # TYPE line`)
     if (!family.help) throw new Error(`${family.name} has no # HELP line`)
-    for (const metric of family.metrics) {
-      if (!/^[+-]?(\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+|Inf|NaN)$/.test(metric.value)) throw new Error(`${family.name} has a value that is not a number: "${metric.value}"`)
-    }
   }
 
   return families
@@ -32,8 +45,7 @@ export function parsePrometheus(text: string): MetricFamily[] {
 
 /** The value of the one sample of `name` whose labels include `labels`. */
 export function sampleValue(families: MetricFamily[], name: string, labels: Record<string, string> = {}): number {
-  const family = families.find((f) => f.name === name)
-  const matches = (family?.metrics ?? []).filter((m) => Object.entries(labels).every(([key, value]) => m.labels?.[key] === value))
-  if (matches.length !== 1) throw new Error(`${matches.length} samples of ${name} with labels ${JSON.stringify(labels)}`)
-  return Number(matches[0].value)
+  const samples = families.flatMap((family) => family.samples).filter((s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value))
+  if (samples.length !== 1) throw new Error(`${samples.length} samples of ${name} with labels ${JSON.stringify(labels)}`)
+  return samples[0].value
 }

@@ -116,13 +116,13 @@ describe('backup create', function () {
     const ok = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--exclude-logs', '--json', '--metrics-file', metrics], {env: sandbox.env})
     expect(ok.exitCode, ok.stderr).to.equal(0)
     const json = JSON.parse(ok.stdout)
-    const first = parsePrometheus(await readFile(metrics, 'utf8'))
+    const first = await parsePrometheus(await readFile(metrics, 'utf8'))
     expect(first.map((f) => [f.name, f.type])).to.deep.equal([
-      ['kasmctl_backup_last_run_success', 'GAUGE'],
-      ['kasmctl_backup_last_run_timestamp_seconds', 'GAUGE'],
-      ['kasmctl_backup_last_success_timestamp_seconds', 'GAUGE'],
-      ['kasmctl_backup_last_success_duration_seconds', 'GAUGE'],
-      ['kasmctl_backup_last_success_size_bytes', 'GAUGE'],
+      ['kasmctl_backup_last_run_success', 'gauge'],
+      ['kasmctl_backup_last_run_timestamp_seconds', 'gauge'],
+      ['kasmctl_backup_last_success_timestamp_seconds', 'gauge'],
+      ['kasmctl_backup_last_success_duration_seconds', 'gauge'],
+      ['kasmctl_backup_last_success_size_bytes', 'gauge'],
     ])
     const labels = {context: 'sandbox'}
     expect(sampleValue(first, 'kasmctl_backup_last_run_success', labels)).to.equal(1)
@@ -140,7 +140,7 @@ describe('backup create', function () {
       await sandbox.startDatabase()
     }
 
-    const second = parsePrometheus(await readFile(metrics, 'utf8'))
+    const second = await parsePrometheus(await readFile(metrics, 'utf8'))
     expect(sampleValue(second, 'kasmctl_backup_last_run_success', labels)).to.equal(0)
     expect(sampleValue(second, 'kasmctl_backup_last_success_timestamp_seconds', labels)).to.equal(succeededAt)
     expect(sampleValue(second, 'kasmctl_backup_last_success_size_bytes', labels)).to.equal(json.sizeBytes)
