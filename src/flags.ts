@@ -107,3 +107,8 @@ export const reasonFlag = Flags.string({description: 'why (kept by kasmctl, show
 
 /** How often long waits (drain, rotate) poll the Kasm API. */
 export const pollIntervalFlag = durationFlag({default: 5000, defaultHelp: async () => '5s', description: 'how often to poll the Kasm API while waiting', helpValue: 'DURATION'})
+
+/** Retention's --verify: hash every backup before deciding (backup create, prune, cron). */
+export const backupVerifyFlag = {
+  verify: Flags.boolean({description: 'before retention decides, hash every backup against its .sha256 (reads every file; else sizes are checked, and files changed since written are hashed)'}),
+}

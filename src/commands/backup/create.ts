@@ -1,7 +1,7 @@
 import {Errors, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {backupDestFlag, backupRetentionFlags, dryRunFlag} from '../../flags.js'
+import {backupDestFlag, backupRetentionFlags, backupVerifyFlag, dryRunFlag} from '../../flags.js'
 import type {BackupCreateJson, BackupPlanJson} from '../../lib/backup/render.js'
 
 export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
@@ -26,6 +26,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     compress: Flags.option({description: 'compression (default: zstd when installed, else gzip)', options: ['zstd', 'gzip', 'none'] as const})(),
     'exclude-logs': Flags.boolean({description: "keep the logs table's definition but not its rows"}),
     ...backupRetentionFlags,
+    ...backupVerifyFlag,
     quiet: Flags.boolean({char: 'q', description: 'print nothing on success; one line on stderr on failure'}),
     'log-file': Flags.string({description: 'append one line per run (success or failure) to this file'}),
     'metrics-file': Flags.string({description: "write node_exporter textfile metrics (last success time, duration, size, status) to this file, atomically, after each run"}),
@@ -50,7 +51,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     const {context} = await this.resolvedContext()
     this.contextName = context.name
     const {flags} = this
-    const retention = retentionPolicy({keep: flags.keep, keepDays: flags['keep-days'], minKeep: flags['min-keep']}, context.backup)
+    const retention = retentionPolicy({keep: flags.keep, keepDays: flags['keep-days'], minKeep: flags['min-keep'], verify: flags.verify}, context.backup)
     // Checked before the dump: a backup is never written and then reported failed for its log or metrics.
     if (flags['log-file']) await checkOutputFile(flags['log-file'], '--log-file')
     if (flags['metrics-file']) await checkOutputFile(flags['metrics-file'], '--metrics-file')

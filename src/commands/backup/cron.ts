@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {resolve} from 'node:path'
 
 import {BaseCommand} from '../../base-command.js'
-import {backupDestFlag, backupRetentionFlags} from '../../flags.js'
+import {backupDestFlag, backupRetentionFlags, backupVerifyFlag} from '../../flags.js'
 
 export default class BackupCron extends BaseCommand<typeof BackupCron> {
   static summary = 'Print or install the crontab line that runs `backup create --quiet` on a schedule'
@@ -28,6 +28,7 @@ export default class BackupCron extends BaseCommand<typeof BackupCron> {
     compress: Flags.option({description: 'compression of each backup (default: zstd when installed, else gzip)', options: ['zstd', 'gzip', 'none'] as const})(),
     format: Flags.option({description: 'pg_dump archive format of each backup (default: tar)', options: ['tar', 'custom'] as const})(),
     ...backupRetentionFlags,
+    ...backupVerifyFlag,
   }
 
   async run(): Promise<{schedule: string; line: string; installed: boolean; changed: boolean}> {
@@ -52,7 +53,7 @@ export default class BackupCron extends BaseCommand<typeof BackupCron> {
     const passed: Array<[string, boolean | number | string | undefined]> = [
       ['--dest', flags.dest && dest], ...Object.entries(files).map(([flag, path]): [string, string | undefined] => [flag, path && resolve(path)]),
       ['--exclude-logs', flags['exclude-logs']], ['--compress', flags.compress], ['--format', flags.format],
-      ['--keep', flags.keep], ['--keep-days', flags['keep-days']], ['--min-keep', flags['min-keep']],
+      ['--keep', flags.keep], ['--keep-days', flags['keep-days']], ['--min-keep', flags['min-keep']], ['--verify', flags.verify],
     ]
     const line = cronLine({
       configPath: config.path,

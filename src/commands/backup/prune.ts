@@ -1,7 +1,5 @@
-import {Flags} from '@oclif/core'
-
 import {BaseCommand} from '../../base-command.js'
-import {backupDestFlag, backupRetentionFlags, dryRunFlag} from '../../flags.js'
+import {backupDestFlag, backupRetentionFlags, backupVerifyFlag, dryRunFlag} from '../../flags.js'
 import type {DamagedJson, RemovedJson} from '../../lib/backup/render.js'
 
 export default class BackupPrune extends BaseCommand<typeof BackupPrune> {
@@ -21,7 +19,7 @@ export default class BackupPrune extends BaseCommand<typeof BackupPrune> {
   static flags = {
     dest: backupDestFlag,
     ...backupRetentionFlags,
-    verify: Flags.boolean({description: 'hash every backup against its .sha256 before deciding (reads every file)'}),
+    ...backupVerifyFlag,
     'dry-run': dryRunFlag,
   }
 
@@ -34,14 +32,14 @@ export default class BackupPrune extends BaseCommand<typeof BackupPrune> {
     ])
     const {context} = await this.resolvedContext()
     const {flags} = this
-    const policy = retentionPolicy({keep: flags.keep, keepDays: flags['keep-days'], minKeep: flags['min-keep']}, context.backup)
+    const policy = retentionPolicy({keep: flags.keep, keepDays: flags['keep-days'], minKeep: flags['min-keep'], verify: flags.verify}, context.backup)
     if (!policy) {
       const {UsageError} = await import('../../lib/errors.js')
       throw new UsageError('nothing to prune by: pass --keep N and/or --keep-days D, or set backup.keep / backup.keepDays in the context')
     }
 
     const dir = backupDir(flags.dest, context)
-    const plan = await pruneBackups(dir, context.name, policy, {checksums: flags.verify, dryRun: Boolean(flags['dry-run']), onWarning: (line) => this.warn(line)})
+    const plan = await pruneBackups(dir, context.name, policy, {dryRun: Boolean(flags['dry-run']), onWarning: (line) => this.warn(line)})
     for (const entry of plan.damaged) this.warn(damagedWarning(entry))
     const result = {damaged: damagedJson(plan.damaged), dir, dryRun: Boolean(flags['dry-run']), kept: plan.keep.length, removed: removedJson(plan.remove)}
     return this.emit(result, (r) => [...renderRemoved(r.removed, r.dryRun), `${r.removed.length === 0 ? 'nothing to remove; ' : ''}${r.kept} backup(s) kept in ${r.dir}`].join('\n'))

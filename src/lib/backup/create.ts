@@ -133,7 +133,7 @@ export async function planBackup(options: CreateBackupOptions): Promise<BackupPl
   const upcoming: BackupEntry = {
     checksumChecked: false, complete: true, compression: options.compression, context: slug, createdAt: now, file, format: options.format, path, sizeBytes: 0, verified: true,
   }
-  const retention = planRetention([upcoming, ...(await listBackups(options.dir, {context: slug}))], options.retention)
+  const retention = planRetention([upcoming, ...(await listBackups(options.dir, {checksums: options.retention.verify, context: slug}))], options.retention)
   return {endpoint, path, pgDumpVersion, retention: {...retention, keep: retention.keep.filter((entry) => entry !== upcoming)}}
 }
 

@@ -9,12 +9,12 @@ export async function pruneBackups(
   dir: string,
   context: string,
   policy: RetentionPolicy,
-  options: {dryRun: boolean; checksums?: boolean; onWarning: (message: string) => void},
+  options: {dryRun: boolean; onWarning: (message: string) => void},
 ): Promise<RetentionPlan> {
   await checkDestination(dir)
   const lock = options.dryRun ? undefined : await lockUnlessFull(dir, options.onWarning)
   try {
-    return await applyRetention(dir, contextSlug(context), policy, options)
+    return await applyRetention(dir, contextSlug(context), policy, options.dryRun)
   } finally {
     await lock?.release()
   }

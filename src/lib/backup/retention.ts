@@ -15,6 +15,8 @@ export interface RetentionPolicy {
   keep?: number
   keepDays?: number
   minKeep: number
+  /** Hash every backup before deciding (--verify); otherwise only the cheap checks (listBackups). */
+  verify?: boolean
 }
 
 export interface RetentionDecision {
@@ -33,7 +35,7 @@ export interface RetentionPlan {
 const DAY_MS = 86_400_000
 
 /** Flags override the context's `backup:` settings; undefined when no rule is set at all. Rejects nonsense (exit 64). */
-export function retentionPolicy(flags: {keep?: number; keepDays?: number; minKeep?: number}, config: BackupConfig | undefined): RetentionPolicy | undefined {
+export function retentionPolicy(flags: {keep?: number; keepDays?: number; minKeep?: number; verify?: boolean}, config: BackupConfig | undefined): RetentionPolicy | undefined {
   const keep = flags.keep ?? config?.keep
   const keepDays = flags.keepDays ?? config?.keepDays
   const minKeep = flags.minKeep ?? config?.minKeep ?? 1
@@ -57,7 +59,7 @@ export function retentionPolicy(flags: {keep?: number; keepDays?: number; minKee
   }
 
   if (keep === undefined && keepDays === undefined) return undefined
-  return {keep, keepDays, minKeep}
+  return {keep, keepDays, minKeep, ...(flags.verify ? {verify: true} : {})}
 }
 
 /**
@@ -99,13 +101,9 @@ export async function removeBackup(path: string): Promise<void> {
   await rm(path, {force: true})
 }
 
-/**
- * Plans retention for one context's backups in a directory and, unless dryRun, removes what the plan
- * says. `checksums` hashes every backup first (else only the cheap checks). Hold the directory's lock.
- */
-export async function applyRetention(dir: string, context: string, policy: RetentionPolicy, options: {dryRun?: boolean; checksums?: boolean} = {}): Promise<RetentionPlan> {
-  const plan = planRetention(await listBackups(dir, {checksums: options.checksums, context}), policy)
-  const dryRun = options.dryRun ?? false
+/** Plans retention for one context's backups in a directory and, unless dryRun, removes what the plan says. Hold the directory's lock. */
+export async function applyRetention(dir: string, context: string, policy: RetentionPolicy, dryRun = false): Promise<RetentionPlan> {
+  const plan = planRetention(await listBackups(dir, {checksums: policy.verify, context}), policy)
   if (!dryRun) for (const {entry} of plan.remove) await removeBackup(entry.path)
   return plan
 }

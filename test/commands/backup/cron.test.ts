@@ -79,11 +79,11 @@ describe('backup cron', function () {
   })
 
   it('passes backup create\'s retention and format flags on, with absolute file paths, after checking them as a run would', async () => {
-    const flags = ['--keep', '7', '--min-keep', '3', '--keep-days', '14', '--compress', 'gzip', '--format', 'custom', '--exclude-logs', '--metrics-file', 'textfile/kasmctl.prom']
+    const flags = ['--keep', '7', '--min-keep', '3', '--keep-days', '14', '--verify', '--compress', 'gzip', '--format', 'custom', '--exclude-logs', '--metrics-file', 'textfile/kasmctl.prom']
     const result = await runCli(['backup', 'cron', '--schedule', '0 2 * * *', ...flags, '--json'], {env: sandbox.env})
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(JSON.parse(result.stdout).line).to.match(
-      / backup create --quiet --context sandbox --metrics-file \S+\/textfile\/kasmctl\.prom --exclude-logs --compress gzip --format custom --keep 7 --keep-days 14 --min-keep 3 # kasmctl/,
+      / backup create --quiet --context sandbox --metrics-file \S+\/textfile\/kasmctl\.prom --exclude-logs --compress gzip --format custom --keep 7 --keep-days 14 --min-keep 3 --verify # kasmctl/,
     )
     expect(JSON.parse(result.stdout).line).to.contain(` --metrics-file ${join(ROOT, 'textfile', 'kasmctl.prom')} `)
 

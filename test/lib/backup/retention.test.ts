@@ -62,6 +62,7 @@ describe('lib/backup/retention', () => {
     it('takes flags over the context settings, with min-keep 1 by default', () => {
       expect(retentionPolicy({keep: 3}, {dir: '/b', keep: 7, keepDays: 14})).to.deep.equal({keep: 3, keepDays: 14, minKeep: 1})
       expect(retentionPolicy({}, {dir: '/b'})).to.equal(undefined)
+      expect(retentionPolicy({keep: 3, verify: true}, undefined)).to.deep.equal({keep: 3, keepDays: undefined, minKeep: 1, verify: true})
     })
 
     for (const [flags, message] of [
