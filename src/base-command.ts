@@ -90,6 +90,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const client = await KasmClient.fromContext(context, {debug: (line) => this.debugLine(line)})
       this.trackSecret(context.api.key)
       this.trackSecret((client as unknown as {options: {apiSecret: string}}).options.apiSecret)
+      if (this.debugEnabled) await this.debugKasmVersion(client, context)
       return client
     })()
     return this.clientPromise
@@ -108,7 +109,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.debugEnabled) process.stderr.write(`[debug] ${redact(line, this.secrets)}\n`)
   }
 
-  protected trackSecret(secret: string | undefined): void {
+  /** --verbose names the Kasm version the command talks to (one extra read; a warning when unknown). */
+  private async debugKasmVersion(client: KasmClient, context: ResolvedContext['context']): Promise<void> {
+    const {describeVersion, detectKasmVersion} = await import('./lib/kasm/version.js')
+    const detected = await detectKasmVersion(client, context)
+    this.debugLine(`Kasm version: ${describeVersion(detected)}`)
+    if (detected.warning) this.warn(detected.warning)
+  }
+
+    protected trackSecret(secret: string | undefined): void {
     if (secret) this.secrets.push(secret)
   }
 

@@ -1,7 +1,9 @@
 import {Flags} from '@oclif/core'
 
+import {AUTOSCALE_FIELDS, type AutoscaleFieldKind} from './lib/autoscale/fields.js'
 import {parseDuration} from './lib/duration.js'
 import {UsageError} from './lib/errors.js'
+import {PLAN_INPUTS} from './lib/plan/inputs.js'
 import {BOOLEAN_WORDS_HELP, parseBooleanWord, STRATEGY_NAMES, ZONE_SETTINGS} from './lib/zones/settings.js'
 
 /** Flags shared by many commands. Defined once so their names and help stay consistent. */
@@ -64,18 +66,23 @@ export function expandBooleanValues(argv: readonly string[], flags: Record<strin
   return out
 }
 
+/** One flag per field of a field table (zone settings, autoscale fields): booleans take a value too, the rest a string. */
+function fieldTableFlags(fields: ReadonlyArray<{description: string; flag: string; kind: string; since?: string}>, helpGroup: string, helpValues: Record<string, string>) {
+  return Object.fromEntries(
+    fields.map((spec) => {
+      // Older Kasm drops these silently; kasmctl refuses them there (the table's `since`).
+      const description = spec.since ? `${spec.description} (Kasm ${spec.since}+)` : spec.description
+      return [
+        spec.flag,
+        spec.kind === 'boolean' ? booleanValueFlag({description, helpGroup}) : Flags.string({description, helpGroup, helpValue: helpValues[spec.kind]}),
+      ]
+    }),
+  )
+}
+
 /** `zone create` / `zone set`: one flag per zone setting (src/lib/zones/settings.ts), help grouped. */
 export function zoneSettingFlags() {
-  const helpGroup = 'ZONE SETTINGS'
-  const helpValues: Record<string, string> = {port: '0-65535', strategy: STRATEGY_NAMES.join('|'), string: 'VALUE'}
-  return Object.fromEntries(
-    ZONE_SETTINGS.map((spec) => [
-      spec.flag,
-      spec.kind === 'boolean'
-        ? booleanValueFlag({description: spec.description, helpGroup})
-        : Flags.string({description: spec.description, helpGroup, helpValue: helpValues[spec.kind]}),
-    ]),
-  )
+  return fieldTableFlags(ZONE_SETTINGS, 'ZONE SETTINGS', {port: '0-65535', strategy: STRATEGY_NAMES.join('|'), string: 'VALUE'})
 }
 
 /** Database commands: read the connection from a web app host's api.app.config.yaml instead of the context. */
@@ -97,7 +104,8 @@ export const backupDestFlag = Flags.string({description: 'backup directory (defa
 export const capacityGuardFlags = {
   headroom: Flags.string({
     default: '1agent',
-    description: "spare capacity the zone must keep besides its sessions: agents (1agent = the largest agent that stays, 2agents) or sessions (10)",
+    description:
+      'spare capacity the zone must keep once the sessions of the agents taken out found a place (one by one, on one agent each, as Kasm places them): agents (1agent = the zone could still lose its largest remaining agent and place its sessions on the others; 2agents = its two largest) or sessions (10 = room for 10 more sessions of the largest session in use)',
   }),
   'ignore-capacity': Flags.boolean({description: 'skip the capacity guard (new sessions may then fail to start)'}),
 }
@@ -107,6 +115,24 @@ export const reasonFlag = Flags.string({description: 'why (kept by kasmctl, show
 
 /** How often long waits (drain, rotate) poll the Kasm API. */
 export const pollIntervalFlag = durationFlag({default: 5000, defaultHelp: async () => '5s', description: 'how often to poll the Kasm API while waiting', helpValue: 'DURATION'})
+
+/** `plan` (and `ha`, a subset): one flag per plan input (src/lib/plan/inputs.ts); values are validated by the table, not by oclif. */
+export function planInputFlags(only?: readonly string[]) {
+  return Object.fromEntries(
+    PLAN_INPUTS.filter((spec) => !only || only.includes(spec.flag)).map((spec) => {
+      const description = spec.default === undefined ? spec.description : `${spec.description} [default: ${spec.default}]`
+      if (spec.kind === 'boolean') return [spec.flag, Flags.boolean({description, exclusive: spec.exclusive})]
+      const helpValue = spec.options ? spec.options.join('|') : {bytes: 'SIZE', count: 'N', size: 'CcMg', workspace: 'CcMg[:SHARE%]'}[spec.kind as string]
+      return [spec.flag, spec.kind === 'workspace' ? Flags.string({description, helpValue, multiple: true}) : Flags.string({description, helpValue})]
+    }),
+  )
+}
+
+/** `autoscale set`: one flag per autoscale config field (src/lib/autoscale/fields.ts), help grouped. */
+export function autoscaleFieldFlags() {
+  const helpValues: Record<AutoscaleFieldKind, string> = {boolean: '', count: 'N', duration: 'DURATION', memory: 'SIZE'}
+  return fieldTableFlags(AUTOSCALE_FIELDS, 'AUTOSCALE FIELDS', helpValues)
+}
 
 /** Retention's --verify: hash every backup before deciding (backup create, prune, cron). */
 export const backupVerifyFlag = {

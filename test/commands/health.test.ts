@@ -40,11 +40,13 @@ describe('kasmctl health', function () {
     await rm(dir, {force: true, recursive: true})
   })
 
-  it('--json: {status, exitCode, context, checkedAt, durationMs, summary, checks, diagnosis} (docs/json.md), exit 0 when all is well', async () => {
+  it('--json: {status, exitCode, context, checkedAt, durationMs, summary, checks, diagnosis, kasmVersion} (docs/json.md), exit 0 when all is well', async () => {
     const result = await health(['--json', ...patient])
     expect(result.exitCode, result.stdout + result.stderr).to.equal(0)
     const report = JSON.parse(result.stdout)
-    expect(Object.keys(report)).to.have.members(['status', 'exitCode', 'context', 'checkedAt', 'durationMs', 'summary', 'checks', 'diagnosis'])
+    expect(Object.keys(report)).to.have.members(['status', 'exitCode', 'context', 'checkedAt', 'durationMs', 'summary', 'checks', 'diagnosis', 'kasmVersion'])
+    // The default roles read the API, not the database: the version comes from the API's shape.
+    expect(report.kasmVersion).to.deep.equal({alembicRevision: null, evidence: 'get_zones has 7 of the 7 RDP fields', source: 'api', version: '1.19', warning: null})
     expect(report).to.include({context: 'sandbox', exitCode: 0, status: 'OK'})
     expect(report.summary).to.deep.equal({checks: report.checks.length, critical: 0, ok: report.checks.length, unknown: 0, warning: 0})
     for (const check of report.checks) {
@@ -67,7 +69,7 @@ describe('kasmctl health', function () {
       expect(result.stdout).to.match(new RegExp(`^${role}\\s+[✓!]\\s`, 'm'))
     }
 
-    expect(result.stdout).to.match(/\nWARNING: \d+ warning \(\d+ checks in .*, context sandbox\)\n$/)
+    expect(result.stdout).to.match(/\n\nKasm version: 1\.19 \(database: alembic revision bfc22f00ad19\)\nWARNING: \d+ warning \(\d+ checks in .*, context sandbox\)\n$/)
     expect(result.stdout).not.to.include('\u001B[')
     expect(result.stdout).not.to.include('✗')
   })

@@ -1,7 +1,11 @@
 /**
- * The sandbox test harness: one real sandbox (PostgreSQL + the API simulator daemon) per mocha
- * process, started lazily in a temp dir by the first test that asks for it and stopped by the root
- * hook in test/setup.ts. Tests that change state call `sandbox.reset()` first.
+ * The sandbox test harness: one real sandbox (PostgreSQL + the API simulator daemon) per Kasm
+ * version per mocha process, started lazily in a temp dir by the first test that asks for it and
+ * stopped by the root hook in test/setup.ts. Tests that change state call `sandbox.reset()` first.
+ *
+ *   const sandbox = await useSandbox()                         // Kasm 1.19, the default
+ *   const old = await useSandbox({kasmVersion: '1.15'})        // another variant, its own sandbox
+ *   for (const kasmVersion of KASM_VERSIONS) describe(...)     // a contract test on every variant
  */
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -10,11 +14,14 @@ import type pg from 'pg'
 
 import type {ContextConfig} from '../../src/lib/config/types.js'
 import type {KasmClient} from '../../src/lib/kasm/client.js'
+import type {KasmVersion} from '../../src/lib/kasm/version.js'
 import type {Fault, SandboxState} from '../../src/lib/sandbox/contract.js'
 import {baseEnv} from './cli.js'
 
 export interface TestSandbox {
   dir: string
+  /** The Kasm version this sandbox imitates (schema, seed and API). */
+  kasmVersion: KasmVersion
   state: SandboxState
   /** Env for running the CLI against this sandbox: KASMCTL_CONFIG (a config file with the `sandbox` context as current),
    *  XDG_CONFIG_HOME, XDG_DATA_HOME, KASMCTL_SANDBOX_DIR, NO_COLOR=1. */
@@ -22,7 +29,7 @@ export interface TestSandbox {
   /** The `sandbox` ContextConfig written by `sandbox up`. */
   context: ContextConfig
   /** An API client for the admin key (default), the read-only key or the ZONES_VIEW-only key. Caller closes it. */
-  client(key?: 'admin' | 'limited' | 'readonly'): Promise<KasmClient>
+  client(key?: keyof SandboxState['apiKeys']): Promise<KasmClient>
   /** A pg.Client connected to database kasm as the superuser (caller ends it). */
   db(): Promise<pg.Client>
   /** Back to the seeded state: clears faults, re-seeds the database from its template, restarts stopped
@@ -38,37 +45,53 @@ export interface TestSandbox {
   tick(): Promise<void>
 }
 
-let shared: Promise<TestSandbox> | undefined
-let root: string | undefined
-
-/** The shared sandbox of this mocha process, started on first use. */
-export async function useSandbox(): Promise<TestSandbox> {
-  shared ??= startSandbox().catch((error) => {
-    shared = undefined
-    throw error
-  })
-  return shared
+export interface SandboxOptions {
+  /** Default '1.19'. Each version is a sandbox of its own, started on first use. */
+  kasmVersion?: KasmVersion
 }
 
-/** Stops the shared sandbox (daemon and PostgreSQL) and removes its temp dir. Safe to call when none started. */
+/** The running sandboxes of this mocha process, by version, with the temp dir each lives in. */
+const sandboxes = new Map<KasmVersion, {sandbox: Promise<TestSandbox>; root: Promise<string>}>()
+
+/** The shared sandbox of this mocha process for that Kasm version (default 1.19), started on first use. */
+export async function useSandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
+  const kasmVersion = options.kasmVersion ?? '1.19'
+  let entry = sandboxes.get(kasmVersion)
+  if (!entry) {
+    const root = mkdtemp(join(tmpdir(), `kasmctl-test-${kasmVersion}-`))
+    entry = {
+      root,
+      sandbox: root.then((dir) => startSandbox(dir, kasmVersion)).catch(async (error) => {
+        sandboxes.delete(kasmVersion)
+        await rm(await root, {force: true, recursive: true})
+        throw error
+      }),
+    }
+    sandboxes.set(kasmVersion, entry)
+  }
+
+  return entry.sandbox
+}
+
+/** Stops every shared sandbox (daemon and PostgreSQL) and removes its temp dir. Safe to call when none started. */
 export async function stopSharedSandbox(): Promise<void> {
-  if (!shared) return
-  const pending = shared
-  shared = undefined
-  const sandbox = await pending.catch(() => undefined)
+  const entries = [...sandboxes.values()]
+  sandboxes.clear()
   const {sandboxDown} = await import('../../src/lib/sandbox/manager.js')
-  if (sandbox) await sandboxDown(sandbox.dir, {purge: true})
-  if (root) await rm(root, {force: true, recursive: true})
-  root = undefined
+  for (const entry of entries) {
+    const sandbox = await entry.sandbox.catch(() => undefined)
+    if (!sandbox) continue
+    await sandboxDown(sandbox.dir, {purge: true})
+    await rm(await entry.root, {force: true, recursive: true})
+  }
 }
 
-async function startSandbox(): Promise<TestSandbox> {
+async function startSandbox(root: string, kasmVersion: KasmVersion): Promise<TestSandbox> {
   const [manager, control, postgres] = await Promise.all([
     import('../../src/lib/sandbox/manager.js'),
     import('../../src/lib/sandbox/control.js'),
     import('../../src/lib/sandbox/postgres.js'),
   ])
-  root = await mkdtemp(join(tmpdir(), 'kasmctl-test-'))
   const dir = join(root, 'sandbox')
   const env = baseEnv({
     KASMCTL_CONFIG: join(root, 'config', 'kasmctl', 'config.yaml'),
@@ -76,8 +99,8 @@ async function startSandbox(): Promise<TestSandbox> {
     XDG_CONFIG_HOME: join(root, 'config'),
     XDG_DATA_HOME: join(root, 'data'),
   })
-  const {context, state} = await manager.sandboxUp({configPath: env.KASMCTL_CONFIG!, dir, useContext: true})
-  stopOnInterrupt(state, postgres.postgresPid)
+  const {context, state} = await manager.sandboxUp({configPath: env.KASMCTL_CONFIG!, dir, kasmVersion, useContext: true})
+  stopOnInterrupt(state, postgres.postgresPid, () => sandboxes.has(kasmVersion))
   const call = (method: 'DELETE' | 'GET' | 'POST', path: string, body?: unknown) => control.controlRequest(state, method, path, body)
 
   return {
@@ -93,6 +116,7 @@ async function startSandbox(): Promise<TestSandbox> {
     db: () => postgres.connectSuperuser(state, 'kasm'),
     dir,
     env,
+    kasmVersion,
     fault: async (f) => {
       await call('POST', '/faults', f)
     },
@@ -116,14 +140,14 @@ async function startSandbox(): Promise<TestSandbox> {
  * Mocha has no SIGINT handling, so Ctrl-C would skip the root hook and leave the sandbox running:
  * signal the daemon and the postmaster (fast shutdown) first, then die of the same signal.
  */
-function stopOnInterrupt(state: SandboxState, postgresPid: (state: SandboxState) => number | undefined): void {
+function stopOnInterrupt(state: SandboxState, postgresPid: (state: SandboxState) => number | undefined, running: () => boolean): void {
   const onSignal = (signal: NodeJS.Signals) => {
     for (const [pid, how] of [
       [state.daemon.pid, 'SIGTERM'],
       [postgresPid(state), 'SIGINT'],
     ] as const) {
       try {
-        if (pid && shared) process.kill(pid, how)
+        if (pid && running()) process.kill(pid, how)
       } catch {
         // already gone
       }

@@ -7,7 +7,7 @@ import type {CapacityCheck} from '../../lib/agents/guard.js'
 
 export default class AgentDisable extends BaseCommand<typeof AgentDisable> {
   static summary = 'Stop agents from taking new sessions (running sessions go on); idempotent'
-  static description = `Refuses (exit 1, with the numbers) when the zone's other available agents could not hold its sessions plus --headroom; --ignore-capacity overrides. An agent that is already disabled is reported and left alone (exit 0). Use \`agent drain\` to also wait for its sessions to end.`
+  static description = `Refuses (exit 1, naming the images and the shortfall) when the sessions on these agents could not be placed, one by one and each on one agent as Kasm places them, on the zone's agents that stay with --headroom still free; --ignore-capacity overrides. An agent that is already disabled is reported and left alone (exit 0). Use \`agent drain\` to also wait for its sessions to end.`
 
   static examples = [
     '<%= config.bin %> agent disable agent-1 --reason "kernel update"',
@@ -28,7 +28,7 @@ export default class AgentDisable extends BaseCommand<typeof AgentDisable> {
       import('../../lib/agents/resolve.js'),
       import('../../lib/agents/render.js'),
     ])
-    const fleet = await loadFleet(client)
+    const fleet = await loadFleet(client, {zones: true})
     const servers = [...new Set(this.positionals.map((ref) => resolveAgent(fleet.servers, ref)))]
     const dryRun = this.flags['dry-run']
     const capacity = guardRemoval(fleet, servers, {headroom: this.flags.headroom, ignore: this.flags['ignore-capacity'] || dryRun})

@@ -8,7 +8,7 @@ import {withInterrupt} from '../../lib/interrupt.js'
 
 export default class AgentDrain extends BaseCommand<typeof AgentDrain> {
   static summary = 'Disable an agent and wait until no session runs on it, with a deadline'
-  static description = `Disables the agent (new sessions go to the zone's other agents), then shows the sessions left, their users and ages, until none is left or the deadline passes. Failed polls (API down) are shown with their reason and retried. At the deadline: without --force, exit 1 with the agent left disabled and the command to undo; with --force, the sessions left are destroyed and waited for. --detach returns after disabling (nothing enforces the deadline until --monitor re-attaches). Ctrl-C stops watching, not the drain.`
+  static description = `Disables the agent (new sessions go to the zone's other agents), then shows the sessions left, their users and ages, until none is left or the deadline passes. Failed polls (API down) are shown with their reason and retried. At the deadline: without --force, exit 1 with the agent left disabled and the command to undo; with --force, the sessions left are ended with Kasm's admin call destroy_agent_kasms (recorded as an admin action; the key needs SESSIONS_DELETE 803) and waited for. --detach returns after disabling (nothing enforces the deadline until --monitor re-attaches). Ctrl-C stops watching, not the drain.`
 
   static examples = [
     '<%= config.bin %> agent drain agent-1 --reason "kernel update" --yes',
@@ -46,7 +46,7 @@ export default class AgentDrain extends BaseCommand<typeof AgentDrain> {
       import('../../lib/agents/render.js'),
     ])
     const {flags} = this
-    const fleet = await loadFleet(client)
+    const fleet = await loadFleet(client, {zones: true})
     const server = resolveAgent(fleet.servers, this.args.agent)
     let record: RecordedDrain
     let started: DrainEvent | undefined

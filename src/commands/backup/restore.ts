@@ -9,17 +9,26 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
   static description =
     'Checks the backup, stops Kasm on the web app hosts (bin/stop), restores into a staging database, swaps it in ' +
     'by renaming, starts Kasm (bin/start) and waits for the web apps\' health checks. The live database is untouched ' +
-    'until the swap; afterwards the previous one is dropped (kept with --keep-previous, or when Kasm is unhealthy).'
+    'until the swap; afterwards the previous one is dropped (kept with --keep-previous, or when Kasm is unhealthy).\n\n' +
+    'On a single-server install (a host with roles webapp and db) bin/stop also stops kasm_db: as Kasm\'s db_restore does, ' +
+    'the database alone is started again (`docker compose up -d db` in /opt/kasm/current/docker) before restoring.\n\n' +
+    'The restore drops and creates databases: the role doing it must be SUPERUSER, or have CREATEDB and own the database. ' +
+    'The context\'s user is checked before anything is stopped (exit 77 when it cannot); name another role with --admin-user ' +
+    '(Kasm\'s db_restore -g, whose default is postgres), its password from --admin-password-env or --admin-password-file.'
 
   static examples = [
     '<%= config.bin %> backup restore /var/backups/kasm/kasm_db_prod_20250101T020000Z.tar.zst --dry-run',
     '<%= config.bin %> backup restore /var/backups/kasm/kasm_db_prod_20250101T020000Z.tar.zst --yes --keep-previous',
+    '<%= config.bin %> backup restore /var/backups/kasm/kasm_db_prod_20250101T020000Z.tar.zst --admin-user postgres --admin-password-file /root/pg-master.pass --yes',
   ]
 
   static args = {file: Args.string({description: 'backup file to restore', required: true})}
 
   static flags = {
     via: Flags.option({description: 'run pg_restore inside the kasm_db container or with the local client tools (default: docker when kasm_db runs here)', options: ['docker', 'local'] as const})(),
+    'admin-user': Flags.string({description: "database role that drops and creates the database (Kasm's db_restore -g, default there: postgres); default: the context's user", helpValue: 'ROLE'}),
+    'admin-password-env': Flags.string({description: 'password of --admin-user from this environment variable', exclusive: ['admin-password-file'], helpValue: 'NAME', dependsOn: ['admin-user']}),
+    'admin-password-file': Flags.string({description: 'password of --admin-user from this file', helpValue: 'PATH', dependsOn: ['admin-user']}),
     'keep-previous': Flags.boolean({description: 'keep the replaced database (renamed <db>_before_restore_<time>) for a rollback'}),
     yes: yesFlag,
     'dry-run': dryRunFlag,
@@ -34,7 +43,7 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     ])
     const {context} = await this.resolvedContext()
     const {flags} = this
-    const plan = await planRestore(context, this.args.file, flags.via ?? (await detectVia()), Boolean(flags['keep-previous']))
+    const plan = await planRestore(context, this.args.file, flags.via ?? (await detectVia()), Boolean(flags['keep-previous']), {user: flags['admin-user']})
     const renderPlan = (p: RestorePlan): string => [`plan for restoring ${p.file} into ${p.target}:`, ...p.steps.map((s, i) => `  ${i + 1}. ${s}`)].join('\n')
     if (flags['dry-run']) return this.emit({...plan, dryRun: true as const}, renderPlan)
 
@@ -45,7 +54,9 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     }
 
     const client = context.api.key ? await this.kasm() : undefined
+    const adminPassword = flags['admin-password-env'] ? {env: flags['admin-password-env']} : flags['admin-password-file'] ? {file: flags['admin-password-file']} : undefined
     const result = await runRestore(context, plan, {
+      adminPassword,
       client,
       keepPrevious: Boolean(flags['keep-previous']),
       onEvent: (line) => this.format === 'table' && process.stderr.write(`${line}\n`),

@@ -24,7 +24,7 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
     'api-secret-file': Flags.string({description: 'read the API secret from this file at each use'}),
     'api-secret-stdin': Flags.boolean({description: 'read the API secret from stdin and store it in the config file'}),
     'api-url': Flags.string({description: 'Kasm URL, e.g. https://kasm.example.com', required: true}),
-    auth: Flags.option({default: 'body', description: 'how the API key is sent', options: AUTH_STYLES})(),
+    auth: Flags.option({default: 'body', description: 'how the API key is sent (basic: only newer Kasm reads it; 1.15 does not)', options: AUTH_STYLES})(),
     'backup-dir': Flags.string({description: 'backup directory for `kasmctl backup`'}),
     'ca-file': Flags.string({description: 'PEM CA that signed the Kasm certificate'}),
     'db-password-env': Flags.string({description: 'database password from this environment variable'}),
@@ -60,6 +60,8 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
     )
     await saveConfig(loaded)
     if (flags.insecure) this.warn(`context "${this.args.name}" will not verify TLS certificates`)
+    // Kasm 1.15 ignores an Authorization: Basic header (kasm-verified.md §1).
+    if (flags.auth === 'basic') this.warn('--auth basic: only newer Kasm versions read HTTP Basic; Kasm 1.15 ignores it and answers 400 "Invalid Request" (use --auth body or --auth headers there)')
     const result = {current: loaded.file.currentContext === this.args.name, name: this.args.name, path: loaded.path}
     return this.emit(result, (r) => `Context "${r.name}" saved to ${r.path}${r.current ? ' (current)' : ''}.`)
   }

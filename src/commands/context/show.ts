@@ -2,27 +2,34 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import type {ContextView} from '../../lib/config/contexts.js'
+import type {DetectedVersion} from '../../lib/kasm/version.js'
 
 export default class ContextShow extends BaseCommand<typeof ContextShow> {
   static args = {name: Args.string({description: 'context name (default: the selected context)'})}
-  static summary = 'Show a context (secrets are described, never shown)'
+  static summary = 'Show a context (secrets are described, never shown) and the Kasm version behind it'
+  static description = `The Kasm version comes from the context's database (alembic revision) when it has one, else from
+the shape of the API's answers; an unknown or unreachable server shows "unknown" with a warning.`
   static examples = ['<%= config.bin %> context show', '<%= config.bin %> context show prod -o yaml']
 
-  async run(): Promise<ContextView> {
-    const {viewContext} = await import('../../lib/config/contexts.js')
+  async run(): Promise<ContextView & {kasmVersion: DetectedVersion}> {
+    const [{viewContext}, {describeVersion, detectContextVersion}] = await Promise.all([import('../../lib/config/contexts.js'), import('../../lib/kasm/version.js')])
     const {findContext} = await import('../../lib/config/store.js')
     const {renderDetails} = await import('../../lib/output/table.js')
     const resolved = this.args.name ? undefined : await this.resolvedContext()
     let view: ContextView
+    let context = resolved?.context
     if (resolved) view = viewContext(resolved.context, resolved.config.file.currentContext)
     else {
       const {loadConfig} = await import('../../lib/config/store.js')
       const loaded = await loadConfig()
       if (loaded.permissionWarning) this.warn(loaded.permissionWarning)
-      view = viewContext(findContext(loaded.file, this.args.name!), loaded.file.currentContext)
+      context = findContext(loaded.file, this.args.name!)
+      view = viewContext(context, loaded.file.currentContext)
     }
 
-    return this.emit(view, (v) =>
+    const kasmVersion = await detectContextVersion(context!)
+    if (kasmVersion.warning) this.warn(kasmVersion.warning)
+    return this.emit({...view, kasmVersion}, (v) =>
       renderDetails([
         ['name', v.name],
         ['current', v.current],
@@ -37,6 +44,7 @@ export default class ContextShow extends BaseCommand<typeof ContextShow> {
         ['backup', v.backup ? v.backup.dir : null],
         ['default zone', v.defaultZone],
         ['enclaves', v.enclaves.join(', ') || null],
+        ['kasm version', describeVersion(v.kasmVersion)],
       ]),
     )
   }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
+import {KASM_VERSIONS, type KasmVersion} from '../../lib/kasm/version.js'
 
 export interface SandboxUpJson {
   status: 'already-running' | 'started'
@@ -9,7 +10,7 @@ export interface SandboxUpJson {
   context: string
   /** The sandbox context is the current one. */
   current: boolean
-  kasmVersion: '1.15' | '1.19'
+  kasmVersion: KasmVersion
   apiUrl: string
   databaseUrl: string
   webapps: Array<{name: string; url: string}>
@@ -27,10 +28,14 @@ State lives in $KASMCTL_SANDBOX_DIR, else $XDG_DATA_HOME/kasmctl/sandbox.`
     '<%= config.bin %> sandbox up',
     '<%= config.bin %> sandbox up --use-context',
     '<%= config.bin %> sandbox up --kasm-version 1.15 --json',
+    '<%= config.bin %> sandbox up --kasm-version 1.16',
   ]
 
   static flags = {
-    'kasm-version': Flags.option({default: '1.19', description: 'Kasm version the API imitates (1.15 names memory fields `memory`)', options: ['1.19', '1.15'] as const})(),
+    'kasm-version': Flags.option({
+      description: 'Kasm release to imitate (default 1.19): its schema (alembic revision, columns), seed and API (1.15: no RDP zone fields; 1.16: one; 1.19: all 7, and *_bytes memory names). To change the version of a running sandbox, `sandbox down` first',
+      options: KASM_VERSIONS,
+    })(),
     'use-context': Flags.boolean({description: 'make "sandbox" the current context even if another one is current'}),
   }
 
@@ -68,8 +73,8 @@ State lives in $KASMCTL_SANDBOX_DIR, else $XDG_DATA_HOME/kasmctl/sandbox.`
       const {chalk} = this.term
       const headline =
         r.status === 'started'
-          ? `${chalk.green('Sandbox is up')} in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.dir}).`
-          : `Sandbox is already running (${r.dir}).`
+          ? `${chalk.green('Sandbox is up')} (Kasm ${r.kasmVersion}) in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.dir}).`
+          : `Sandbox is already running (Kasm ${r.kasmVersion}, ${r.dir}).`
       const contextLine = r.current
         ? `Context "${r.context}" is the current context.`
         : `Context "${r.context}" written; your current context is unchanged (use --context sandbox, or \`kasmctl context use sandbox\`).`

@@ -3,7 +3,8 @@ import {sameId} from '../kasm/ids.js'
 import {parseKasmDate} from '../kasm/normalize.js'
 import type {Kasm, Server, Zone} from '../kasm/types.js'
 import {serverNow} from '../sessions/sessions.js'
-import {computeZoneCapacity, effectiveResources, sessionsOn, sessionsThatFit, usage, type ZoneCapacity} from './capacity.js'
+import {agentTotal, slotsOn} from '../capacity/index.js'
+import {computeZoneCapacity, sessionsOn, type ZoneCapacity} from './capacity.js'
 import {isAgent, resolveAgent, resolveZone} from './resolve.js'
 import {type DisableRecord, type DrainRecord, listDisableRecords, readDisableRecord, removeDisableRecord, writeDisableRecord} from './state.js'
 
@@ -28,7 +29,7 @@ export interface AgentView {
   /** What Kasm counts: the override when set, else the detected value. */
   effective_cores: number
   effective_memory: number
-  /** Sessions of the zone's average size that still fit on this agent (0 when disabled); null when no session runs anywhere. */
+  /** Sessions of the zone's largest session in use (else the deployment's) that still fit on this agent by Kasm's rule (0 when it takes none); null when no session runs anywhere. */
   free_sessions: null | number
   agent_version: null | string
   /** Set while the agent is disabled by kasmctl: why, when, by which command, and the drain if any. */
@@ -63,19 +64,25 @@ export interface Fleet {
   servers: Server[]
   kasms: Kasm[]
   now: Date
+  /** With `loadFleet(client, {zones: true})`: the zones' load strategies, which the capacity guard places with. */
+  zones?: Zone[]
 }
 
-export async function loadFleet(client: KasmClient): Promise<Fleet> {
-  const [servers, {currentTime, kasms}] = await Promise.all([client.getServers(), client.getKasms()])
-  return {kasms, now: serverNow(currentTime), servers}
+export async function loadFleet(client: KasmClient, options: {zones?: boolean} = {}): Promise<Fleet> {
+  const [servers, {currentTime, kasms}, zones] = await Promise.all([
+    client.getServers(),
+    client.getKasms(),
+    options.zones ? client.getZones({brief: true}) : undefined,
+  ])
+  return {kasms, now: serverNow(currentTime), servers, zones}
 }
 
 export function toAgentView(server: Server, fleet: Fleet, capacity: undefined | ZoneCapacity, record?: DisableRecord): AgentView {
   const kasms = sessionsOn(server.server_id, fleet.kasms)
-  const effective = effectiveResources(server)
-  const used = usage(kasms)
+  const effective = agentTotal(server)
   const lastReported = parseKasmDate(server.last_reported)
-  const fit = sessionsThatFit({cores: effective.cores - used.cores, memory: effective.memory - used.memory}, capacity?.sessionSize ?? undefined)
+  const agent = capacity?.agents.find((a) => sameId(a.serverId, server.server_id))
+  const fit = agent && capacity?.largest ? slotsOn(agent, capacity.largest.size) : null
   return {
     server_id: server.server_id,
     hostname: server.hostname,
@@ -92,7 +99,7 @@ export function toAgentView(server: Server, fleet: Fleet, capacity: undefined | 
     memory_override: server.memory_override ?? 0,
     effective_cores: effective.cores,
     effective_memory: effective.memory,
-    free_sessions: fit === null ? null : server.enabled ? Math.max(0, fit) : 0,
+    free_sessions: fit !== null && Number.isFinite(fit) ? fit : null,
     agent_version: server.agent_version ?? null,
     // A record left behind after someone re-enabled the agent in the Kasm UI says nothing true.
     disabled: record && !server.enabled ? {at: record.disabledAt, by: record.by, drain: drainView(record.drain), reason: record.reason ?? null} : null,

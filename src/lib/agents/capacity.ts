@@ -1,164 +1,175 @@
+import {
+  type AgentCapacity,
+  agentCapacities,
+  freeResources,
+  groupByImage,
+  imageAllowedIn,
+  imageLabel,
+  imageLoad,
+  type ImageShortfall,
+  largestSession,
+  type LossOutcome,
+  loseLargest,
+  type Resources,
+  slotsIn,
+  type SessionLoad,
+  sumResources,
+  usedResources,
+  type ZonePolicy,
+  zonePolicy,
+} from '../capacity/index.js'
 import {sameId} from '../kasm/ids.js'
-import type {Kasm, Server, Zone} from '../kasm/types.js'
-import {isAgent} from './resolve.js'
+import type {Image, Kasm, Server, Zone} from '../kasm/types.js'
+import {resolveRef} from '../zones/resolve.js'
 
-/** Cores and memory (bytes). */
-export interface Resources {
-  cores: number
-  memory: number
-}
+export {isAvailable} from '../capacity/index.js'
 
-/**
- * Session capacity of one deployment zone. Capacity counts only agents that take new sessions
- * (enabled and operational status "running"); usage counts every session on the zone's agents,
- * including those on disabled agents, because those users come back to the enabled ones.
- */
-export interface ZoneCapacity {
-  zoneId: string
-  zoneName: string
-  /** Docker agents in the zone. */
-  agents: number
-  /** Agents that take new sessions: enabled and running. */
-  availableAgents: number
-  /** Sessions on the zone's agents. */
-  sessions: number
-  /** Cores / memory of the available agents (overrides when set), what sessions use, and the difference. */
-  total: Resources
-  used: Resources
-  free: Resources
-  /** Average session size: of this zone's sessions, else of all sessions; null when nothing runs anywhere. */
-  sessionSize: null | Resources
-  /** Sessions of sessionSize the available agents hold in total; null when sessionSize is unknown. */
-  sessionCapacity: null | number
-  /** sessionCapacity - sessions (may be negative: oversubscribed). */
-  freeSessions: null | number
-  /** N+1: losing any one available agent still leaves room for the current sessions. */
-  canLoseOne: boolean
-  /** N+2: losing any two available agents still leaves room for the current sessions. */
-  canLoseTwo: boolean
-}
-
-/** Cores and memory Kasm counts for an agent: the overrides when set (0 = none), else the detected values. */
-export function effectiveResources(server: Server): Resources {
-  return {
-    cores: server.cores_override && server.cores_override > 0 ? server.cores_override : (server.cores ?? 0),
-    memory: server.memory_override && server.memory_override > 0 ? server.memory_override : (server.memory ?? 0),
-  }
-}
-
-/** Takes new sessions: enabled and checked in as running. */
-export function isAvailable(server: Server): boolean {
-  return server.enabled && (server.operational_status ?? 'running') === 'running'
-}
-
+/** Every session on the agent, whatever its state. */
 export function sessionsOn(serverId: string, kasms: Kasm[]): Kasm[] {
   return kasms.filter((k) => sameId(k.server_id, serverId))
 }
 
-export function usage(kasms: Kasm[]): Resources {
-  return {cores: sum(kasms.map((k) => k.cores ?? 0)), memory: sum(kasms.map((k) => k.memory ?? 0))}
-}
-
-/** Average size of these sessions, or undefined when there are none. */
-export function averageSession(kasms: Kasm[]): Resources | undefined {
-  if (kasms.length === 0) return undefined
-  const total = usage(kasms)
-  return {cores: total.cores / kasms.length, memory: total.memory / kasms.length}
-}
-
-/** How many sessions of `size` fit in `room` (whichever of cores and memory runs out first). */
-export function sessionsThatFit(room: Resources, size: Resources | undefined): null | number {
-  if (!size) return null
-  const byCores = size.cores > 0 ? room.cores / size.cores : Number.POSITIVE_INFINITY
-  const byMemory = size.memory > 0 ? room.memory / size.memory : Number.POSITIVE_INFINITY
-  const fit = Math.min(byCores, byMemory)
-  return Number.isFinite(fit) ? Math.floor(fit + 1e-9) : null
+/**
+ * One zone through Kasm's placement rule (src/lib/capacity): its agents with the sessions that hold
+ * resources, and what losing its largest one or two agents would do. Used by `agent capacity`,
+ * `agent list` and health's capacity check, so they agree with each other and with the guard.
+ */
+export interface ZoneCapacity {
+  zoneId: string
+  zoneName: string
+  policy: ZonePolicy
+  /** Docker agents of the zone (available or not), each with its sessions that hold resources. */
+  agents: AgentCapacity[]
+  /** Agents that take new sessions: enabled and running. */
+  availableAgents: number
+  /** Sessions that hold resources on the zone's agents (paused and stopped ones do not). */
+  sessions: number
+  /** The largest session in use in the zone, else in the deployment; undefined when none runs. */
+  largest?: SessionLoad
+  /** N+1 / N+2: the largest one / two available agents lost, their sessions placed on the others. */
+  nPlus1: LossOutcome
+  nPlus2: LossOutcome
 }
 
 /**
  * Per-zone capacity from servers and sessions (pure: no I/O). Zones come from the agents' zone
- * fields; pass `zones` to include zones without agents and to order the result like Kasm does.
+ * fields; pass `zones` to include zones without agents, to order the result like Kasm and to place
+ * with each zone's load strategy.
  */
-export function computeZoneCapacity(servers: Server[], kasms: Kasm[], zones?: Zone[]): ZoneCapacity[] {
-  const agents = servers.filter((s) => isAgent(s))
-  const zoneList = new Map<string, string>()
-  for (const zone of zones ?? []) zoneList.set(zone.zone_id, zone.zone_name)
-  for (const agent of agents) {
-    if (agent.zone_id && !zoneList.has(agent.zone_id)) zoneList.set(agent.zone_id, agent.zone_name ?? agent.zone_id)
+export function computeZoneCapacity(servers: Server[], kasms: Kasm[], zones: Zone[] = []): ZoneCapacity[] {
+  const zoneList = new Map<string, {name: string; zone?: Zone}>()
+  for (const zone of zones) zoneList.set(zone.zone_id, {name: zone.zone_name, zone})
+  for (const server of servers) {
+    if (server.server_type === 'host' && server.zone_id && !zoneList.has(server.zone_id)) {
+      zoneList.set(server.zone_id, {name: server.zone_name ?? server.zone_id})
+    }
   }
 
-  const fallbackSize = averageSession(kasms)
-  return [...zoneList].map(([zoneId, zoneName]) => {
-    const members = agents.filter((a) => sameId(a.zone_id, zoneId))
-    const zoneKasms = kasms.filter((k) => members.some((a) => sameId(a.server_id, k.server_id)))
-    const available = members.filter((a) => isAvailable(a)).map((a) => effectiveResources(a))
-    const total = {cores: sum(available.map((r) => r.cores)), memory: sum(available.map((r) => r.memory))}
-    const used = usage(zoneKasms)
-    const sessionSize = averageSession(zoneKasms) ?? fallbackSize ?? null
-    const sessionCapacity = sessionsThatFit(total, sessionSize ?? undefined)
+  const deploymentLargest = largestSession(agentCapacities(servers, kasms))
+  return [...zoneList].map(([zoneId, {name, zone}]) => {
+    const agents = agentCapacities(servers, kasms, zoneId)
+    const policy = zonePolicy(zone)
     return {
-      agents: members.length,
-      availableAgents: available.length,
-      canLoseOne: canLose(1, available, used),
-      canLoseTwo: canLose(2, available, used),
-      free: {cores: total.cores - used.cores, memory: total.memory - used.memory},
-      freeSessions: sessionCapacity === null ? null : sessionCapacity - zoneKasms.length,
-      sessionCapacity,
-      sessionSize,
-      sessions: zoneKasms.length,
-      total,
-      used,
+      agents,
+      availableAgents: agents.filter((a) => a.available).length,
+      largest: largestSession(agents) ?? deploymentLargest,
+      nPlus1: loseLargest(agents, 1, policy),
+      nPlus2: loseLargest(agents, 2, policy),
+      policy,
+      sessions: agents.reduce((n, a) => n + a.sessions.length, 0),
       zoneId,
-      zoneName,
+      zoneName: name,
     }
   })
 }
 
-/**
- * Whether the zone still holds `used` after losing any `count` of these agents. The worst case for
- * cores is losing the agents with the most cores, for memory those with the most memory.
- */
-export function canLose(count: number, agents: Resources[], used: Resources): boolean {
-  const remaining = (key: keyof Resources) =>
-    sum(agents.map((a) => a[key])) - sum([...agents.map((a) => a[key])].sort((a, b) => b - a).slice(0, count))
-  return remaining('cores') >= used.cores && remaining('memory') >= used.memory
+/** Images in use: those with a session anywhere in the deployment (paused ones included: they come back). */
+export function imagesInUse(images: Image[], kasms: Kasm[]): Image[] {
+  return images.filter((image) => kasms.some((k) => sameId(k.image_id ?? k.image?.image_id, image.image_id)))
 }
 
-function sum(values: number[]): number {
-  return values.reduce((total, value) => total + value, 0)
+/** The image `--image` names: its Docker image name, friendly name, id or unique id prefix (unknown: exit 64 listing them). */
+export function resolveImage(images: Image[], ref: string): Image {
+  const byImageName = images.filter((i) => i.name === ref)
+  if (byImageName.length === 1) return byImageName[0]
+  return resolveRef(images, ref, {id: (i) => i.image_id, name: (i) => imageLabel(i), what: 'image'})
 }
 
-/** `agent capacity --json` items (docs/json.md): ZoneCapacity with the snake_case keys of kasmctl's JSON. */
+/** How many more sessions of one image fit in a zone now, after losing its largest agent (N+1) and its two largest (N+2). */
+export interface ImageRoomView {
+  image_id: string
+  image: string
+  size: Resources
+  /** Sessions of the image now holding resources in the zone. */
+  sessions: number
+  now: null | number
+  n_plus_1: LossRoomView
+  n_plus_2: LossRoomView
+}
+
+export interface LossRoomView {
+  /** Hostnames of the agents assumed lost. */
+  lost: string[]
+  /** More sessions of the image that fit once the lost agents' sessions found a place (null: the image needs no resources). */
+  more: null | number
+  /** The lost agents' sessions that would find no place. */
+  unplaced: ImageShortfall[]
+}
+
+/** `agent capacity --json` items (docs/json.md). */
 export interface ZoneCapacityView {
   zone_id: string
   zone_name: string
+  load_strategy: string
   agents: number
   available_agents: number
   sessions: number
+  /** Of the available agents: totals (overrides when set), what their sessions use, and the sum of each agent's free room. */
   total: Resources
   used: Resources
   free: Resources
-  session_size: null | Resources
-  session_capacity: null | number
-  free_sessions: null | number
+  /** N+1 / N+2: the zone has an available agent and every session would still find a place after losing the largest one / two of them. */
   can_lose_one: boolean
   can_lose_two: boolean
+  images: ImageRoomView[]
 }
 
-export function capacityView(z: ZoneCapacity): ZoneCapacityView {
+const count = (n: number): null | number => (Number.isFinite(n) ? n : null)
+
+export function capacityView(zone: ZoneCapacity, images: Image[]): ZoneCapacityView {
+  const available = zone.agents.filter((a) => a.available)
+  const rooms = images
+    .filter((image) => imageAllowedIn(image, zone.zoneId))
+    .map((image): ImageRoomView => {
+      const load = imageLoad(image)
+      // The zone's N+1 / N+2 outcomes, computed once: what is left after them is the same for every image.
+      const loss = (outcome: LossOutcome): LossRoomView => ({
+        lost: outcome.lost,
+        more: count(slotsIn(outcome.agents, load.size)),
+        unplaced: groupByImage(outcome.unplaced),
+      })
+      return {
+        image: load.image,
+        image_id: image.image_id,
+        n_plus_1: loss(zone.nPlus1),
+        n_plus_2: loss(zone.nPlus2),
+        now: count(slotsIn(zone.agents, load.size)),
+        sessions: zone.agents.reduce((n, a) => n + a.sessions.filter((s) => sameId(s.imageId, image.image_id)).length, 0),
+        size: load.size,
+      }
+    })
   return {
-    zone_id: z.zoneId,
-    zone_name: z.zoneName,
-    agents: z.agents,
-    available_agents: z.availableAgents,
-    sessions: z.sessions,
-    total: z.total,
-    used: z.used,
-    free: z.free,
-    session_size: z.sessionSize,
-    session_capacity: z.sessionCapacity,
-    free_sessions: z.freeSessions,
-    can_lose_one: z.canLoseOne,
-    can_lose_two: z.canLoseTwo,
+    agents: zone.agents.length,
+    available_agents: available.length,
+    can_lose_one: zone.availableAgents > 0 && zone.nPlus1.unplaced.length === 0,
+    can_lose_two: zone.availableAgents > 0 && zone.nPlus2.unplaced.length === 0,
+    free: sumResources(available.map((a) => freeResources(a))),
+    images: rooms,
+    load_strategy: zone.policy.loadStrategy ?? 'least_load',
+    sessions: zone.sessions,
+    total: sumResources(available.map((a) => a.total)),
+    used: sumResources(available.map((a) => usedResources(a))),
+    zone_id: zone.zoneId,
+    zone_name: zone.zoneName,
   }
 }

@@ -1,7 +1,7 @@
 import {NotFoundError, OperationError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import type {Kasm, Server} from '../kasm/types.js'
-import {destroySessions, serverNow, type SessionView, toSessionView} from '../sessions/sessions.js'
+import {destroyAgentSessions, serverNow, type SessionView, toSessionView} from '../sessions/sessions.js'
 import {disableAgent, type Fleet} from './agents.js'
 import {sessionsOn} from './capacity.js'
 import type {CapacityCheck} from './guard.js'
@@ -109,7 +109,7 @@ export interface WatchDrainOptions {
 
 /**
  * Waits until no session runs on the agent, or until the recorded deadline. At the deadline with
- * `force`, destroys the sessions left (with each owner's user_id) and waits for them to go. Every
+ * `force`, ends the sessions left with the admin call destroy_agent_kasms and waits for them to go. Every
  * failed poll is reported and retried. The outcome is written to the drain record; an interrupted
  * watch (Ctrl-C) leaves the record "draining": the agent stays disabled and the drain goes on.
  */
@@ -163,7 +163,7 @@ export async function watchDrain(client: KasmClient, record: RecordedDrain, opti
   let status: DrainStatus = result.status === 'done' ? 'drained' : result.status === 'interrupted' ? 'interrupted' : 'timed-out'
   if (status === 'timed-out') options.onEvent({agent, event: 'deadline', force: record.drain.force, sessions_left: left.length})
   if (status === 'timed-out' && record.drain.force) {
-    for (const outcome of await destroySessions(client, result.value ?? (await read()))) {
+    for (const outcome of await destroyAgentSessions(client, record.agentId, result.value ?? (await read()))) {
       options.onEvent(
         outcome.destroyed
           ? {agent, event: 'destroyed', kasm_id: outcome.kasm_id, username: outcome.username}

@@ -5,9 +5,9 @@ import type {Terminal} from '../output/terminal.js'
 import type {SessionView} from '../sessions/sessions.js'
 import {renderSessions} from '../sessions/render.js'
 import type {AgentView, ToggleResult} from './agents.js'
-import type {ZoneCapacityView} from './capacity.js'
+import type {ImageRoomView, ZoneCapacityView} from './capacity.js'
 import type {DrainOutcome, DrainPlan} from './drain.js'
-import {formatCores, formatMemory} from './guard.js'
+import {describeSize, formatMemory} from './guard.js'
 import type {RotationSummary} from './rotate.js'
 
 function age(seconds: null | number): string {
@@ -82,23 +82,32 @@ export function renderToggle(results: ToggleResult[], dryRun = false): string {
     .join('\n')
 }
 
+/** One row per zone and image: how many more fit now, after losing the largest agent (N+1) and the two largest (N+2). */
 export function renderCapacity(zones: ZoneCapacityView[], term: Pick<Terminal, 'chalk'>): string {
   if (zones.length === 0) return 'No zones with Docker agents.'
-  const yesNo = (ok: boolean) => (ok ? 'yes' : term.chalk.red('no'))
-  return renderTable(
+  const rows = zones.flatMap((zone) => (zone.images.length > 0 ? zone.images : [undefined]).map((image) => ({image, zone})))
+  const more = (n: null | number) => (n === null ? 'any' : n === 0 ? term.chalk.red('0') : String(n))
+  const afterLoss = (room: undefined | ImageRoomView['n_plus_1']) => {
+    if (!room) return '-'
+    const without = room.unplaced.reduce((n, s) => n + s.sessions, 0)
+    return without > 0 ? `${more(room.more)} ${term.chalk.red(`(${without} without a place)`)}` : more(room.more)
+  }
+
+  const table = renderTable(
     [
-      {get: (z: ZoneCapacityView) => z.zone_name, header: 'zone'},
-      {align: 'right', get: (z) => `${z.available_agents}/${z.agents}`, header: 'agents'},
-      {align: 'right', get: (z) => z.sessions, header: 'sessions'},
-      {align: 'right', get: (z) => `${round(z.used.cores)}/${round(z.total.cores)}`, header: 'cores used'},
-      {align: 'right', get: (z) => `${formatMemory(z.used.memory)}/${formatMemory(z.total.memory)}`, header: 'memory used'},
-      {align: 'right', get: (z) => z.session_capacity ?? '-', header: 'capacity'},
-      {align: 'right', get: (z) => z.free_sessions ?? '-', header: 'free'},
-      {get: (z) => yesNo(z.can_lose_one), header: 'n+1'},
-      {get: (z) => yesNo(z.can_lose_two), header: 'n+2'},
+      {get: (r: (typeof rows)[number]) => r.zone.zone_name, header: 'zone'},
+      {align: 'right', get: (r) => `${r.zone.available_agents}/${r.zone.agents}`, header: 'agents'},
+      {get: (r) => r.image?.image ?? '-', header: 'image'},
+      {align: 'right', get: (r) => (r.image ? describeSize(r.image.size) : '-'), header: 'size'},
+      {align: 'right', get: (r) => r.image?.sessions ?? '-', header: 'in use'},
+      {align: 'right', get: (r) => (r.image ? more(r.image.now) : '-'), header: 'fit now'},
+      {align: 'right', get: (r) => afterLoss(r.image?.n_plus_1), header: 'n+1'},
+      {align: 'right', get: (r) => afterLoss(r.image?.n_plus_2), header: 'n+2'},
     ],
-    zones,
+    rows,
   )
+  return `${table}
+More sessions of each image that fit, Kasm's way: each on one agent with room for it (free cores are never pooled).`
 }
 
 /** What a drain ended with, and what to do next. */
@@ -143,8 +152,4 @@ export function renderRotation(summary: RotationSummary): string {
   }
 
   return lines.join('\n')
-}
-
-function round(value: number): string {
-  return formatCores(value).replace(/ cores?$/, '')
 }

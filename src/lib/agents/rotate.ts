@@ -128,7 +128,7 @@ export async function newRotation(client: KasmClient, context: string, zone: Zon
 /** The order, the commands and the capacity check each batch would face with today's sessions. Changes nothing. */
 export async function planRotation(run: Pick<RotationRun, 'client' | 'context'>, state: RotationState): Promise<RotationSummary> {
   hostsFor(run.context, state)
-  const fleet = await loadFleet(run.client)
+  const fleet = await loadFleet(run.client, {zones: true})
   const headroom = parseHeadroom(state.settings.headroom)
   const patch = {command: state.settings.exec, shell: state.settings.shell}
   return {
@@ -136,7 +136,7 @@ export async function planRotation(run: Pick<RotationRun, 'client' | 'context'>,
     plan: batches(state).map((batch) => ({
       agents: batch.map((a) => a.hostname),
       argv: batch.map((a) => patchArgv(patch, {agent_id: a.serverId, host: a.hostname})),
-      capacity: checkCapacity(fleet.servers, fleet.kasms, state.zoneId, batch.map((a) => a.serverId), headroom),
+      capacity: checkCapacity(fleet, state.zoneId, batch.map((a) => a.serverId), headroom),
     })),
   }
 }
@@ -352,8 +352,8 @@ async function checkBatchCapacity(run: RotationRun, state: RotationState, batch:
   // Agents already out of service (resumed mid-step) were checked when they were taken out.
   const taking = batch.filter((a) => a.step === 'pending')
   if (taking.length === 0) return
-  const fleet = await loadFleet(run.client)
-  const check = checkCapacity(fleet.servers, fleet.kasms, state.zoneId, batch.map((a) => a.serverId), parseHeadroom(state.settings.headroom))
+  const fleet = await loadFleet(run.client, {zones: true})
+  const check = checkCapacity(fleet, state.zoneId, batch.map((a) => a.serverId), parseHeadroom(state.settings.headroom))
   run.onEvent({agents: batch.map((a) => a.hostname), event: 'capacity', ignored: !check.ok && state.settings.ignoreCapacity, message: check.message, ok: check.ok})
   if (!state.settings.ignoreCapacity) assertCapacity(check)
 }

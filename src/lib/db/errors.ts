@@ -35,7 +35,12 @@ export async function requireTable(db: pg.Client, table: string, privileges: Arr
   if (!exists) {
     throw new NotFoundError(`database ${database} has no ${table} table`, {
       details: {database, table},
-      hint: table === 'logs' ? "is this Kasm's database? Check the database name in the context URL (Kasm's is \"kasm\")" : 'check the table name',
+      hint:
+        table === 'logs'
+          ? "is this Kasm's database? Check the database name in the context URL (Kasm's is \"kasm\")"
+          : table === 'system_metrics'
+            ? 'Kasm adds system_metrics in 1.19; older versions have none to trim'
+            : 'check the table name',
     })
   }
 

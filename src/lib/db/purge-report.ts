@@ -1,7 +1,7 @@
 import {formatDuration} from '../duration.js'
 import {renderTable} from '../output/table.js'
 import {formatBytes, formatCount} from '../output/units.js'
-import type {LevelCount, PurgeCutoffs, PurgeProgress, PurgeResult} from './purge.js'
+import type {LevelCount, PurgeCutoffs, PurgeProgress, PurgeResult, PurgeTableName} from './purge.js'
 
 /** The JSON documents of `db logs purge` (docs/json.md "db"). */
 
@@ -23,13 +23,15 @@ export interface PurgeTargetJson {
 
 export interface PurgeDryRunJson {
   dryRun: true
+  /** logs, or Kasm 1.19's system_metrics (--table). */
+  table: PurgeTableName
   target: PurgeTargetJson
   cutoffs: PurgeCutoffsJson
   totalRows: number
   levels: Array<{level: string; rows: number; oldest: string | null; newest: string | null}>
 }
 
-export type PurgeJson = PurgeResult & {dryRun: false; target: PurgeTargetJson; cutoffs: PurgeCutoffsJson}
+export type PurgeJson = PurgeResult & {dryRun: false; table: PurgeTableName; target: PurgeTargetJson; cutoffs: PurgeCutoffsJson}
 
 export function cutoffsJson(cutoffs: PurgeCutoffs, source: PurgeCutoffsJson['source'], format: (ms: number) => string): PurgeCutoffsJson {
   const iso = (text: string): string => new Date(`${text.replace(' ', 'T')}Z`).toISOString()
@@ -42,22 +44,24 @@ export function cutoffsJson(cutoffs: PurgeCutoffs, source: PurgeCutoffsJson['sou
   }
 }
 
-export function dryRunJson(target: PurgeTargetJson, cutoffs: PurgeCutoffsJson, levels: LevelCount[]): PurgeDryRunJson {
+export function dryRunJson(target: PurgeTargetJson, cutoffs: PurgeCutoffsJson, levels: LevelCount[], table: PurgeTableName = 'logs'): PurgeDryRunJson {
   return {
     cutoffs,
     dryRun: true,
     levels: levels.map((l) => ({level: l.level, newest: l.newest?.toISOString() ?? null, oldest: l.oldest?.toISOString() ?? null, rows: l.rows})),
+    table,
     target,
     totalRows: levels.reduce((total, l) => total + l.rows, 0),
   }
 }
 
-export function describeCutoffs(c: PurgeCutoffsJson): string {
+export function describeCutoffs(c: PurgeCutoffsJson, table: PurgeTableName = 'logs'): string {
+  if (table !== 'logs') return `${table} rows older than ${c.olderThan} (before ${c.cutoff})`
   return `rows older than ${c.olderThan} (before ${c.cutoff}) and DEBUG rows older than ${c.debugOlderThan} (before ${c.debugCutoff})`
 }
 
 export function renderDryRun(plan: PurgeDryRunJson): string {
-  const head = `Dry run: would delete ${formatCount(plan.totalRows)} ${describeCutoffs(plan.cutoffs)} from ${plan.target.database} on ${plan.target.host}:${plan.target.port}.`
+  const head = `Dry run: would delete ${formatCount(plan.totalRows)} ${describeCutoffs(plan.cutoffs, plan.table)} from ${plan.target.database} on ${plan.target.host}:${plan.target.port}.`
   if (plan.levels.length === 0) return `${head}\nNothing to delete.`
   const table = renderTable(
     [
@@ -73,9 +77,9 @@ export function renderDryRun(plan: PurgeDryRunJson): string {
 
 export function renderPurge(result: PurgeJson): string {
   const lines = [
-    `Deleted ${formatCount(result.deletedRows)} ${describeCutoffs(result.cutoffs)}.`,
+    `Deleted ${formatCount(result.deletedRows)} ${describeCutoffs(result.cutoffs, result.table)}.`,
     `${formatCount(result.batches)} batches in ${formatDuration(result.durationMs)} (${formatCount(result.rowsPerSecond)} rows/s); batch p50 ${result.batchMs.p50} ms, p99 ${result.batchMs.p99} ms, max ${result.batchMs.max} ms.`,
-    `WAL written: ${formatBytes(result.walBytes)}. logs table: ${formatBytes(result.tableBytesBefore)} before, ${formatBytes(result.tableBytesAfter)} after.`,
+    `WAL written: ${formatBytes(result.walBytes)}. ${result.table} table: ${formatBytes(result.tableBytesBefore)} before, ${formatBytes(result.tableBytesAfter)} after.`,
   ]
   if (result.skippedLockedRows > 0) {
     lines.push(`Skipped ${formatCount(result.skippedLockedRows)} rows locked by another transaction (Kasm's own cleanup?): run the purge again later to take them.`)

@@ -5,6 +5,7 @@ import {LockedError, OperationError} from '../errors.js'
 import {acquireAdvisoryLock, LOG_PURGE_LOCK, releaseAdvisoryLock} from './advisory-lock.js'
 import {describeHolders, isConnectionLost, queryError, requireTable, SQLSTATE, sqlState, tableLockHolders} from './errors.js'
 import {formatCount} from '../output/units.js'
+import {quoteIdent} from './target.js'
 
 /**
  * The online log purge (issue #102's cleanup, done safely): rows older than the retention, and
@@ -17,12 +18,64 @@ import {formatCount} from '../output/units.js'
  * load since the last ANALYZE, `reltuples` can be wrong by orders of magnitude.
  */
 
-/** Where a row goes: older than `cutoff`, or DEBUG and older than `debugCutoff`. Cutoffs are naive UTC, as Kasm stores them. */
-const MATCH = `(ingest_date < $1::timestamp OR (levelname = 'DEBUG' AND ingest_date < $2::timestamp))`
+/** A table the purge trims: rows dated by `timeColumn` (indexed), some also at the debug cutoff. */
+export interface PurgeTable {
+  name: string
+  timeColumn: string
+  /** Rows that also go at the debug cutoff (logs: DEBUG); 'false' when none do. */
+  debugRows: string
+  /** How the dry run groups rows. */
+  level: string
+}
+
+/** Kasm's logs: ingest_date, and DEBUG rows at debug_retention. */
+export const LOGS_TABLE: PurgeTable = {debugRows: `levelname = 'DEBUG'`, level: `coalesce(levelname, '(none)')`, name: 'logs', timeColumn: 'ingest_date'}
+
+/** The tables `db logs purge --table` can trim: logs, and Kasm 1.19's system_metrics, which grows the same way. */
+export const PURGE_TABLES = ['logs', 'system_metrics'] as const
+export type PurgeTableName = (typeof PURGE_TABLES)[number]
+
+/**
+ * The table to purge. system_metrics (Kasm 1.19) has no level; which column dates its rows is read
+ * from the catalog: its one timestamp column that leads a btree index (the purge walks that index).
+ * Kasm's schema for it was not available to check, so no column name is assumed.
+ */
+export async function resolvePurgeTable(db: pg.Client, name: PurgeTableName): Promise<PurgeTable> {
+  if (name === 'logs') return LOGS_TABLE
+  await requireTable(db, name, ['SELECT'])
+  const timeColumn = await indexedTimeColumn(db, name)
+  return {debugRows: 'false', level: `'(all)'`, name, timeColumn: quoteIdent(timeColumn)}
+}
+
+/** The table's single timestamp column that is the first column of a btree index (the table must exist). */
+export async function indexedTimeColumn(db: pg.Client, table: string): Promise<string> {
+  const {rows} = await db.query<{column: string; indexed: boolean}>(
+    `SELECT a.attname AS column,
+            EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+                     WHERE i.indrelid = a.attrelid AND i.indkey[0] = a.attnum AND am.amname = 'btree') AS indexed
+       FROM pg_attribute a
+      WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
+        AND a.atttypid IN ('timestamp'::regtype, 'timestamptz'::regtype)
+      ORDER BY a.attnum`,
+    [table],
+  )
+  const indexed = rows.filter((r) => r.indexed)
+  if (indexed.length === 1) return indexed[0].column
+  throw new OperationError(
+    `cannot tell which column dates the rows of ${table}: ${indexed.length === 0 ? 'no indexed timestamp column' : 'several indexed timestamp columns'} (timestamp columns: ${rows.map((r) => r.column).join(', ') || 'none'})`,
+    {code: 'NO_TIME_COLUMN', details: {columns: rows, table}, hint: `inspect it with \`\\d ${table}\` in psql; kasmctl purges only along an indexed timestamp`},
+  )
+}
+
 /** A timestamp as text to the microsecond, whatever the session's DateStyle (toMicros reads it). */
 const asText = (expression: string): string => `to_char(${expression}, 'YYYY-MM-DD HH24:MI:SS.US')`
-/** One batch: [$3, $4) on ingest_date. */
-const RANGE = `ingest_date >= $3::timestamp AND ingest_date < $4::timestamp AND ${MATCH}`
+
+/** The statements of one table: where a row goes (older than `cutoff`, or a debug row older than `debugCutoff`; naive UTC, as Kasm stores them), and one batch [$3, $4). */
+function statements(table: PurgeTable): {match: string; range: string} {
+  const t = table.timeColumn
+  const match = `(${t} < $1::timestamp OR (${table.debugRows} AND ${t} < $2::timestamp))`
+  return {match, range: `${t} >= $3::timestamp AND ${t} < $4::timestamp AND ${match}`}
+}
 
 export interface PurgeCutoffs {
   /** Ages in ms, as given (flags or retention settings). */
@@ -52,6 +105,8 @@ export interface PurgeOptions {
   /** Checked between batches: the batch in flight finishes and commits, then the purge stops. */
   signal?: AbortSignal
   onProgress?: (progress: PurgeProgress) => void
+  /** Default: Kasm's logs. */
+  table?: PurgeTable
 }
 
 export interface PurgeProgress {
@@ -95,12 +150,12 @@ export async function resolveCutoffs(db: pg.Client, olderThanMs: number, debugOl
 }
 
 /** What a purge would delete, per level, with the oldest and newest timestamps (one read-only scan). */
-export async function countPurge(db: pg.Client, cutoffs: PurgeCutoffs): Promise<LevelCount[]> {
-  await requireTable(db, 'logs', ['SELECT'])
+export async function countPurge(db: pg.Client, cutoffs: PurgeCutoffs, table: PurgeTable = LOGS_TABLE): Promise<LevelCount[]> {
+  await requireTable(db, table.name, ['SELECT'])
   try {
     const {rows} = await db.query<{level: string; rows: string; oldest: Date | null; newest: Date | null}>(
-      `SELECT coalesce(levelname, '(none)') AS level, count(*) AS rows, min(ingest_date) AS oldest, max(ingest_date) AS newest
-         FROM logs WHERE ${MATCH} GROUP BY 1 ORDER BY 1`,
+      `SELECT ${table.level} AS level, count(*) AS rows, min(${table.timeColumn}) AS oldest, max(${table.timeColumn}) AS newest
+         FROM ${table.name} WHERE ${statements(table).match} GROUP BY 1 ORDER BY 1`,
       [cutoffs.cutoff, cutoffs.debugCutoff],
     )
     return rows.map((r) => ({...r, rows: Number(r.rows)}))
@@ -114,10 +169,12 @@ export async function countPurge(db: pg.Client, cutoffs: PurgeCutoffs): Promise<
  * interruption (signal, lost connection, restart) loses nothing, and running it again finishes.
  */
 export async function purgeLogs(db: pg.Client, cutoffs: PurgeCutoffs, options: PurgeOptions = {}): Promise<PurgeResult> {
-  await requireTable(db, 'logs', ['SELECT', 'DELETE'])
+  const table = options.table ?? LOGS_TABLE
+  await requireTable(db, table.name, ['SELECT', 'DELETE'])
+  // One purge at a time per database, whatever the table.
   await acquireAdvisoryLock(db, LOG_PURGE_LOCK)
   try {
-    return await new Purge(db, cutoffs, options).run()
+    return await new Purge(db, cutoffs, table, options).run()
   } finally {
     // After a lost connection the lock is gone with the session; otherwise release it now.
     await releaseAdvisoryLock(db, LOG_PURGE_LOCK).catch(() => undefined)
@@ -135,13 +192,20 @@ class Purge {
   private total = 0
   private started = 0
   private readonly cutoffs: [string, string]
+  private readonly range: string
+  private readonly name: string
+  private readonly time: string
 
   constructor(
     private readonly db: pg.Client,
     cutoffs: PurgeCutoffs,
+    table: PurgeTable,
     private readonly options: PurgeOptions,
   ) {
     this.cutoffs = [cutoffs.cutoff, cutoffs.debugCutoff]
+    this.range = statements(table).range
+    this.name = table.name
+    this.time = table.timeColumn
   }
 
   async run(): Promise<PurgeResult> {
@@ -192,13 +256,13 @@ class Purge {
   }
 
   /**
-   * The ingest_date range to walk, from the oldest row to the later cutoff, and how many rows it
-   * holds (counted on the index, for the progress: the statistics may be far off).
+   * The time range to walk, from the oldest row to the later cutoff, and how many rows it holds
+   * (counted on the index, for the progress: the statistics may be far off).
    */
   private async bounds(): Promise<{first: number; end: number} | undefined> {
     const {rows} = await this.query<{first: string | null; total: string}>(
-      `SELECT ${asText('(SELECT min(ingest_date) FROM logs WHERE ingest_date < greatest($1::timestamp, $2::timestamp))')} AS first,
-              (SELECT count(*) FROM logs WHERE ingest_date < greatest($1::timestamp, $2::timestamp)) AS total`,
+      `SELECT ${asText(`(SELECT min(${this.time}) FROM ${this.name} WHERE ${this.time} < greatest($1::timestamp, $2::timestamp))`)} AS first,
+              (SELECT count(*) FROM ${this.name} WHERE ${this.time} < greatest($1::timestamp, $2::timestamp)) AS total`,
       this.cutoffs,
       'finding the rows to purge',
     )
@@ -210,14 +274,14 @@ class Purge {
   }
 
   /**
-   * The next batch's range [from, to): up to the ingest_date of the `limit`-th row at or after
-   * `from` (so it holds fewer than `limit` rows, except rows that share one timestamp), or to `end`
-   * when fewer rows are left; undefined when no row is left before `end`.
+   * The next batch's range [from, to): up to the time of the `limit`-th row at or after `from` (so
+   * it holds fewer than `limit` rows, except rows that share one timestamp), or to `end` when fewer
+   * rows are left; undefined when no row is left before `end`.
    */
   private async nextBatch(from: number, end: number): Promise<{to: number; rows: number} | undefined> {
     const {rows} = await this.query<{rows: string; last: string | null}>(
-      `SELECT count(*) AS rows, ${asText('max(ingest_date)')} AS last
-         FROM (SELECT ingest_date FROM logs WHERE ingest_date >= $1::timestamp AND ingest_date < $2::timestamp ORDER BY ingest_date LIMIT $3) AS next`,
+      `SELECT count(*) AS rows, ${asText('max(t)')} AS last
+         FROM (SELECT ${this.time} AS t FROM ${this.name} WHERE ${this.time} >= $1::timestamp AND ${this.time} < $2::timestamp ORDER BY ${this.time} LIMIT $3) AS next`,
       [fromMicros(from), fromMicros(end), this.limit],
       'finding the rows to purge',
     )
@@ -244,7 +308,7 @@ class Purge {
     const started = performance.now()
     const params = [...this.cutoffs, fromMicros(from), fromMicros(to)]
     try {
-      const deleted = await this.transaction(async () => (await this.db.query(`DELETE FROM logs WHERE ${RANGE}`, params)).rowCount ?? 0)
+      const deleted = await this.transaction(async () => (await this.db.query(`DELETE FROM ${this.name} WHERE ${this.range}`, params)).rowCount ?? 0)
       this.done(started, deleted)
       return {deleted, skipped: 0}
     } catch (error) {
@@ -254,8 +318,8 @@ class Purge {
 
     try {
       const {deleted, skipped} = await this.transaction(async () => {
-        const result = await this.db.query(`DELETE FROM logs WHERE ctid = ANY (ARRAY(SELECT ctid FROM logs WHERE ${RANGE} FOR UPDATE SKIP LOCKED))`, params)
-        const left = await this.db.query<{n: string}>(`SELECT count(*) AS n FROM logs WHERE ${RANGE}`, params)
+        const result = await this.db.query(`DELETE FROM ${this.name} WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${this.name} WHERE ${this.range} FOR UPDATE SKIP LOCKED))`, params)
+        const left = await this.db.query<{n: string}>(`SELECT count(*) AS n FROM ${this.name} WHERE ${this.range}`, params)
         return {deleted: result.rowCount ?? 0, skipped: Number(left.rows[0].n)}
       })
       this.done(started, deleted)
@@ -267,8 +331,8 @@ class Purge {
 
     // Even SKIP LOCKED waited: the table itself is locked (VACUUM FULL, LOCK TABLE). Back off, then give up.
     if (tableLockAttempt >= TABLE_LOCK_RETRIES) {
-      const holders = await tableLockHolders(this.db, 'logs').catch(() => [])
-      throw new LockedError(`the logs table is locked${holders.length > 0 ? ` by ${describeHolders(holders)}` : ''}. ${this.state()}`, {
+      const holders = await tableLockHolders(this.db, this.name).catch(() => [])
+      throw new LockedError(`the ${this.name} table is locked${holders.length > 0 ? ` by ${describeHolders(holders)}` : ''}. ${this.state()}`, {
         details: {...this.stateDetails(), pids: holders.map((h) => h.pid)},
         hint: 'wait for that session to finish (VACUUM FULL or maintenance), then run the purge again',
       })
@@ -342,7 +406,7 @@ class Purge {
   }
 
   private async measure(walStart?: string | null): Promise<{size: number; wal: string | null; walBytes: number | null}> {
-    const {rows} = await this.query<{size: string}>(`SELECT pg_total_relation_size('logs') AS size`, [], 'measuring the logs table')
+    const {rows} = await this.query<{size: string}>(`SELECT pg_total_relation_size('${this.name}') AS size`, [], `measuring the ${this.name} table`)
     let wal: string | null = null
     let walBytes: number | null = null
     try {
@@ -369,7 +433,7 @@ class Purge {
   }
 
   private failure(error: unknown): Error {
-    return queryError(error, 'deleting a batch of logs', {
+    return queryError(error, `deleting a batch of ${this.name}`, {
       details: this.stateDetails(),
       hint: isConnectionLost(error) ? 'when the database is back, run the same command again to finish' : undefined,
       state: `${this.state()} The batch in flight was rolled back.`,

@@ -3,6 +3,8 @@ import type pg from 'pg'
 import {formatDuration} from '../duration.js'
 import {renderTable} from '../output/table.js'
 import {formatBytes, formatCount} from '../output/units.js'
+import {indexedTimeColumn} from './purge.js'
+import {quoteIdent} from './target.js'
 import {tableFigures} from './vacuum.js'
 
 /**
@@ -46,6 +48,21 @@ export interface LogsReport {
   autovacuumCount: number
 }
 
+/** Kasm 1.19's system_metrics table, which grows with time as logs does. */
+export interface SystemMetricsReport {
+  totalBytes: number
+  tableBytes: number
+  indexBytes: number
+  liveTuples: number
+  deadTuples: number
+  /** The indexed timestamp column that dates its rows (read from the catalog); null when none can be told. */
+  timeColumn: string | null
+  oldest: string | null
+  newest: string | null
+  lastVacuum: string | null
+  lastAutovacuum: string | null
+}
+
 export interface Recommendation {
   code: 'connections-high' | 'forward-logs' | 'log-cleanup-stalled' | 'vacuum-needed'
   severity: 'info' | 'warning'
@@ -65,6 +82,8 @@ export interface DatabaseReport {
   database: {name: string; host: string; port: number; sizeBytes: number; serverVersion: string}
   tables: TableSize[]
   logs: LogsReport | null
+  /** null when the database has no system_metrics table (Kasm before 1.19). */
+  systemMetrics: SystemMetricsReport | null
   connections: {total: number; max: number; byState: Record<string, number>; byApplication: Array<{application: string; count: number}>}
   /** Live Kasm sessions (rows in kasms), when that table exists. */
   sessions: number | null
@@ -85,11 +104,13 @@ export async function buildReport(db: pg.Client, options: {retention?: Retention
   const {rows: info} = await db.query(
     `SELECT current_database() AS name, pg_database_size(current_database()) AS size,
             current_setting('server_version') AS version, current_setting('max_connections')::int AS max_connections,
-            to_regclass('logs') IS NOT NULL AS has_logs, to_regclass('kasms') IS NOT NULL AS has_kasms`,
+            to_regclass('logs') IS NOT NULL AS has_logs, to_regclass('kasms') IS NOT NULL AS has_kasms,
+            to_regclass('system_metrics') IS NOT NULL AS has_system_metrics`,
   )
   const [server] = info
   const tables = await largestTables(db, options.topTables ?? 10)
   const logs = server.has_logs ? await logsReport(db) : null
+  const systemMetrics = server.has_system_metrics ? await systemMetricsReport(db) : null
   const connections = await connectionCounts(db, Number(server.max_connections))
   const sessions = server.has_kasms ? Number((await db.query('SELECT count(*) AS n FROM kasms')).rows[0].n) : null
   const report: DatabaseReport = {
@@ -99,6 +120,7 @@ export async function buildReport(db: pg.Client, options: {retention?: Retention
     recommendations: [],
     retention,
     sessions,
+    systemMetrics,
     tables,
   }
   report.recommendations = recommend(report)
@@ -148,6 +170,27 @@ async function logsReport(db: pg.Client): Promise<LogsReport> {
     newest: iso(s?.newest),
     oldest: iso(s?.oldest),
     tableBytes: figures.tableBytes,
+    totalBytes: figures.totalBytes,
+  }
+}
+
+async function systemMetricsReport(db: pg.Client): Promise<SystemMetricsReport> {
+  const figures = await tableFigures(db, 'system_metrics')
+  const timeColumn = await indexedTimeColumn(db, 'system_metrics').catch(() => null)
+  const column = timeColumn && quoteIdent(timeColumn)
+  const range = column
+    ? (await db.query(`SELECT min(${column}) AS oldest, max(${column}) AS newest FROM system_metrics`)).rows[0]
+    : {newest: null, oldest: null}
+  return {
+    deadTuples: figures.deadTuples,
+    indexBytes: figures.indexBytes,
+    lastAutovacuum: figures.lastAutovacuum,
+    lastVacuum: figures.lastVacuum,
+    liveTuples: figures.liveTuples,
+    newest: iso(range.newest),
+    oldest: iso(range.oldest),
+    tableBytes: figures.tableBytes,
+    timeColumn,
     totalBytes: figures.totalBytes,
   }
 }
@@ -269,6 +312,13 @@ export function renderReport(report: DatabaseReport): string {
   } else {
     lines.push('logs: no logs table in this database')
   }
+
+  const metrics = report.systemMetrics
+  lines.push(
+    metrics
+      ? `system_metrics: ${formatBytes(metrics.totalBytes)}; ${formatCount(metrics.liveTuples)} live rows, ${formatCount(metrics.deadTuples)} dead; oldest ${metrics.oldest ?? '-'}, newest ${metrics.newest ?? '-'} (trim it: kasmctl db logs purge --table system_metrics --older-than 30d)`
+      : 'system_metrics: no such table (Kasm before 1.19)',
+  )
 
   const states = Object.entries(report.connections.byState).map(([state, n]) => `${n} ${state}`).join(', ')
   lines.push(

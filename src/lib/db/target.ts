@@ -102,6 +102,11 @@ export function parseDatabaseUrl(url: string, source: string): DatabaseTarget {
   }
 }
 
+/** An SQL identifier (role, column) quoted for PostgreSQL. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
 /** `kasmapp@db.example.com:5432/kasm`, for messages. */
 export function describeTarget(target: Pick<DatabaseTarget, 'database' | 'host' | 'port' | 'user'>): string {
   return `${target.user}@${target.host}:${target.port}/${target.database}`

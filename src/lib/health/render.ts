@@ -1,5 +1,6 @@
 import type {ChalkInstance} from 'chalk'
 
+import {describeVersion} from '../kasm/version.js'
 import {formatBytes} from '../output/units.js'
 import {formatDuration} from '../duration.js'
 import {renderTable} from '../output/table.js'
@@ -66,7 +67,8 @@ export function renderReport(report: HealthReport, chalk: ChalkInstance): string
   )
   const summary = `${paint[report.status](report.status)}: ${describeSummary(report.summary)} (${report.summary.checks} checks in ${formatDuration(report.durationMs)}, context ${report.context})`
   const diagnosis = report.diagnosis.length > 0 ? `\n\nDiagnosis:\n${report.diagnosis.map((line) => `  - ${line}`).join('\n')}` : ''
-  return `${table}\n\n${summary}${diagnosis}`
+  const version = report.kasmVersion ? `Kasm version: ${describeVersion(report.kasmVersion)}\n${report.kasmVersion.warning ? `${chalk.yellow('Warning:')} ${report.kasmVersion.warning}\n` : ''}` : ''
+  return `${table}\n\n${version}${summary}${diagnosis}`
 }
 
 interface PerfGroup {

@@ -6,6 +6,8 @@ import type {ProxyFindings} from './checks/proxies.js'
 import {apiChecks, webappChecks} from './checks/webapps.js'
 import {diagnose} from './diagnosis.js'
 import {RunContext} from './run-context.js'
+import {withTimeout} from './pool.js'
+import type {DetectedVersion} from '../kasm/version.js'
 import {summarize, worstStatus} from './status.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_ROLES, DEFAULT_THRESHOLDS, DEFAULT_TIMEOUT_MS, HEALTH_ROLES, type HealthCheck, type HealthReport, type HealthRole, type HealthThresholds, STATUS_EXIT_CODE} from './types.js'
 import {readContextFile} from '../config/secrets.js'
@@ -81,6 +83,8 @@ export async function runHealth(options: HealthOptions): Promise<HealthReport> {
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     zone: options.zone,
   })
+  // Read beside the checks, from what they read anyway: the API (api role) and the database (db role).
+  const kasmVersion = detectVersion(run, roles)
   try {
     if (options.zone) await validateZone(run, options.zone)
     let proxyFindings: ProxyFindings[] = []
@@ -119,12 +123,22 @@ export async function runHealth(options: HealthOptions): Promise<HealthReport> {
       diagnosis,
       durationMs: Math.round(performance.now() - started),
       exitCode: STATUS_EXIT_CODE[status],
+      kasmVersion: await kasmVersion,
       status,
       summary: summarize(checks),
     }
   } finally {
     run.close()
   }
+}
+
+async function detectVersion(run: RunContext, roles: HealthRole[]): Promise<DetectedVersion | null> {
+  const database = roles.includes('db') && Boolean(run.context.database)
+  if (!roles.includes('api') && !database) return null
+  const {detectKasmVersion} = await import('../kasm/version.js')
+  // The API only when the database does not decide (1.15's revision is undocumented).
+  const client = await run.client().catch(() => undefined)
+  return withTimeout(detectKasmVersion(client, run.context, {database}), run.timeoutMs).catch(() => null)
 }
 
 async function notConfigured(run: RunContext, role: 'backup' | 'db', what: string): Promise<HealthCheck[]> {

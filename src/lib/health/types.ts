@@ -2,6 +2,7 @@
  * The health report: one check per (role, target, aspect), graded like a monitoring plugin.
  * The JSON document is a contract (docs/json.md "health").
  */
+import type {DetectedVersion} from '../kasm/version.js'
 
 export type HealthStatus = 'CRITICAL' | 'OK' | 'UNKNOWN' | 'WARNING'
 
@@ -60,6 +61,8 @@ export interface HealthReport {
   checks: HealthCheck[]
   /** The reverse-proxy guide's conclusions for what failed, most important first. */
   diagnosis: string[]
+  /** The Kasm release, when the run read the API or the database (src/lib/kasm/version.ts); null otherwise. */
+  kasmVersion: DetectedVersion | null
 }
 
 /** All thresholds, in the units the checks use (ms, s, days, %). Defaults from the issue and the Kasm guides. */

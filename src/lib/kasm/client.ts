@@ -2,12 +2,12 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {readContextFile, resolveSecret} from '../config/secrets.js'
 import type {AuthStyle, ContextConfig} from '../config/types.js'
-import {AuthError, ConfigError, KasmApiError, UnavailableError} from '../errors.js'
+import {AuthError, ConfigError, KasmApiError, LicenseError, UnavailableError} from '../errors.js'
 import {normalizeId} from './ids.js'
-import {normalizeKasm, normalizeServer} from './normalize.js'
-import {ENDPOINTS, describePermissions} from './permissions.js'
+import {normalizeImage, normalizeKasm, normalizeServer, normalizeZone} from './normalize.js'
+import {ENDPOINTS, describeEndpointNeeds, describePermissions} from './permissions.js'
 import {HttpTransport, type HttpResponse, NetworkError} from './transport.js'
-import type {ConnectionProxy, HealthcheckResult, Kasm, Manager, Server, ServerType, Setting, Zone, ZoneSettings} from './types.js'
+import type {AutoscaleSchedule, ConnectionProxy, HealthcheckResult, Image, Kasm, Manager, RawAutoscaleConfig, Server, ServerPool, ServerType, Setting, Zone, ZoneSettings} from './types.js'
 
 export interface KasmClientOptions {
   /** Kasm base URL, e.g. https://kasm.example.com (a trailing /api is tolerated). */
@@ -29,6 +29,13 @@ export interface KasmClientOptions {
 type Body = Record<string, unknown>
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
+
+const AGENTS_VIEW = 500
+/** get_zones totals of the zone's agents: more than 0 means the zone has agents. */
+const ZONE_CAPACITY_FIELDS = ['available_cores', 'available_memory', 'available_gpus'] as const
+
+/** update_server fields Kasm writes as false when a Desktop update omits them. */
+const DESKTOP_RESET_FIELDS = ['use_user_private_key', 'agent_installed'] as const
 
 /**
  * The one client for Kasm's RPC-style API (kasm-api.md). Calls go to /api/public/<method>.
@@ -111,22 +118,18 @@ export class KasmClient {
   // Zones
 
   async getZones(options: {brief?: boolean} = {}): Promise<Zone[]> {
-    const {zones} = await this.call<{zones: Zone[]}>('get_zones', options.brief ? {brief: true} : {})
-    return (zones ?? []).map((zone) => ({
-      ...zone,
-      servers: zone.servers?.map((s) => normalizeServer(s as unknown as Body)),
-      zone_id: normalizeId(zone.zone_id),
-    }))
+    const {zones} = await this.call<{zones: Body[]}>('get_zones', options.brief ? {brief: true} : {})
+    return (zones ?? []).map((zone) => normalizeZone(zone))
   }
 
   async createZone(zone: Partial<ZoneSettings> & {zone_name: string}): Promise<Zone> {
-    const {zone: created} = await this.call<{zone: Zone}>('create_zone', {target_zone: zone})
-    return {...created, zone_id: normalizeId(created.zone_id)}
+    const {zone: created} = await this.call<{zone: Body}>('create_zone', {target_zone: zone})
+    return normalizeZone(created)
   }
 
   async updateZone(zoneId: string, patch: Partial<ZoneSettings> & {zone_name?: string}): Promise<Zone> {
-    const {zone} = await this.call<{zone: Zone}>('update_zone', {target_zone: {...patch, zone_id: zoneId}})
-    return {...zone, zone_id: normalizeId(zone.zone_id)}
+    const {zone} = await this.call<{zone: Body}>('update_zone', {target_zone: {...patch, zone_id: zoneId}})
+    return normalizeZone(zone)
   }
 
   async deleteZone(zoneId: string): Promise<void> {
@@ -135,9 +138,17 @@ export class KasmClient {
 
   // Servers (Docker agents are server_type "host")
 
+  /**
+   * All servers the key may see. Kasm returns Docker agents only to a key with AGENTS_VIEW (500),
+   * and an empty list (no error) to one without (kasm-verified.md §1): when no agent comes back,
+   * managers and zones are asked whether agents exist, so that a missing permission is never
+   * reported as "no agents".
+   */
   async getServers(): Promise<Server[]> {
     const {servers} = await this.call<{servers: Body[]}>('get_servers')
-    return (servers ?? []).map((s) => normalizeServer(s))
+    const list = (servers ?? []).map((s) => normalizeServer(s))
+    if (!list.some((s) => s.server_type === 'host')) await this.ensureAgentsVisible(list)
+    return list
   }
 
   async getServer(serverId: string): Promise<Server> {
@@ -147,10 +158,20 @@ export class KasmClient {
     return normalizeServer(server)
   }
 
-  /** Partial update. Kasm refuses update_server without server_type (401 "Unauthorized Action"). */
+  /**
+   * Partial update. Kasm refuses update_server without server_type (401 "Unauthorized Action"). On a
+   * Desktop server Kasm resets an omitted use_user_private_key / agent_installed to false
+   * (kasm-verified.md §1), so their current values are sent along.
+   */
   async updateServer(serverId: string, serverType: ServerType | string, patch: Body): Promise<Server> {
+    const kept: Body = {}
+    if (serverType === 'Desktop' && DESKTOP_RESET_FIELDS.some((field) => patch[field] === undefined)) {
+      const current = await this.getServer(serverId)
+      for (const field of DESKTOP_RESET_FIELDS) kept[field] = current[field] === true
+    }
+
     const {server} = await this.call<{server: Body}>('update_server', {
-      target_server: {...patch, server_id: serverId, server_type: serverType},
+      target_server: {...kept, ...patch, server_id: serverId, server_type: serverType},
     })
     return normalizeServer(server ?? {server_id: serverId})
   }
@@ -177,9 +198,17 @@ export class KasmClient {
     return normalizeKasm(kasm)
   }
 
-  /** destroy_kasm needs the owner's user_id (kasm-api.md). */
+  /**
+   * destroy_kasm with the owner's user_id: Kasm acts as that user and records the destroy as the
+   * user's own (user_destroyed). Needs USER 100 and USERS_AUTH_SESSION 352 (kasm-verified.md §1).
+   */
   async destroyKasm(kasmId: string, userId: string): Promise<void> {
     await this.call('destroy_kasm', {kasm_id: kasmId, user_id: userId})
+  }
+
+  /** destroy_agent_kasms (SESSIONS_DELETE 803): Kasm marks every session of the agent admin_delete_pending, an admin action. */
+  async destroyAgentKasms(serverId: string): Promise<void> {
+    await this.call('destroy_agent_kasms', {target_server: {server_id: serverId}})
   }
 
   async requestKasm(request: {image_id: string; user_id: string} & Body): Promise<{kasm_id: string; status?: string} & Body> {
@@ -189,6 +218,14 @@ export class KasmClient {
 
   async keepalive(kasmId: string): Promise<Body> {
     return this.call('keepalive', {kasm_id: kasmId})
+  }
+
+  // Images
+
+  /** Workspace images (permission 900), sizes normalised across versions (normalizeImage). */
+  async getImages(): Promise<Image[]> {
+    const {images} = await this.call<{images: Body[]}>('get_images')
+    return (images ?? []).map((i) => normalizeImage(i))
   }
 
   // Settings and logs
@@ -206,6 +243,35 @@ export class KasmClient {
   async getReport(request: Body): Promise<Body[]> {
     const {data} = await this.call<{data?: Body[]}>('get_report', request)
     return data ?? []
+  }
+
+  // Server pools and AutoScale (kasm-verified.md §2). Kasm answers 403 "Access Denied. Auto Scaling is not licensed" without the licence.
+
+  async getServerPools(): Promise<ServerPool[]> {
+    const {server_pools: pools} = await this.call<{server_pools: ServerPool[]}>('get_server_pools')
+    return (pools ?? []).map((pool) => ({
+      ...pool,
+      autoscale_configs: (pool.autoscale_configs ?? []).map((c) => ({...c, autoscale_config_id: normalizeId(c.autoscale_config_id)})),
+      server_pool_id: normalizeId(pool.server_pool_id),
+      servers: (pool.servers ?? []).map((server) => ({...server, server_id: normalizeId(server.server_id)})),
+    }))
+  }
+
+  /** As Kasm sends them (1.15 or 1.19 field names), ids normalised: src/lib/autoscale/fields.ts reads both forms. */
+  async getAutoscaleConfigs(): Promise<RawAutoscaleConfig[]> {
+    const {autoscale_configs: configs} = await this.call<{autoscale_configs: RawAutoscaleConfig[]}>('get_autoscale_configs')
+    return (configs ?? []).map((config) => normalizeAutoscaleIds(config))
+  }
+
+  /** Sends the whole config, as the admin UI does: whether Kasm's update is partial is unverified. */
+  async updateAutoscaleConfig(config: RawAutoscaleConfig): Promise<RawAutoscaleConfig> {
+    const {autoscale_config: updated} = await this.call<{autoscale_config: RawAutoscaleConfig}>('update_autoscale_config', {target_autoscale_config: config})
+    return normalizeAutoscaleIds(updated)
+  }
+
+  async getSchedules(autoscaleConfigId: string): Promise<AutoscaleSchedule[]> {
+    const {schedules} = await this.call<{schedules: AutoscaleSchedule[]}>('get_schedules', {target_autoscale_config_id: autoscaleConfigId})
+    return schedules ?? []
   }
 
   /** GET /api/__healthcheck (no auth). Never throws: failures come back in the result. */
@@ -227,6 +293,24 @@ export class KasmClient {
     } catch (error) {
       return {error: networkError(url, error).message, latencyMs: Math.round(performance.now() - started), ok: false}
     }
+  }
+
+  /** Throws when managers list servers get_servers did not return, or zones report agent capacity: AGENTS_VIEW is missing. */
+  private async ensureAgentsVisible(listed: Server[]): Promise<void> {
+    // Either may be refused to this key too: then it tells nothing.
+    const [managers, zones] = await Promise.all([this.getManagers().catch(() => []), this.getZones({brief: true}).catch(() => [])])
+    const seen = new Set(listed.map((s) => s.server_id))
+    const unseen = managers.flatMap((m) => m.servers ?? []).filter((s) => !seen.has(normalizeId(s.server_id)))
+    const withCapacity = zones.filter((z) => ZONE_CAPACITY_FIELDS.some((field) => Number(z[field] ?? 0) > 0))
+    if (unseen.length === 0 && withCapacity.length === 0) return
+    const evidence =
+      unseen.length > 0
+        ? `the managers list ${unseen.length} server(s) (${unseen.slice(0, 3).map((s) => s.hostname).join(', ')}${unseen.length > 3 ? ', ...' : ''}) that get_servers did not return`
+        : `zone(s) ${withCapacity.map((z) => z.zone_name).join(', ')} report free agent capacity, yet get_servers returned no agent`
+    throw new AuthError(`the API key cannot see Docker agents: ${evidence}. Kasm returns agents only to a key with ${describePermissions([AGENTS_VIEW])}, and an empty list otherwise`, {
+      details: {method: 'get_servers', permissions: [AGENTS_VIEW]},
+      hint: `grant ${describePermissions([AGENTS_VIEW])} to the API key in Kasm (Settings → Developers), or use a context whose key has it`,
+    })
   }
 
   private authBody(body: Body): Body {
@@ -270,7 +354,8 @@ export class KasmClient {
     }
 
     const message = typeof json.error_message === 'string' ? json.error_message : undefined
-    if (status === 401 || status === 403) throw authError(method, url, status, message)
+    if (status === 401 || status === 403 || /not licensed/i.test(message ?? '')) throw authError(method, url, status, message)
+    if (status === 400 && message === 'Invalid Request' && this.options.auth === 'basic') throw basicAuthIgnored(url)
     if (message !== undefined) {
       throw new KasmApiError(`Kasm refused ${method}: ${message}`, message, {details: {method, status}})
     }
@@ -281,6 +366,11 @@ export class KasmClient {
 
     return json as T
   }
+}
+
+function normalizeAutoscaleIds(config: RawAutoscaleConfig): RawAutoscaleConfig {
+  const optional = (value: unknown) => (typeof value === 'string' && value !== '' ? normalizeId(value) : (value as null))
+  return {...config, autoscale_config_id: normalizeId(config.autoscale_config_id), server_pool_id: optional(config.server_pool_id), zone_id: optional(config.zone_id) ?? ''}
 }
 
 function parseJson(data: string): Body | undefined {
@@ -308,10 +398,24 @@ function authError(method: string, url: string, status: number, message = ''): A
   }
 
   // update_setting words a missing category permission as "User (...) is not authorized to make changes to this setting (...)".
-  if (status === 401 && needed && /^Unauthorized|is not authorized to make changes/.test(message)) {
-    return new AuthError(`the API key lacks the permission for ${method}: it needs ${describePermissions(needed)} (Kasm said "${message}")`, {
-      details: {method, permissions: needed, status},
-      hint: 'grant the permission to the API key in Kasm (Settings → Developers), or use a context whose key has it',
+  // Kasm answers the same 401 to a read-only key calling a write (kasm-verified.md §1): a hint names both causes.
+  // A method kasmctl does not know may be a write: both causes then.
+  if (status === 401 && /^Unauthorized|is not authorized to make changes/.test(message)) {
+    const write = ENDPOINTS[method]?.write ?? true
+    const needs = describeEndpointNeeds(method)
+    const permission = needs ?? 'the permission the method needs'
+    return new AuthError(`the API key lacks the permission for ${method}${needs ? `: it needs ${needs}` : ''}${write ? ', and a key that is not read-only' : ''} (Kasm said "${message}")`, {
+      details: {method, permissions: needed ?? [], status},
+      hint: write
+        ? `Kasm gives this answer for two causes: a missing permission, or a read-only key calling a write. In Kasm (Settings → Developers) grant the key ${permission} and clear "Read Only", or use a context whose key can write`
+        : 'grant the permission to the API key in Kasm (Settings → Developers), or use a context whose key has it',
+    })
+  }
+
+  if (/auto ?scaling is not licensed/i.test(message)) {
+    return new LicenseError(`Auto Scaling is not licensed on ${url}: Kasm refused ${method} ("${message}")`, {
+      details: {method, status},
+      hint: 'server pools and autoscale configs need a Kasm licence that includes Auto Scaling; the key needs SERVER_POOLS_VIEW / AUTOSCALE_VIEW too',
     })
   }
 
@@ -322,6 +426,14 @@ function authError(method: string, url: string, status: number, message = ''): A
   return new AuthError(`the API key or secret was refused by ${url} (HTTP ${status}${message ? ` "${message}"` : ''})`, {
     details: {method, status},
     hint: 'check the key and secret of the context (`kasmctl context show`)',
+  })
+}
+
+/** Kasm 1.15 does not read HTTP Basic: it sees a request without credentials and answers 400 "Invalid Request" (kasm-verified.md §1). */
+function basicAuthIgnored(url: string): AuthError {
+  return new AuthError(`${url} ignored the HTTP Basic credentials (HTTP 400 "Invalid Request"): this Kasm reads the API key only from the request body or the api-key headers`, {
+    details: {auth: 'basic', status: 400},
+    hint: 'switch the context to body (or header) credentials: `kasmctl context add NAME --auth body ...` (only newer Kasm versions read HTTP Basic)',
   })
 }
 

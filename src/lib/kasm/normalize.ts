@@ -1,5 +1,5 @@
 import {normalizeId} from './ids.js'
-import type {Kasm, Server} from './types.js'
+import type {Image, Kasm, Server, Zone} from './types.js'
 
 type Raw = Record<string, unknown>
 
@@ -16,7 +16,10 @@ function bytes(modern: unknown, legacy: unknown): number {
   return typeof value === 'number' ? value : Number(value ?? 0) || 0
 }
 
-/** Accepts 1.15 (`memory`) and 1.19 (`memory_bytes`) field names. */
+/**
+ * Accepts 1.15/1.16 (`memory`, `memory_override`) and 1.19 (`memory_bytes`, `memory_override_bytes`)
+ * field names: every reader of servers, kasms and zones goes through this module (kasm-verified.md §3).
+ */
 export function normalizeServer(raw: Raw): Server {
   const server = {...raw} as Server
   server.server_id = id(raw.server_id)
@@ -27,6 +30,18 @@ export function normalizeServer(raw: Raw): Server {
   delete server.memory_bytes
   delete server.memory_override_bytes
   return server
+}
+
+/**
+ * A zone of get_zones / create_zone / update_zone: 32-hex id, its servers normalised, free memory in
+ * bytes (`available_memory`, or a 1.19-style `available_memory_bytes`).
+ */
+export function normalizeZone(raw: Raw): Zone {
+  const {available_memory_bytes: memoryBytes, ...zone} = raw
+  zone.zone_id = id(raw.zone_id)
+  if (Array.isArray(raw.servers)) zone.servers = (raw.servers as Raw[]).map((server) => normalizeServer(server))
+  if (memoryBytes !== undefined || raw.available_memory !== undefined) zone.available_memory = bytes(memoryBytes, raw.available_memory)
+  return zone as unknown as Zone
 }
 
 export function normalizeKasm(raw: Raw): Kasm {
@@ -49,4 +64,24 @@ export function parseKasmDate(value: null | string | undefined): Date | undefine
 /** Formats a Date the way Kasm does: UTC, no zone marker, microseconds. */
 export function formatKasmDate(date: Date): string {
   return date.toISOString().replace('T', ' ').replace('Z', '000')
+}
+
+/** Kasm's defaults for an image without sizes (kasm-verified.md §3). */
+export const IMAGE_DEFAULTS = {cores: 1, memory: 768_000_000} as const
+
+/** Accepts 1.15 (`memory`, `uncompressed_size_mb`) and 1.19 (`memory_bytes`, `uncompressed_size_bytes`) field names. */
+export function normalizeImage(raw: Raw): Image {
+  const image = {...raw} as Image
+  image.image_id = id(raw.image_id)
+  image.zone_id = optionalId(raw.zone_id)
+  image.server_pool_id = optionalId(raw.server_pool_id)
+  image.cores = raw.cores === null || raw.cores === undefined ? IMAGE_DEFAULTS.cores : Number(raw.cores) || 0
+  image.memory = raw.memory_bytes === undefined && raw.memory === undefined ? IMAGE_DEFAULTS.memory : bytes(raw.memory_bytes, raw.memory)
+  image.gpu_count = Number(raw.gpu_count ?? 0) || 0
+  image.enabled = raw.enabled !== false
+  const sizeBytes = raw.uncompressed_size_bytes ?? (raw.uncompressed_size_mb === null || raw.uncompressed_size_mb === undefined ? null : Number(raw.uncompressed_size_mb) * 1_000_000)
+  image.uncompressed_size_bytes = sizeBytes === null ? null : Number(sizeBytes)
+  delete image.memory_bytes
+  delete image.uncompressed_size_mb
+  return image
 }

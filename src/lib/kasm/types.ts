@@ -46,6 +46,10 @@ export interface Server {
   cores_override?: number
   enabled: boolean
   friendly_name?: null | string
+  /** GPUs the agent detected; 0 without. */
+  gpus?: number
+  /** 0 = no override. */
+  gpus_override?: number
   hostname: string
   kasms?: Array<{kasm_id: string; keepalive_date?: string; start_date?: string; user?: {user_id?: string; username?: string}}>
   last_reported?: null | string
@@ -98,6 +102,7 @@ export interface Kasm {
   hostname?: null | string
   image?: {friendly_name?: string; image_id?: string; image_type?: string; name?: string}
   image_id?: string
+  gpus?: number
   kasm_id: string
   keepalive_date?: string
   /** Bytes (normalised from `memory` / `memory_bytes`). */
@@ -128,4 +133,68 @@ export interface HealthcheckResult {
   latencyMs: number
   body?: string
   error?: string
+}
+
+/**
+ * A workspace image (`get_images`, kasm-verified.md §3). Sizes are normalised on read: 1.19's
+ * `memory_bytes` / `uncompressed_size_bytes` and 1.15's `memory` / `uncompressed_size_mb` both end up
+ * in `memory` (bytes) and `uncompressed_size_bytes`; missing cores / memory get Kasm's defaults.
+ */
+export interface Image {
+  image_id: string
+  name: string
+  friendly_name?: null | string
+  /** Float; Kasm's default 1. */
+  cores: number
+  /** Bytes; Kasm's default 768000000. */
+  memory: number
+  gpu_count: number
+  require_gpu?: boolean
+  /** Inherit | Quotas | Shares. */
+  cpu_allocation_method?: null | string
+  uncompressed_size_bytes: null | number
+  enabled: boolean
+  restrict_to_zone?: boolean
+  zone_id?: null | string
+  server_pool_id?: null | string
+  image_type?: null | string
+  [key: string]: unknown
+}
+
+export type ServerPoolType = 'Docker Agent' | 'Server Pool'
+
+/** get_server_pools (kasm-verified.md §2). */
+export interface ServerPool {
+  server_pool_id: string
+  server_pool_name: string
+  server_pool_type: ServerPoolType | string
+  servers?: Array<{friendly_name?: null | string; hostname: string; server_id: string}>
+  autoscale_configs?: Array<{autoscale_config_id: string; autoscale_config_name: string}>
+  /** 1.19. */
+  server_assignment_enabled?: boolean
+  [key: string]: unknown
+}
+
+/**
+ * An autoscale config exactly as Kasm sends it: 1.15 says standby_memory_mb and
+ * agent_memory_override_gb, 1.19 *_bytes and adds max_simultaneous_users (src/lib/autoscale/fields.ts).
+ */
+export interface RawAutoscaleConfig {
+  autoscale_config_id: string
+  autoscale_config_name: string
+  autoscale_type?: ServerPoolType | string
+  enabled?: boolean
+  zone_id: string
+  server_pool_id?: null | string
+  vm_provider_config?: null | {max_instances?: number; vm_provider_display_name?: string}
+  [key: string]: unknown
+}
+
+export interface AutoscaleSchedule {
+  schedule_id: string
+  autoscale_config_id: string
+  days_of_the_week: number[]
+  active_start_time: string
+  active_end_time: string
+  timezone: string
 }

@@ -3,6 +3,7 @@
  * daemon process, control API, `kasmctl sandbox` commands) and the deployment it runs (API simulator
  * web apps, reverse proxies, live loop, faults). Both import these types; neither changes them alone.
  */
+import type {KasmVersion} from '../kasm/version.js'
 
 export interface PgConnection {
   host: string
@@ -15,8 +16,8 @@ export interface PgConnection {
 /** Written by `sandbox up` to <sandbox dir>/state.json (mode 0600). */
 export interface SandboxState {
   dir: string
-  /** Kasm version the simulator imitates: '1.19' emits memory_bytes, '1.15' emits memory. */
-  kasmVersion: '1.15' | '1.19'
+  /** Kasm version the sandbox imitates: its schema (schema.ts), seed and API shapes ('1.19' emits memory_bytes). */
+  kasmVersion: KasmVersion
   postgres: {
     binDir: string
     dataDir: string
@@ -38,6 +39,8 @@ export interface SandboxState {
     readonly: {key: string; secretFile: string}
     /** A key with only ZONES_VIEW, to exercise "lacks permission" errors. */
     limited: {key: string; secretFile: string}
+    /** The VIEW permissions health and agent commands read (sessions, images, managers, zones, connection proxies, servers) but not AGENTS_VIEW (500): get_servers hides every agent. */
+    noagents: {key: string; secretFile: string}
   }
 }
 
@@ -58,6 +61,8 @@ export type Fault =
   | {kind: 'proxy-idle-timeout'; target: string; seconds: number}
   /** The agent (server hostname) stops checking in: last_reported stops moving. */
   | {kind: 'agent-no-checkin'; target: string}
+  /** The licence lacks Auto Scaling: pool and autoscale calls answer 403 "Access Denied. Auto Scaling is not licensed". */
+  | {kind: 'autoscale-unlicensed'}
 
 export interface DeploymentOptions {
   pg: PgConnection

@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import {chmod, copyFile, mkdir, readFile, rm, symlink, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
+import {KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
 import {shellQuote} from '../remote/shell.js'
 import type {SandboxState} from './contract.js'
 import {CONNECTION_PROXIES, WEBAPPS, type SeedResult} from './seed.js'
@@ -14,13 +15,19 @@ import {statePath} from './state.js'
 
 const TEMPLATES = new URL('templates/', import.meta.url)
 export const DB_HOST = 'db-1'
+/**
+ * An all-in-one (single-server) install: its services are the sandbox's web apps and its database.
+ * Not in the `sandbox` context (its web apps are already there as webapp-1/2); tests that need a
+ * single-server host name it in their own context.
+ */
+export const SINGLE_SERVER_HOST = 'kasm-1'
 export const PROXY_HOSTS = [
   {name: 'proxy-http', scheme: 'http'},
   {name: 'proxy-https', scheme: 'https'},
 ] as const
 
 export const kasmRoot = (dir: string, host: string): string => join(dir, 'hosts', host, 'opt', 'kasm')
-const versionDir = (kasmVersion: string): string => `${kasmVersion}.0`
+const versionDir = (kasmVersion: KasmVersion): string => KASM_RELEASES[kasmVersion]
 export const appConfigPath = (dir: string, host: string, file: string): string => join(kasmRoot(dir, host), 'current', 'conf', 'app', file)
 export const proxyConfigPath = (dir: string, host: string): string => join(dir, 'hosts', host, 'etc', 'nginx', 'conf.d', 'kasm.conf')
 
@@ -43,7 +50,7 @@ const derivedSecret = (seed: SeedResult, purpose: string): string =>
   createHash('sha256').update(`${seed.installationId}:${purpose}`).digest('hex').slice(0, 32)
 
 /** The Kasm tree of one host with its bin/start and bin/stop scripts; returns the version dir. */
-async function kasmTree(dir: string, host: string, kasmVersion: string, scripts: {start: string; stop: string}): Promise<string> {
+async function kasmTree(dir: string, host: string, kasmVersion: KasmVersion, scripts: {start: string; stop: string}): Promise<string> {
   const root = kasmRoot(dir, host)
   const version = join(root, versionDir(kasmVersion))
   await mkdir(join(version, 'conf', 'app'), {recursive: true})
@@ -104,6 +111,7 @@ export async function writeHosts(state: SandboxState, seed: SeedResult, env: {no
   }
 
   await kasmTree(dir, DB_HOST, state.kasmVersion, databaseScripts(state))
+  await singleServerHost(state, node, client)
 
   for (const proxy of state.proxies) {
     await kasmTree(dir, proxy.name, state.kasmVersion, {start: notSimulated('start', proxy.name), stop: notSimulated('stop', proxy.name)})
@@ -122,13 +130,55 @@ export async function writeHosts(state: SandboxState, seed: SeedResult, env: {no
   }
 }
 
-/** db-1's bin/stop and bin/start stop and start the sandbox's PostgreSQL, as stopping kasm_db would. */
-function databaseScripts(state: SandboxState): {start: string; stop: string} {
+/** pg_ctl commands for the sandbox's PostgreSQL, as the user that owns its data directory. */
+function pgCtlCommands(state: SandboxState): {start: string; stop: string; running: string} {
   const asPostgres = process.getuid?.() === 0 ? 'runuser -u postgres -- ' : ''
   const pgCtl = `${asPostgres}${shellQuote(join(state.postgres.binDir, 'pg_ctl'))} -D ${shellQuote(state.postgres.dataDir)}`
   const log = shellQuote(join(dirname(state.postgres.dataDir), 'postgres.log'))
-  return {
-    start: `exec ${pgCtl} -l ${log} -w start\n`,
-    stop: `exec ${pgCtl} -m fast -w stop\n`,
-  }
+  return {running: `${pgCtl} status >/dev/null 2>&1`, start: `${pgCtl} -l ${log} -w start`, stop: `${pgCtl} -m fast -w stop`}
+}
+
+/** db-1's bin/stop and bin/start stop and start the sandbox's PostgreSQL, as stopping kasm_db would. */
+function databaseScripts(state: SandboxState): {start: string; stop: string} {
+  const pg = pgCtlCommands(state)
+  return {start: `exec ${pg.start}\n`, stop: `exec ${pg.stop}\n`}
+}
+
+/**
+ * kasm-1, a single-server install. As in Kasm, bin/start and bin/stop run compose in
+ * current/docker (`up -d` / `stop`, the whole project: kasm_db included). There is no Docker
+ * engine here, so `docker/sandbox-compose` does what compose would do to this project: service
+ * `db` is the sandbox's PostgreSQL, the others are the simulated web apps. `up -d db` starts the
+ * database alone, as Kasm's db_restore does. A `docker` stand-in can run it for `docker compose`.
+ */
+async function singleServerHost(state: SandboxState, node: string, client: string): Promise<void> {
+  const {dir} = state
+  const compose = join(kasmRoot(dir, SINGLE_SERVER_HOST), versionDir(state.kasmVersion), 'docker', 'sandbox-compose')
+  await kasmTree(dir, SINGLE_SERVER_HOST, state.kasmVersion, {start: `exec ${shellQuote(compose)} up -d\n`, stop: `exec ${shellQuote(compose)} stop\n`})
+  const pg = pgCtlCommands(state)
+  const webapps = (action: string) =>
+    state.webapps.map((w) => `  ${shellQuote(node)} ${shellQuote(client)} ${shellQuote(statePath(dir))} ${action} ${shellQuote(w.name)}`).join('\n')
+  const script = [
+    '#!/bin/sh',
+    `# What \`docker compose\` does to ${SINGLE_SERVER_HOST}'s project in the kasmctl sandbox: db = its PostgreSQL, the rest = its web apps.`,
+    'set -e',
+    'case "$1" in',
+    '  up)',
+    `  ${pg.running} || ${pg.start}`,
+    '  [ "$3" = db ] && exit 0',
+    webapps('start'),
+    '  ;;',
+    '  stop)',
+    webapps('stop'),
+    `  ! ${pg.running} || ${pg.stop}`,
+    '  ;;',
+    '  *) echo "sandbox-compose: only up -d [db] and stop are simulated" >&2; exit 1 ;;',
+    'esac',
+    '',
+  ].join('\n')
+  await writeHostFile(compose, script, 0o755)
+  await writeHostFile(
+    join(dirname(compose), 'docker-compose.yaml'),
+    `# ${SINGLE_SERVER_HOST}: all-in-one install (docker-compose-all.yaml). Simulated by sandbox-compose in this directory.\nservices:\n  db:\n    container_name: kasm_db\n  kasm_api:\n    container_name: kasm_api\n`,
+  )
 }

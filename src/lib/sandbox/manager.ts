@@ -6,13 +6,14 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {configPath as defaultConfigPath} from '../config/paths.js'
 import {loadConfig, saveConfig, upsertContext} from '../config/store.js'
 import type {ContextConfig} from '../config/types.js'
-import {UnavailableError} from '../errors.js'
+import {UnavailableError, UsageError} from '../errors.js'
 import {writeFileAtomic} from '../fs-util.js'
 import type {SandboxState} from './contract.js'
 import {controlRequest, type ControlStatus} from './control.js'
 import {spawnDaemon} from './daemon.js'
 import {DB_HOST, PROXY_HOSTS, appConfigPath, kasmRoot, proxyConfigPath, writeHosts} from './hosts.js'
 import {SUPERUSER, connectSuperuser, findPgBinDir, initCluster, postgresPid, removeCluster, startPostgres, stopPostgres} from './postgres.js'
+import {schemaFor} from './schema.js'
 import {AGENTS, API_KEY_NAMES, CONNECTION_PROXIES, WEBAPPS, type SeedResult, seedDatabase, shiftSeedDates} from './seed.js'
 import {processAlive, readState, writeState} from './state.js'
 import {ensureCertificates} from './tls.js'
@@ -24,7 +25,6 @@ import {freePorts} from '../net.js'
  */
 
 export const CONTEXT_NAME = 'sandbox'
-const SCHEMA = new URL('schema.sql', import.meta.url)
 
 export interface UpOptions {
   dir: string
@@ -82,6 +82,12 @@ export async function sandboxUp(options: UpOptions): Promise<UpResult> {
   }
 
   if (existing && isRunning(existing)) {
+    if (options.kasmVersion && options.kasmVersion !== existing.kasmVersion) {
+      throw new UsageError(`the sandbox in ${dir} already runs Kasm ${existing.kasmVersion}, not ${options.kasmVersion}`, {
+        hint: `run \`kasmctl sandbox down\` first, then \`kasmctl sandbox up --kasm-version ${options.kasmVersion}\``,
+      })
+    }
+
     const context = buildContext(existing)
     const madeCurrent = await writeContext(context, options)
     return {alreadyRunning: true, context, elapsedMs: performance.now() - started, madeCurrent, state: existing}
@@ -160,8 +166,8 @@ async function createDatabases(state: SandboxState): Promise<SeedResult> {
     try {
       // Objects belong to kasmapp, as in Kasm, so the application user can do all it needs.
       await seedDb.query('SET ROLE kasmapp')
-      await seedDb.query(await readFile(SCHEMA, 'utf8'))
-      seed = await seedDatabase(seedDb)
+      await seedDb.query(await schemaFor(state.kasmVersion))
+      seed = await seedDatabase(seedDb, state.kasmVersion)
     } finally {
       await seedDb.end()
     }

@@ -142,6 +142,8 @@ export async function initCluster(options: {dir: string; binDir: string; port: n
     '# (kasmctl connects with sslmode=require, as Kasm requires SSL for remote clients.)',
     'local all all trust',
     `host all ${SUPERUSER} 127.0.0.1/32 trust`,
+    // Streaming replication for the superuser, so a test can attach a real standby (pg_basebackup -R).
+    `host replication ${SUPERUSER} 127.0.0.1/32 trust`,
     'host all all 127.0.0.1/32 scram-sha-256',
     '',
   ].join('\n')

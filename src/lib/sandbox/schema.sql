@@ -1,5 +1,9 @@
 -- The Kasm tables kasmctl reads and writes (../shared/reference/kasm-schema.md, 1.19 column names).
 -- Used by the sandbox's real PostgreSQL. Timestamps are naive UTC, as in Kasm.
+-- Written for the newest release: `-- kasm X.Y+` at the end of a line, or a block between
+-- `-- kasm X.Y+ {` and `-- }`, is what releases before X.Y lack (schema.ts leaves it out for them).
+-- Kept as 1.19 in every variant: the memory columns' *_bytes names (the API still answers with the
+-- release's own JSON names).
 
 CREATE TABLE installation (
   installation_id uuid PRIMARY KEY DEFAULT gen_random_uuid()
@@ -22,13 +26,13 @@ CREATE TABLE zones (
   proxy_path varchar NOT NULL DEFAULT 'desktop',
   proxy_port integer NOT NULL DEFAULT 443,
   primary_manager_id uuid,
-  proxy_rdp_client_connections boolean NOT NULL DEFAULT true,
-  proxy_rdp_hostname varchar NOT NULL DEFAULT '$request_host$',
-  proxy_rdp_port integer NOT NULL DEFAULT 443,
-  verify_rdp_client_ip boolean NOT NULL DEFAULT false,
-  enable_rdp_https_gw boolean NOT NULL DEFAULT true,
-  enable_rdp_https_gw_dlp boolean NOT NULL DEFAULT false,
-  enable_rdp_direct_login boolean NOT NULL DEFAULT false
+  proxy_rdp_client_connections boolean NOT NULL DEFAULT true, -- kasm 1.16+
+  proxy_rdp_hostname varchar NOT NULL DEFAULT '$request_host$', -- kasm 1.19+
+  proxy_rdp_port integer NOT NULL DEFAULT 443, -- kasm 1.19+
+  verify_rdp_client_ip boolean NOT NULL DEFAULT false, -- kasm 1.19+
+  enable_rdp_https_gw boolean NOT NULL DEFAULT true, -- kasm 1.19+
+  enable_rdp_https_gw_dlp boolean NOT NULL DEFAULT false, -- kasm 1.19+
+  enable_rdp_direct_login boolean NOT NULL DEFAULT false -- kasm 1.19+
 );
 
 CREATE TABLE managers (
@@ -68,13 +72,25 @@ CREATE TABLE images (
   restrict_to_zone boolean NOT NULL DEFAULT false,
   zone_id uuid REFERENCES zones (zone_id) ON DELETE SET NULL,
   session_time_limit integer,
-  categories jsonb DEFAULT '[]'
+  categories jsonb DEFAULT '[]',
+  require_gpu boolean NOT NULL DEFAULT false,
+  cpu_allocation_method varchar NOT NULL DEFAULT 'Inherit',
+  uncompressed_size_bytes bigint
 );
 
 CREATE TABLE server_pools (
   server_pool_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   server_pool_name varchar NOT NULL,
-  server_pool_type varchar NOT NULL DEFAULT 'Docker Agent'
+  server_pool_type varchar NOT NULL DEFAULT 'Docker Agent',
+  server_assignment_enabled boolean NOT NULL DEFAULT true -- kasm 1.19+
+);
+
+-- Where autoscaled servers come from (AWS, Azure, Proxmox...); the sandbox has one simulated provider.
+CREATE TABLE vm_provider_configs (
+  vm_provider_config_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  vm_provider_name varchar NOT NULL,
+  vm_provider_display_name varchar NOT NULL,
+  max_instances integer NOT NULL DEFAULT 10
 );
 
 CREATE TABLE autoscale_configs (
@@ -83,16 +99,40 @@ CREATE TABLE autoscale_configs (
   autoscale_type varchar NOT NULL DEFAULT 'Docker Agent',
   enabled boolean NOT NULL DEFAULT true,
   zone_id uuid NOT NULL REFERENCES zones (zone_id),
-  server_pool_id uuid REFERENCES server_pools (server_pool_id),
+  server_pool_id uuid REFERENCES server_pools (server_pool_id) ON DELETE SET NULL,
   aggressive_scaling boolean DEFAULT false,
   downscale_backoff integer DEFAULT 900,
   require_checkin boolean DEFAULT true,
   minimum_pool_standby_sessions integer DEFAULT 0,
-  max_simultaneous_sessions_per_server integer,
-  max_simultaneous_users integer,
+  max_simultaneous_sessions_per_server integer DEFAULT 1,
+  max_simultaneous_users integer, -- kasm 1.19+
   standby_cores integer DEFAULT 0,
   standby_memory_bytes bigint DEFAULT 0,
-  standby_gpus integer DEFAULT 0
+  standby_gpus integer DEFAULT 0,
+  reusable boolean DEFAULT false,
+  agent_cores_override integer DEFAULT 0,
+  agent_memory_override_bytes bigint DEFAULT 0,
+  agent_gpus_override integer DEFAULT 0,
+  register_dns boolean DEFAULT false,
+  connection_type varchar,
+  connection_port integer,
+  connection_username varchar,
+  connection_info varchar,
+  vm_provider_config_id uuid REFERENCES vm_provider_configs (vm_provider_config_id) ON DELETE SET NULL,
+  rotate_servers_in_days integer, -- kasm 1.19+
+  rotate_servers_pre_warm_minutes integer, -- kasm 1.19+
+  -- The autoscaler's own bookkeeping: when it last created a server, and since when it has wanted to delete one.
+  last_provision timestamp,
+  request_downscale_at timestamp
+);
+
+CREATE TABLE schedules (
+  schedule_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  autoscale_config_id uuid NOT NULL REFERENCES autoscale_configs (autoscale_config_id) ON DELETE CASCADE,
+  days_of_the_week jsonb NOT NULL DEFAULT '[]',
+  active_start_time varchar NOT NULL,
+  active_end_time varchar NOT NULL,
+  timezone varchar NOT NULL DEFAULT 'UTC'
 );
 
 CREATE TABLE servers (
@@ -121,12 +161,15 @@ CREATE TABLE servers (
   docker_info json,
   container_limit integer,
   max_simultaneous_sessions integer DEFAULT 1,
-  max_simultaneous_users integer,
+  max_simultaneous_users integer, -- kasm 1.19+
   prune_images_mode varchar DEFAULT 'Normal',
-  drain_time timestamp,
+  drain_time timestamp, -- kasm 1.19+
   server_pool_id uuid REFERENCES server_pools (server_pool_id) ON DELETE SET NULL,
   autoscale_config_id uuid REFERENCES autoscale_configs (autoscale_config_id) ON DELETE SET NULL,
+  server_template_id uuid, -- kasm 1.19+
+  gpu_exclusions json, -- kasm 1.19+
   agent_installed boolean DEFAULT false,
+  use_user_private_key boolean DEFAULT false,
   created timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
   connection_type varchar,
   connection_port integer,
@@ -248,3 +291,18 @@ CREATE INDEX logs_host_idx ON logs (host);
 CREATE INDEX logs_levelname_idx ON logs (levelname);
 CREATE INDEX logs_metric_name_idx ON logs (metric_name);
 CREATE INDEX logs_kasm_user_name_idx ON logs (kasm_user_name);
+
+-- Kasm 1.19 adds system_metrics, which grows with time as logs does (kasmtech/workspaces-issues#897).
+-- Its columns were in no schema we could check: these are stand-ins, and kasmctl assumes none of
+-- their names. It dates the rows by the table's one indexed timestamp column, found in the catalog.
+-- Older Kasm versions have no such table: whatever reads it tolerates its absence.
+-- kasm 1.19+ {
+CREATE TABLE system_metrics (
+  system_metric_id bigserial PRIMARY KEY,
+  created timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'utc'),
+  server_id uuid,
+  hostname varchar,
+  metrics jsonb
+);
+CREATE INDEX system_metrics_created_idx ON system_metrics (created);
+-- }

@@ -2,6 +2,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import type pg from 'pg'
 
 import {PERMISSIONS} from '../kasm/permissions.js'
+import {ALEMBIC_REVISIONS, isAtLeast, KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
 import {encryptSetting, hashApiSecret} from './kasm-crypto.js'
 
 /**
@@ -9,11 +10,21 @@ import {encryptSetting, hashApiSecret} from './kasm-crypto.js'
  * fixed so tests can rely on them; ids are random, as in a real install.
  */
 
-export const ALEMBIC_VERSION = 'bfc22f00ad19'
+/**
+ * alembic_version of a variant: Kasm's own for 1.16.1 and 1.19.0 (kasm-verified.md §1). 1.15's is
+ * not documented, so its sandbox carries a revision no release has: kasmctl must then tell 1.15 by
+ * the API's shape, as on a real 1.15 database (whose PostgreSQL 12 the sandbox does not run).
+ */
+export function alembicRevisionOf(version: KasmVersion): string {
+  return Object.keys(ALEMBIC_REVISIONS).find((revision) => ALEMBIC_REVISIONS[revision] === version) ?? 'sandbox01150'
+}
+
+/** The default variant's revision. */
+export const ALEMBIC_VERSION = alembicRevisionOf('1.19')
 export const ZONES = ['default', 'east', 'enclave'] as const
 export const WEBAPPS = ['webapp-1', 'webapp-2'] as const
 export const CONNECTION_PROXIES = ['guac-1', 'guac-2'] as const
-export const API_KEY_NAMES = ['admin', 'readonly', 'limited'] as const
+export const API_KEY_NAMES = ['admin', 'readonly', 'limited', 'noagents'] as const
 export type ApiKeyName = (typeof API_KEY_NAMES)[number]
 
 const GiB = 1024 ** 3
@@ -39,6 +50,9 @@ export const SESSION_COUNT = 20
 export const LOG_ROWS = 20_000
 /** The logs span this many days back from the seed time, evenly. */
 export const LOG_DAYS = 10
+/** Kasm 1.19's system_metrics: one sample per agent every 30 minutes over METRIC_DAYS days. */
+export const METRIC_DAYS = 30
+const METRIC_INTERVAL_S = 1800
 
 /** Ids the host files and the harness need; saved to <dir>/seed.json. */
 export interface SeedResult {
@@ -73,8 +87,8 @@ const alphanumeric = (length: number): string => {
 const naiveUtc = (date: Date): string => date.toISOString().replace('T', ' ').replace('Z', '')
 const minutes = (base: Date, n: number): string => naiveUtc(new Date(base.getTime() + n * 60_000))
 
-/** Fills an empty schema (schema.sql already loaded) through `client`. */
-export async function seedDatabase(client: pg.Client): Promise<SeedResult> {
+/** Fills an empty schema (schemaFor(version) already loaded) through `client`. */
+export async function seedDatabase(client: pg.Client, version: KasmVersion = '1.19'): Promise<SeedResult> {
   const now = new Date()
   const result: SeedResult = {
     apiKeys: {} as SeedResult['apiKeys'],
@@ -88,7 +102,7 @@ export async function seedDatabase(client: pg.Client): Promise<SeedResult> {
   }
 
   await client.query('INSERT INTO installation (installation_id) VALUES ($1)', [result.installationId])
-  await client.query('INSERT INTO alembic_version (version_num) VALUES ($1)', [ALEMBIC_VERSION])
+  await client.query('INSERT INTO alembic_version (version_num) VALUES ($1)', [alembicRevisionOf(version)])
 
   for (const zone of ZONES) result.zones[zone] = randomUUID()
   // proxy_port 0 = the browser's port (the docs' default): the sandbox proxies listen on random ports.
@@ -115,24 +129,20 @@ export async function seedDatabase(client: pg.Client): Promise<SeedResult> {
       last_reported: minutes(now, 0),
       manager_hostname: name,
       manager_id: result.managers[name],
-      manager_version: '1.19.0',
+      manager_version: KASM_RELEASES[version],
       operational_status: 'running',
       zone_id: result.zones.default,
     })),
   )
 
-  const poolId = randomUUID()
-  await insert(client, 'server_pools', [{server_pool_id: poolId, server_pool_name: 'east-pool'}])
-  await insert(client, 'autoscale_configs', [
-    {autoscale_config_id: randomUUID(), autoscale_config_name: 'east-autoscale', enabled: true, server_pool_id: poolId, zone_id: result.zones.east},
-  ])
+  const pools = await seedAutoscale(client, result, version)
 
   const agentRows: Row[] = AGENTS.map((agent, index) => {
     const id = randomUUID()
     result.servers[agent.hostname] = id
     return {
       agent_installed: true,
-      agent_version: '1.19.0',
+      agent_version: KASM_RELEASES[version],
       cores: agent.cores,
       cores_override: 'coresOverride' in agent ? agent.coresOverride : 0,
       enabled: true,
@@ -170,6 +180,7 @@ export async function seedDatabase(client: pg.Client): Promise<SeedResult> {
         operational_status: 'running',
         port: 3389,
         server_id: id,
+        server_pool_id: pools.rdp,
         server_type: 'Desktop',
         zone_id: result.zones.default,
       }
@@ -210,9 +221,64 @@ export async function seedDatabase(client: pg.Client): Promise<SeedResult> {
   await insert(client, 'settings', loggingSettings(result.installationId))
   await seedApiKeys(client, result)
   await seedLogs(client, now, result)
+  await seedSystemMetrics(client, now, result)
   // Planner statistics, as a live Kasm database has them: row estimates in reports are real.
   await client.query('ANALYZE')
   return result
+}
+
+/**
+ * Server pools and AutoScale: east-autoscale (Docker agents, enabled, no standby capacity, so the
+ * simulator's autoscaler leaves it alone) in east, whose upstream auth address is left at its default;
+ * rdp-autoscale (the Server Pool of rdp-1 and rdp-2, disabled until a test enables it) in default.
+ */
+async function seedAutoscale(client: pg.Client, seed: SeedResult, version: KasmVersion): Promise<{east: string; rdp: string}> {
+  const pools = {east: randomUUID(), rdp: randomUUID()}
+  const provider = randomUUID()
+  await insert(client, 'server_pools', [
+    {server_pool_id: pools.east, server_pool_name: 'east-pool', server_pool_type: 'Docker Agent'},
+    {server_pool_id: pools.rdp, server_pool_name: 'rdp-pool', server_pool_type: 'Server Pool'},
+  ])
+  await insert(client, 'vm_provider_configs', [
+    {max_instances: 4, vm_provider_config_id: provider, vm_provider_display_name: 'Sandbox VMs (simulated)', vm_provider_name: 'sandbox'},
+  ])
+  const rdpConfig = randomUUID()
+  const common = {aggressive_scaling: false, downscale_backoff: 900, require_checkin: true, vm_provider_config_id: provider}
+  // Max users per server is a 1.19 column: older releases have none.
+  const maxUsers = (users: null | number) => (isAtLeast(version, '1.19') ? {max_simultaneous_users: users} : {})
+  await insert(client, 'autoscale_configs', [
+    {
+      ...common,
+      autoscale_config_id: randomUUID(),
+      autoscale_config_name: 'east-autoscale',
+      autoscale_type: 'Docker Agent',
+      enabled: true,
+      max_simultaneous_sessions_per_server: 1,
+      ...maxUsers(null),
+      minimum_pool_standby_sessions: 0,
+      server_pool_id: pools.east,
+      zone_id: seed.zones.east,
+    },
+    {
+      ...common,
+      autoscale_config_id: rdpConfig,
+      autoscale_config_name: 'rdp-autoscale',
+      autoscale_type: 'Server Pool',
+      connection_port: 3389,
+      connection_type: 'RDP',
+      downscale_backoff: 600,
+      enabled: false,
+      max_simultaneous_sessions_per_server: 2,
+      ...maxUsers(1),
+      minimum_pool_standby_sessions: 2,
+      server_pool_id: pools.rdp,
+      zone_id: seed.zones.default,
+    },
+  ])
+  await insert(client, 'schedules', [
+    {active_end_time: '19:00', active_start_time: '07:00', autoscale_config_id: rdpConfig, days_of_the_week: JSON.stringify([1, 2, 3, 4, 5]), timezone: 'UTC'},
+  ])
+  return pools
 }
 
 /**
@@ -282,6 +348,8 @@ async function seedApiKeys(client: pg.Client, seed: SeedResult): Promise<void> {
   const keys: Record<ApiKeyName, {permissions: number[]; readOnly: boolean}> = {
     admin: {permissions: allIds, readOnly: false},
     limited: {permissions: [1900], readOnly: false},
+    // SERVERS_VIEW without AGENTS_VIEW: Kasm's get_servers then returns no agent and no error.
+    noagents: {permissions: [800, 900, 1800, 1900, 2100, 2300], readOnly: false},
     readonly: {permissions: viewIds, readOnly: true},
   }
   for (const name of API_KEY_NAMES) {
@@ -336,6 +404,23 @@ async function seedLogs(client: pg.Client, now: Date, seed: SeedResult): Promise
   )
 }
 
+/** Samples of each agent, when the schema has Kasm 1.19's system_metrics table. */
+async function seedSystemMetrics(client: pg.Client, now: Date, seed: SeedResult): Promise<void> {
+  if (!(await hasTable(client, 'system_metrics'))) return
+  await client.query(
+    `INSERT INTO system_metrics (created, server_id, hostname, metrics)
+     SELECT $1::timestamp - g * make_interval(secs => $2), a.id, a.hostname,
+            jsonb_build_object('cpu_percent', (g * 7 + a.n * 13) % 100, 'memory_percent', (g * 3 + a.n * 17) % 100)
+       FROM generate_series(0, $3::int - 1) AS g
+      CROSS JOIN unnest($4::uuid[], $5::text[]) WITH ORDINALITY AS a(id, hostname, n)`,
+    [naiveUtc(now), METRIC_INTERVAL_S, (METRIC_DAYS * 86_400) / METRIC_INTERVAL_S, AGENTS.map((a) => seed.servers[a.hostname]), AGENTS.map((a) => a.hostname)],
+  )
+}
+
+async function hasTable(client: pg.Client, table: string): Promise<boolean> {
+  return (await client.query<{found: boolean}>('SELECT to_regclass($1) IS NOT NULL AS found', [table])).rows[0].found
+}
+
 /**
  * Moves every seeded date by the time elapsed since the seed, so a reset sandbox looks freshly
  * seeded (sessions not yet expired, agents just checked in, logs spanning the last 10 days).
@@ -352,5 +437,6 @@ export async function shiftSeedDates(client: pg.Client, seededAt: string): Promi
   await client.query(`UPDATE managers SET last_reported = last_reported + ${shift}, first_reported = first_reported + ${shift}`, [seededAt])
   await client.query(`UPDATE connection_proxies SET last_reported = last_reported + ${shift}, first_reported = first_reported + ${shift}`, [seededAt])
   await client.query(`UPDATE logs SET ingest_date = ingest_date + ${shift}`, [seededAt])
+  if (await hasTable(client, 'system_metrics')) await client.query(`UPDATE system_metrics SET created = created + ${shift}`, [seededAt])
   await client.query('COMMIT')
 }

@@ -120,6 +120,22 @@ export async function destroySessions(client: KasmClient, kasms: readonly Kasm[]
   return outcomes
 }
 
+/**
+ * destroy_agent_kasms: one admin call that marks every session of the agent admin_delete_pending
+ * (SESSIONS_DELETE 803); Kasm's audit trail shows an admin action, not users' own destroys. The
+ * outcome is the call's, for each of the sessions that were on the agent.
+ */
+export async function destroyAgentSessions(client: KasmClient, serverId: string, kasms: readonly Kasm[]): Promise<DestroyOutcome[]> {
+  const error = await client.destroyAgentKasms(serverId).then(
+    () => undefined,
+    (failure: Error) => failure.message,
+  )
+  return kasms.map((kasm) => {
+    const view = toSessionView(kasm, [], new Date())
+    return {destroyed: error === undefined, hostname: view.hostname, kasm_id: kasm.kasm_id, username: view.username, ...(error === undefined ? {} : {error})}
+  })
+}
+
 function iso(value: null | string | undefined): null | string {
   return parseKasmDate(value)?.toISOString() ?? null
 }

@@ -9,7 +9,7 @@ import {shortId} from '../kasm/ids.js'
 import {shellQuote} from '../remote/shell.js'
 import type {Zone, ZoneSettings} from '../kasm/types.js'
 import {type FieldChange, patchOf, settingChanges} from './changes.js'
-import {settingsOf, withDefaults} from './settings.js'
+import {assertSupported, settingsOf, supportedFields, withDefaults} from './settings.js'
 import {zoneLabel} from './view.js'
 
 export interface CreateResult {
@@ -29,10 +29,15 @@ export function assertNameFree(zones: readonly Zone[], name: string): void {
   }
 }
 
-/** Creates a zone with Kasm's defaults for every setting not given (1.15 create_zone needs them all). */
+/**
+ * Creates a zone with Kasm's defaults for every setting not given (1.15 create_zone needs them all),
+ * among the settings this server has: one it lacks is refused when given, left out otherwise.
+ */
 export async function createZone(client: KasmClient, name: string, settings: Partial<ZoneSettings>, options: {dryRun: boolean}): Promise<CreateResult> {
-  assertNameFree(await client.getZones({brief: true}), name)
-  const full = withDefaults(settings)
+  const zones = await client.getZones({brief: true})
+  assertNameFree(zones, name)
+  await assertSupported(settings, zones)
+  const full = withDefaults(settings, supportedFields(zones))
   if (options.dryRun) return {created: false, dry_run: true, zone: {zone_id: null, zone_name: name, ...full}}
   const created = await client.createZone({...full, zone_name: name})
   return {created: true, dry_run: false, zone: {zone_id: created.zone_id, zone_name: name, ...full, ...settingsOf(created)}}
@@ -46,8 +51,9 @@ export interface SetResult {
   changes: FieldChange[]
 }
 
-/** Sends only the fields that differ; a no-op sends nothing. */
+/** Sends only the fields that differ; a no-op sends nothing, a setting this server lacks is refused. */
 export async function setZone(client: KasmClient, zone: Zone, settings: Partial<ZoneSettings>, options: {dryRun: boolean}): Promise<SetResult> {
+  await assertSupported(settings, [zone])
   const changes = settingChanges(zone, settings)
   const result = {changed: false, changes, dry_run: options.dryRun, zone_id: zone.zone_id, zone_name: zone.zone_name}
   if (changes.length === 0 || options.dryRun) return result

@@ -8,7 +8,7 @@ import type {Zone} from '../kasm/types.js'
 import {type FieldChange, formatChanges, patchOf, settingChanges} from './changes.js'
 import type {ZonesFile} from './file.js'
 import {deleteZone} from './operations.js'
-import {withDefaults} from './settings.js'
+import {type SettingField, splitSupported, supportedFields, withDefaults} from './settings.js'
 
 export interface PlanAction {
   action: 'create' | 'delete' | 'update'
@@ -25,21 +25,28 @@ export interface Plan {
   actions: PlanAction[]
   /** Zones in the file that already match it. */
   unchanged: string[]
+  /** Settings of the file this Kasm does not have (its get_zones does not return them): never sent, never a change. */
+  ignored: Array<{zone_name: string; fields: SettingField[]}>
 }
 
 /** Compares the file with Kasm's zones. With `prune`, zones missing from the file are deleted. */
 export function planZones(live: readonly Zone[], file: ZonesFile, options: {prune: boolean}): Plan {
   const byName = new Map(live.map((zone) => [zone.zone_name, zone]))
+  const supported = supportedFields(live)
   const actions: PlanAction[] = []
   const unchanged: string[] = []
+  const ignored: Plan['ignored'] = []
   for (const wanted of file.zones) {
+    // A field this release lacks could never be made to match: it is no drift, only a note.
+    const {dropped, kept} = splitSupported(wanted.settings, supported)
+    if (dropped.length > 0) ignored.push({fields: dropped, zone_name: wanted.name})
     const current = byName.get(wanted.name)
     if (!current) {
-      actions.push({action: 'create', changes: settingChanges(undefined, withDefaults(wanted.settings)), zone_id: null, zone_name: wanted.name})
+      actions.push({action: 'create', changes: settingChanges(undefined, withDefaults(kept, supported)), zone_id: null, zone_name: wanted.name})
       continue
     }
 
-    const changes = settingChanges(current, wanted.settings)
+    const changes = settingChanges(current, kept)
     if (changes.length === 0) unchanged.push(wanted.name)
     else actions.push({action: 'update', changes, zone_id: current.zone_id, zone_name: wanted.name})
   }
@@ -51,18 +58,19 @@ export function planZones(live: readonly Zone[], file: ZonesFile, options: {prun
     }
   }
 
-  return {actions, changed: actions.length > 0, unchanged}
+  return {actions, changed: actions.length > 0, ignored, unchanged}
 }
 
 /** The plan as `zone diff` prints it: + create, ~ update, - delete, each with its field changes. */
 export function formatPlan(plan: Plan): string {
-  if (!plan.changed) return `no changes: ${plan.unchanged.length} zone(s) match the file`
+  const notes = plan.ignored.map(({fields, zone_name}) => `! ignored for zone ${zone_name}, not fields of this Kasm: ${fields.join(', ')}`)
+  if (!plan.changed) return [`no changes: ${plan.unchanged.length} zone(s) match the file`, ...notes].join('\n')
   const blocks = plan.actions.map((action) => {
     const head = `${SIGN[action.action]} zone ${action.zone_name}${action.action === 'create' ? ' (new)' : ''}${action.action === 'delete' ? ' (not in the file; --prune)' : ''}`
     return action.changes.length > 0 ? `${head}\n${formatChanges(action.changes, '    ')}` : head
   })
   if (plan.unchanged.length > 0) blocks.push(`= unchanged: ${plan.unchanged.join(', ')}`)
-  return blocks.join('\n')
+  return [...blocks, ...notes].join('\n')
 }
 
 const SIGN: Record<PlanAction['action'], string> = {create: '+', delete: '-', update: '~'}

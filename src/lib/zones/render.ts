@@ -26,7 +26,8 @@ export function renderZoneDetails(zone: ZoneDetails): string {
   const details = renderDetails([
     ['zone_name', zone.zone_name],
     ['zone_id', zone.zone_id],
-    ...ZONE_SETTINGS.map(({field}): [string, unknown] => [field, displayValue(field, zone[field])]),
+    // Only the settings this Kasm has (1.15 has no RDP fields): a missing row is clearer than a "-".
+    ...ZONE_SETTINGS.filter(({field}) => field in zone).map(({field}): [string, unknown] => [field, displayValue(field, zone[field])]),
     ['agents', `${zone.agents.enabled} enabled of ${zone.agents.total}`],
     ['sessions', zone.sessions],
     ['available_cores', zone.available_cores],

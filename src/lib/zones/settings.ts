@@ -4,6 +4,7 @@
  */
 import {UsageError, listValues} from '../errors.js'
 import type {LoadStrategy, Zone, ZoneSettings} from '../kasm/types.js'
+import type {KasmVersion} from '../kasm/version.js'
 
 export type SettingField = keyof ZoneSettings
 export type SettingValue = ZoneSettings[SettingField]
@@ -19,9 +20,19 @@ export interface ZoneSettingSpec {
   description: string
   /** Strings that may be empty (a path); host names and addresses may not. */
   allowEmpty?: boolean
+  /** The Kasm release that added it (kasm-verified.md §1); the classic fields are in 1.15 already. */
+  since?: KasmVersion
 }
 
 export const REQUEST_HOST = '$request_host$'
+
+/** Upstream auth addresses that mean "not configured": the 1.15 default and the documented one. */
+const DEFAULT_UPSTREAM = new Set([REQUEST_HOST, 'proxy'])
+
+/** An upstream auth address left at a default: autoscaled servers cannot reach the API with it. */
+export function isDefaultUpstream(address: string): boolean {
+  return DEFAULT_UPSTREAM.has(address)
+}
 
 export const ZONE_SETTINGS: readonly ZoneSettingSpec[] = [
   {default: 'least_load', description: 'how Kasm picks the agent for a new session', field: 'load_strategy', flag: 'load-strategy', kind: 'strategy'},
@@ -33,13 +44,13 @@ export const ZONE_SETTINGS: readonly ZoneSettingSpec[] = [
   {default: REQUEST_HOST, description: 'host name of the proxy that session connections go through', field: 'proxy_hostname', flag: 'proxy-hostname', kind: 'string'},
   {allowEmpty: true, default: 'desktop', description: 'base path appended to proxied session connections', field: 'proxy_path', flag: 'proxy-path', kind: 'string'},
   {default: 443, description: 'port of the proxy, 0-65535 (0 = the port the browser used)', field: 'proxy_port', flag: 'proxy-port', kind: 'port'},
-  {default: true, description: 'proxy RDP client connections', field: 'proxy_rdp_client_connections', flag: 'proxy-rdp-client-connections', kind: 'boolean'},
-  {default: REQUEST_HOST, description: 'host name of the proxy for RDP client connections', field: 'proxy_rdp_hostname', flag: 'proxy-rdp-hostname', kind: 'string'},
-  {default: 443, description: 'port of the proxy for RDP client connections, 0-65535', field: 'proxy_rdp_port', flag: 'proxy-rdp-port', kind: 'port'},
-  {default: false, description: 'check that RDP clients connect from the address that requested the session', field: 'verify_rdp_client_ip', flag: 'verify-rdp-client-ip', kind: 'boolean'},
-  {default: true, description: 'enable the RDP HTTPS gateway', field: 'enable_rdp_https_gw', flag: 'enable-rdp-https-gw', kind: 'boolean'},
-  {default: false, description: 'enable data loss prevention on the RDP HTTPS gateway', field: 'enable_rdp_https_gw_dlp', flag: 'enable-rdp-https-gw-dlp', kind: 'boolean'},
-  {default: false, description: 'let RDP clients log in directly', field: 'enable_rdp_direct_login', flag: 'enable-rdp-direct-login', kind: 'boolean'},
+  {default: true, description: 'proxy RDP client connections', field: 'proxy_rdp_client_connections', flag: 'proxy-rdp-client-connections', kind: 'boolean', since: '1.16'},
+  {default: REQUEST_HOST, description: 'host name of the proxy for RDP client connections', field: 'proxy_rdp_hostname', flag: 'proxy-rdp-hostname', kind: 'string', since: '1.19'},
+  {default: 443, description: 'port of the proxy for RDP client connections, 0-65535', field: 'proxy_rdp_port', flag: 'proxy-rdp-port', kind: 'port', since: '1.19'},
+  {default: false, description: 'check that RDP clients connect from the address that requested the session', field: 'verify_rdp_client_ip', flag: 'verify-rdp-client-ip', kind: 'boolean', since: '1.19'},
+  {default: true, description: 'enable the RDP HTTPS gateway', field: 'enable_rdp_https_gw', flag: 'enable-rdp-https-gw', kind: 'boolean', since: '1.19'},
+  {default: false, description: 'enable data loss prevention on the RDP HTTPS gateway', field: 'enable_rdp_https_gw_dlp', flag: 'enable-rdp-https-gw-dlp', kind: 'boolean', since: '1.19'},
+  {default: false, description: 'let RDP clients log in directly', field: 'enable_rdp_direct_login', flag: 'enable-rdp-direct-login', kind: 'boolean', since: '1.19'},
 ]
 
 const BY_FIELD = new Map<string, ZoneSettingSpec>(ZONE_SETTINGS.map((spec) => [spec.field, spec]))
@@ -135,10 +146,48 @@ export function settingsOf(zone: Partial<Zone>): Partial<ZoneSettings> {
   return settings as Partial<ZoneSettings>
 }
 
-/** Kasm's defaults, with the given settings on top: what create_zone receives. */
-export function withDefaults(settings: Partial<ZoneSettings>): ZoneSettings {
+/**
+ * The settings this server has: the classic ones, and the later ones its get_zones returns (1.15
+ * has none of the RDP fields, 1.16 one, 1.19 all; kasm-verified.md §1). Every setting when there is
+ * no zone to look at.
+ */
+export function supportedFields(zones: readonly Partial<Zone>[]): Set<SettingField> {
+  const present = ZONE_SETTINGS.filter((spec) => !spec.since || zones.length === 0 || zones.some((zone) => spec.field in zone))
+  return new Set(present.map((spec) => spec.field))
+}
+
+/** The settings among `settings` that are in `supported`, and the names of those that are not. */
+export function splitSupported(settings: Partial<ZoneSettings>, supported: ReadonlySet<SettingField>): {kept: Partial<ZoneSettings>; dropped: SettingField[]} {
+  const kept: Record<string, unknown> = {}
+  const dropped: SettingField[] = []
+  for (const [field, value] of Object.entries(settings) as Array<[SettingField, unknown]>) {
+    if (supported.has(field)) kept[field] = value
+    else dropped.push(field)
+  }
+
+  return {dropped, kept: kept as Partial<ZoneSettings>}
+}
+
+/**
+ * Refuses settings this server does not have, before anything is sent: Kasm would accept them and
+ * silently drop them. `zones` are this server's (get_zones), which also say its release.
+ */
+export async function assertSupported(settings: Partial<ZoneSettings>, zones: readonly Partial<Zone>[]): Promise<void> {
+  const {dropped} = splitSupported(settings, supportedFields(zones))
+  if (dropped.length === 0) return
+  const {versionFromApiShape} = await import('../kasm/version.js')
+  const release = versionFromApiShape({zones: zones as Array<Record<string, unknown>>})?.version ?? 'unknown'
+  const names = dropped.map((field) => `--${settingSpec(field)!.flag} (${field}, Kasm ${settingSpec(field)!.since ?? '1.15'}+)`)
+  throw new UsageError(`${names.join(', ')}: not a zone setting of this Kasm (version ${release}: its get_zones does not return ${dropped.length === 1 ? 'it' : 'them'}); nothing was sent`, {
+    details: {kasm_version: release === 'unknown' ? null : release, unsupported: dropped},
+    hint: `Kasm ${release} would accept ${dropped.length === 1 ? 'it' : 'them'} and silently drop ${dropped.length === 1 ? 'it' : 'them'}: leave ${dropped.length === 1 ? 'it' : 'them'} out, or upgrade Kasm`,
+  })
+}
+
+/** Kasm's defaults, with the given settings on top: what create_zone receives. Only the `supported` fields when given. */
+export function withDefaults(settings: Partial<ZoneSettings>, supported?: ReadonlySet<SettingField>): ZoneSettings {
   const full: Record<string, unknown> = {}
-  for (const spec of ZONE_SETTINGS) full[spec.field] = settings[spec.field] ?? spec.default
+  for (const spec of ZONE_SETTINGS) if (!supported || supported.has(spec.field)) full[spec.field] = settings[spec.field] ?? spec.default
   return full as unknown as ZoneSettings
 }
 

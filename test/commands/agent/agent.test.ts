@@ -83,21 +83,25 @@ describe('agent list / get / capacity / enable / disable', () => {
     expect(result.exitCode).to.equal(1)
     const {error} = JSON.parse(result.stdout)
     expect(error.code).to.equal('CAPACITY')
-    expect(error.message).to.match(/taking agent-4 out of service would leave zone "east" 1 available agent \(12 cores, 24 GiB.*\) for its \d+ sessions .* plus a headroom of 1 agent/)
+    expect(error.message).to.match(
+      /^taking agent-4 out of service: its \d+ sessions? finds? a place on the 1 available agent that stays in zone "east", but losing agent-5 as well would leave \d+ sessions? without a place: \d+ × .* \(headroom 1 agent\)$/,
+    )
     expect(error.hint).to.match(/nothing was changed.*--ignore-capacity/)
-    expect(error.details.capacity).to.include({ok: false, remaining_agents: 1, zone_name: 'east'})
+    expect(error.details.capacity).to.deep.include({ok: false, remaining_agents: 1, removing: ['agent-4'], unplaced: [], zone_name: 'east'})
     expect((await agentState(sandbox, 'agent-4')).enabled).to.equal(true)
     const dryRun = await kasmctl('agent', 'disable', 'agent-4', '--headroom', '0', '--dry-run')
-    expect(dryRun.stdout).to.match(/capacity ok: zone "east" keeps 1 available agent[^\n]*\nwould disable agent agent-4 \(dry run\)/)
+    expect(dryRun.stdout).to.match(/capacity ok: zone "east": its \d+ sessions? finds? a place on the 1 available agent that stays, with room for \d+ more [^\n]*\(headroom 0 sessions\)\nwould disable agent agent-4 \(dry run\)/)
     expect((await agentState(sandbox, 'agent-4')).enabled).to.equal(true)
   })
 
-  it("reports each zone's capacity and whether it survives losing one or two agents", async () => {
+  it("reports per zone how many more of each image in use fit now, at N+1 and N+2 (docs/json.md)", async () => {
     const {zones} = JSON.parse((await kasmctl('agent', 'capacity', '--json')).stdout)
     const east = zones.find((z: {zone_name: string}) => z.zone_name === 'east')
-    expect(east).to.include({agents: 2, available_agents: 2, can_lose_one: false, can_lose_two: false})
-    expect(east.total).to.deep.equal({cores: 20, memory: 48 * 1024 ** 3})
-    expect(east.session_capacity).to.be.at.least(east.sessions)
+    expect(east).to.include({agents: 2, available_agents: 2, can_lose_one: false, can_lose_two: false, load_strategy: 'most_kasms'})
+    expect(east.total).to.deep.equal({cores: 20, gpus: 0, memory: 48 * 1024 ** 3})
+    expect(east.images.map((i: {image: string}) => i.image)).to.deep.equal(['Chrome', 'Firefox', 'Ubuntu Desktop'])
+    expect(Object.keys(east.images[0])).to.deep.equal(['image', 'image_id', 'n_plus_1', 'n_plus_2', 'now', 'sessions', 'size'])
+    expect(east.images[0].n_plus_1.lost).to.deep.equal(['agent-5'])
     const enclave = JSON.parse((await kasmctl('agent', 'capacity', '--zone', 'enclave', '--json')).stdout).zones
     expect(enclave).to.have.length(1)
     expect(enclave[0]).to.include({can_lose_one: true, sessions: 0, zone_name: 'enclave'})

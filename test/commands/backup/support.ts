@@ -126,7 +126,8 @@ export async function liveCounts(sandbox: TestSandbox, tables: string[]): Promis
 
 /**
  * There is no Docker engine here: a stand-in `docker` (in `<dir>/bin`, to put first on PATH) records
- * its argv in `<dir>/docker.log` and runs `docker exec -i kasm_db TOOL ...` as the real local TOOL
+ * its argv in `<dir>/docker.log`, runs `docker compose ...` as the sandbox host's compose stand-in in
+ * the current directory, and runs `docker exec -i kasm_db TOOL ...` as the real local TOOL
  * against the sandbox database, as the container's own tools reach their server (with the sandbox's
  * PATH, as the container has its own tools whatever the host's PATH). `ps` lists kasm_db.
  * Tests use it to check the exact commands kasmctl builds for the docker path.
@@ -141,6 +142,8 @@ export async function dockerStandIn(sandbox: TestSandbox, dir: string): Promise<
     `echo "$*" >> '${log}'`,
     'case "$1" in',
     '  ps) echo kasm_db; exit 0 ;;',
+    // `docker compose ...` in a sandbox host's docker/ directory: that host's compose stand-in (sandbox/hosts.ts).
+    '  compose) shift; exec ./sandbox-compose "$@" ;;',
     `  exec) [ "$2" = -i ] && [ "$3" = kasm_db ] || exit 1; shift 3; PATH='${sandbox.env.PATH}' PGHOST=127.0.0.1 PGPORT=${port} PGSSLMODE=require PGPASSWORD='${kasmappPassword}' exec "$@" ;;`,
     'esac',
     'exit 1',

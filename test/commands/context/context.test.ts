@@ -58,6 +58,14 @@ describe('kasmctl context', () => {
     expect(result.stdout).to.include('source: env')
   })
 
+  it('--auth basic warns that only newer Kasm reads HTTP Basic (1.15 answers 400 "Invalid Request")', async () => {
+    const basic = await runCli(['context', 'add', 'basic-lab', '--api-url', 'https://lab', '--api-key', 'k', '--api-secret-env', 'LAB_SECRET', '--auth', 'basic'], {env})
+    expect(basic.exitCode, basic.stderr).to.equal(0)
+    expect(basic.stderr).to.include('Warning: --auth basic: only newer Kasm versions read HTTP Basic').and.include('--auth body')
+    const body = await runCli(['context', 'add', 'body-lab', '--api-url', 'https://lab', '--api-key', 'k', '--api-secret-env', 'LAB_SECRET'], {env})
+    expect(body.stderr).to.not.include('HTTP Basic')
+  })
+
   it('refuses to prompt for the secret when stdin is not a terminal (exit 64, nothing written)', async () => {
     const before = await readFile(configFile, 'utf8')
     const result = await runCli(['context', 'add', 'x', '--api-url', 'https://x', '--api-key', 'k'], {env})

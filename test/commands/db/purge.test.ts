@@ -47,7 +47,8 @@ describe('db logs purge', () => {
     expect(result.exitCode, result.stderr).to.equal(0)
     const summary = JSON.parse(result.stdout)
     expect(summary).to.include({deletedRows: 2500, dryRun: false, skippedLockedRows: 0})
-    expect(summary).to.have.all.keys('dryRun', 'target', 'cutoffs', 'deletedRows', 'batches', 'durationMs', 'rowsPerSecond', 'batchMs', 'skippedLockedRows', 'walBytes', 'tableBytesBefore', 'tableBytesAfter')
+    expect(summary).to.include({table: 'logs'})
+    expect(summary).to.have.all.keys('dryRun', 'table', 'target', 'cutoffs', 'deletedRows', 'batches', 'durationMs', 'rowsPerSecond', 'batchMs', 'skippedLockedRows', 'walBytes', 'tableBytesBefore', 'tableBytesAfter')
     expect(summary.tableBytesAfter).to.equal(summary.tableBytesBefore)
     expect(await survivors(admin)).to.deep.equal(before)
     expect(await countLogs(admin)).to.equal(before.rows)
@@ -140,4 +141,70 @@ describe('db logs purge', () => {
 
     setTimeout(poll, 50)
   }
+
+  describe('--table system_metrics (Kasm 1.19)', () => {
+    /** Samples in two bands around a 30-day cutoff, a day of empty time on each side. */
+    async function seedMetricBands(column = 'created'): Promise<void> {
+      await admin.query('TRUNCATE system_metrics')
+      await admin.query(
+        `INSERT INTO system_metrics (${column}, hostname, metrics)
+         SELECT (now() AT TIME ZONE 'utc') - (b.lo + (b.hi - b.lo) * random()), 'agent-1', jsonb_build_object('band', b.name)
+           FROM (VALUES ('old', interval '31 days', interval '40 days'), ('recent', interval '0', interval '29 days')) AS b(name, lo, hi),
+                generate_series(1, 1500)`,
+      )
+      await admin.query('ANALYZE system_metrics')
+    }
+
+    const metricsIn = async (band: string): Promise<number> =>
+      Number((await admin.query(`SELECT count(*) AS n FROM system_metrics WHERE metrics->>'band' = $1`, [band])).rows[0].n)
+
+    after(() => sandbox.reset())
+
+    it('trims rows older than --older-than with the same batched engine, leaving logs alone', async () => {
+      await seedMetricBands()
+      const logs = await countLogs(admin)
+      const dryRun = JSON.parse((await purge(['--table', 'system_metrics', '--older-than', '30d', '--dry-run', '--json'])).stdout)
+      expect(dryRun).to.include({table: 'system_metrics', totalRows: 1500})
+      expect(dryRun.levels.map((l: {level: string}) => l.level)).to.deep.equal(['(all)'])
+      expect(await metricsIn('old')).to.equal(1500)
+
+      const result = await purge(['--table', 'system_metrics', '--older-than', '30d', '--batch-size', '200', '--yes', '--json'])
+      expect(result.exitCode, result.stderr).to.equal(0)
+      const summary = JSON.parse(result.stdout)
+      expect(summary).to.include({deletedRows: 1500, dryRun: false, table: 'system_metrics'})
+      expect(summary.batches).to.be.greaterThan(1)
+      expect([await metricsIn('old'), await metricsIn('recent')]).to.deep.equal([0, 1500])
+      expect(await countLogs(admin)).to.equal(logs)
+    })
+
+    it('dates rows by the table\'s indexed timestamp column, whatever its name', async () => {
+      await admin.query('ALTER TABLE system_metrics RENAME COLUMN created TO sampled_at')
+      try {
+        await seedMetricBands('sampled_at')
+        const result = await purge(['--table', 'system_metrics', '--older-than', '30d', '--yes', '--json'])
+        expect(result.exitCode, result.stderr).to.equal(0)
+        expect(JSON.parse(result.stdout)).to.include({deletedRows: 1500})
+      } finally {
+        await admin.query('ALTER TABLE system_metrics RENAME COLUMN sampled_at TO created')
+      }
+    })
+
+    it('needs --older-than and refuses --debug-older-than (exit 64, nothing deleted)', async () => {
+      await seedMetricBands()
+      const missing = await purge(['--table', 'system_metrics', '--yes'])
+      expect(missing.exitCode).to.equal(64)
+      expect(missing.stderr).to.include('--table system_metrics needs --older-than')
+      const debug = await purge(['--table', 'system_metrics', '--older-than', '30d', '--debug-older-than', '4h', '--yes'])
+      expect(debug.exitCode).to.equal(64)
+      expect(debug.stderr).to.include('--debug-older-than applies to logs only')
+      expect(await metricsIn('old')).to.equal(1500)
+    })
+
+    it('on a database without the table (Kasm before 1.19) says so (exit 64)', async () => {
+      await admin.query('DROP TABLE system_metrics')
+      const result = await purge(['--table', 'system_metrics', '--older-than', '30d', '--dry-run'])
+      expect(result.exitCode).to.equal(64)
+      expect(result.stderr).to.include('database kasm has no system_metrics table').and.include('Kasm adds system_metrics in 1.19')
+    })
+  })
 })

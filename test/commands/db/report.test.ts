@@ -91,4 +91,23 @@ describe('db report', () => {
       await rm(dir, {force: true, recursive: true})
     }
   })
+
+  it("shows Kasm 1.19's system_metrics table, which grows like logs, and null where the table does not exist", async () => {
+    await admin.query('ANALYZE system_metrics')
+    const json = await report()
+    const {rows} = await admin.query(
+      `SELECT pg_total_relation_size('system_metrics')::bigint AS size, min(created) AS oldest, max(created) AS newest, count(*)::int AS n FROM system_metrics`,
+    )
+    expect(rows[0].n).to.be.greaterThan(0)
+    expect(json.systemMetrics).to.include({newest: rows[0].newest.toISOString(), oldest: rows[0].oldest.toISOString(), timeColumn: 'created', totalBytes: Number(rows[0].size)})
+    const table = await runCli(['db', 'report'], {env: sandbox.env})
+    expect(table.stdout).to.match(/^system_metrics: \S+ \S+; [\d,]+ live rows/m).and.include('kasmctl db logs purge --table system_metrics')
+
+    await admin.query('DROP TABLE system_metrics')
+    try {
+      expect((await report()).systemMetrics).to.equal(null)
+    } finally {
+      await sandbox.reset()
+    }
+  })
 })

@@ -54,10 +54,19 @@ describe('kasmctl sandbox up | status | fault | reset | down', function () {
     expect(config.contexts.map((c: {name: string}) => c.name)).to.deep.equal(['prod', 'sandbox'])
   })
 
+  it('up refuses an unknown --kasm-version naming the valid ones, and another version while one runs (exit 64)', async () => {
+    const unknown = await runCli(['sandbox', 'up', '--kasm-version', '1.17'], {env})
+    expect(unknown.exitCode).to.equal(64)
+    expect(unknown.stderr).to.include('1.17').and.include('1.15, 1.16, 1.19')
+    const other = await runCli(['sandbox', 'up', '--kasm-version', '1.15'], {env})
+    expect(other.exitCode).to.equal(64)
+    expect(other.stderr).to.include(`the sandbox in ${env.KASMCTL_SANDBOX_DIR} already runs Kasm 1.19, not 1.15`).and.include('kasmctl sandbox down')
+  })
+
   it('up again says it is already running, in words a person reads', async () => {
     const result = await runCli(['sandbox', 'up'], {env})
     expect(result.exitCode).to.equal(0)
-    expect(result.stdout).to.include('Sandbox is already running').and.include('Try next:').and.include('kasmctl zone list')
+    expect(result.stdout).to.include('Sandbox is already running (Kasm 1.19, ').and.include('Try next:').and.include('kasmctl zone list')
     expect(result.stdout).to.not.include('\u001B[') // no colour when not a TTY
   })
 

@@ -6,21 +6,26 @@ import {settingsOf} from '../../../src/lib/zones/settings.js'
 import {type CliResult, runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 
-export async function kasmctl(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string} = {}): Promise<CliResult> {
-  const sandbox = await useSandbox()
+/** Where a zone command runs: the default (1.19) sandbox unless a test names another variant's. */
+interface Target {
+  sandbox?: TestSandbox
+}
+
+export async function kasmctl(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string} & Target = {}): Promise<CliResult> {
+  const sandbox = options.sandbox ?? (await useSandbox())
   return runCli(args, {env: options.env ?? sandbox.env, input: options.input})
 }
 
 /** Runs a command expected to succeed and returns its parsed JSON. */
-export async function kasmctlJson<T = Record<string, unknown>>(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string} = {}): Promise<T> {
+export async function kasmctlJson<T = Record<string, unknown>>(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string} & Target = {}): Promise<T> {
   const result = await kasmctl([...args, '--json'], options)
   expect(result.exitCode, result.stderr + result.stdout).to.equal(0)
   return JSON.parse(result.stdout) as T
 }
 
 /** Every zone as Kasm has it, by name: id and settings (what a write would change). */
-export async function zoneState(): Promise<Record<string, Partial<Zone>>> {
-  const sandbox = await useSandbox()
+export async function zoneState(target: Target = {}): Promise<Record<string, Partial<Zone>>> {
+  const sandbox = target.sandbox ?? (await useSandbox())
   const client = await sandbox.client()
   try {
     const zones = await client.getZones({brief: true})
@@ -41,13 +46,13 @@ export async function zoneNamed(name: string): Promise<Zone | undefined> {
 }
 
 /** Asserts a usage error: exit 64, the message on stderr, and no zone changed. */
-export async function expectRefused(args: string[], message: RegExp | string, options: {input?: string} = {}): Promise<CliResult> {
-  const before = await zoneState()
+export async function expectRefused(args: string[], message: RegExp | string, options: {input?: string} & Target = {}): Promise<CliResult> {
+  const before = await zoneState(options)
   const result = await kasmctl(args, options)
   expect(result.exitCode, `${args.join(' ')}\n${result.stderr}`).to.equal(64)
   if (typeof message === 'string') expect(result.stderr).to.include(message)
   else expect(result.stderr).to.match(message)
-  expect(await zoneState(), 'nothing was sent').to.deep.equal(before)
+  expect(await zoneState(options), 'nothing was sent').to.deep.equal(before)
   return result
 }
 

@@ -7,9 +7,9 @@ import {above, below, summarize, worstStatus} from '../../../src/lib/health/stat
 import {DEFAULT_THRESHOLDS, type HealthCheck, type HealthReport} from '../../../src/lib/health/types.js'
 import {UsageError} from '../../../src/lib/errors.js'
 
-function report(checks: HealthCheck[], diagnosis: string[] = []): HealthReport {
+function report(checks: HealthCheck[], diagnosis: string[] = [], kasmVersion: HealthReport['kasmVersion'] = null): HealthReport {
   const status = worstStatus(checks.map((c) => c.status))
-  return {checkedAt: '2026-01-01T00:00:00.000Z', checks, context: 'prod', diagnosis, durationMs: 312, exitCode: {CRITICAL: 2, OK: 0, UNKNOWN: 3, WARNING: 1}[status], status, summary: summarize(checks)}
+  return {checkedAt: '2026-01-01T00:00:00.000Z', checks, context: 'prod', diagnosis, durationMs: 312, exitCode: {CRITICAL: 2, OK: 0, UNKNOWN: 3, WARNING: 1}[status], kasmVersion, status, summary: summarize(checks)}
 }
 
 const latency = (target: string, value: number, status: HealthCheck['status'] = 'OK'): HealthCheck => ({
@@ -55,6 +55,16 @@ describe('health rendering', () => {
     expect(text).to.match(/\nwebapp\s+✓\s+web-1\s+healthcheck\s+12 ms\s+ok in 12 ms\n\s+✗\s+web-2/)
     expect(text).to.include('\n\nCRITICAL: 1 critical (2 checks in 312ms, context prod)\n\nDiagnosis:\n  - web-2 fails directly.')
     expect(text).not.to.include('\u001B[')
+  })
+
+  it('names the Kasm version above the summary, with its warning when the release is unknown', () => {
+    const known = {alembicRevision: 'bfc22f00ad19', evidence: 'alembic revision bfc22f00ad19', source: 'database', version: '1.19', warning: null} as const
+    const text = renderReport(report([latency('web-1', 12)], [], known), new Chalk({level: 0}))
+    expect(text).to.include('\n\nKasm version: 1.19 (database: alembic revision bfc22f00ad19)\nOK: ')
+    const unknown = {alembicRevision: null, evidence: 'get_zones has 3 of the 7 RDP fields', source: 'api', version: null, warning: 'Kasm version unknown: get_zones has 3 of the 7 RDP fields.'} as const
+    expect(renderReport(report([latency('web-1', 12)], [], unknown), new Chalk({level: 0}))).to.include(
+      'Kasm version: unknown (api: get_zones has 3 of the 7 RDP fields)\nWarning: Kasm version unknown: get_zones has 3 of the 7 RDP fields.\nOK: ',
+    )
   })
 
   it('overlays the thresholds given and refuses a warning level beyond its critical level', () => {

@@ -6,7 +6,7 @@ import {KasmClient, type KasmClientOptions} from '../../../src/lib/kasm/client.j
 import {freePorts} from '../../../src/lib/net.js'
 import type {Deployment} from '../../../src/lib/sandbox/contract.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {credentials, query, startLegacyWebapp, webappUrl} from '../sandbox/simulator/raw.js'
+import {credentials, query, seedIds, startLegacyWebapp, webappUrl} from '../sandbox/simulator/raw.js'
 
 const HEX32 = /^[\da-f]{32}$/
 
@@ -28,7 +28,7 @@ describe('KasmClient against the sandbox', () => {
   })
 
   /** The sandbox context's client (HTTPS proxy, CA file, body auth), optionally with another key or auth style. */
-  async function client(key: 'admin' | 'limited' | 'readonly' = 'admin', auth: AuthStyle = 'body'): Promise<KasmClient> {
+  async function client(key: keyof TestSandbox['state']['apiKeys'] = 'admin', auth: AuthStyle = 'body'): Promise<KasmClient> {
     const {key: apiKey, secretFile} = sandbox.state.apiKeys[key]
     const c = await KasmClient.fromContext({...sandbox.context, api: {...sandbox.context.api, auth, key: apiKey, secret: {file: secretFile}}})
     open.push(c)
@@ -43,7 +43,7 @@ describe('KasmClient against the sandbox', () => {
     return c
   }
 
-  async function failure(promise: Promise<unknown>): Promise<Error & {exitCode?: number; hint?: string; kasmMessage?: string}> {
+  async function failure(promise: Promise<unknown>): Promise<Error & {details?: Record<string, unknown>; exitCode?: number; hint?: string; kasmMessage?: string}> {
     return promise.then(
       () => {
         throw new Error('expected the call to fail')
@@ -95,6 +95,19 @@ describe('KasmClient against the sandbox', () => {
       expect(kasms[0].memory).to.be.a('number').greaterThan(0)
       const one = await c.getKasm(kasms[0].kasm_id)
       expect(one.kasm_id).to.equal(kasms[0].kasm_id)
+    })
+
+    it('getImages reads sizes in bytes and needs IMAGES_VIEW (900)', async () => {
+      await query(sandbox, `UPDATE images SET uncompressed_size_bytes = 1500000000 WHERE friendly_name = 'Chrome'`)
+      const c = await client()
+      const images = await c.getImages()
+      const chrome = images.find((i) => i.friendly_name === 'Chrome')!
+      expect(chrome).to.include({cores: 2, enabled: true, gpu_count: 0, memory: 2_768_000_000, uncompressed_size_bytes: 1_500_000_000})
+      expect(chrome.image_id).to.match(HEX32)
+      expect(chrome).to.not.have.property('memory_bytes')
+      const refused = await (await client('limited')).getImages().catch((error: unknown) => error)
+      expect(refused).to.be.instanceOf(AuthError)
+      expect((refused as AuthError).message).to.include('IMAGES_VIEW (900)')
     })
 
     it('getSettings returns string values; getReport returns log rows', async () => {
@@ -330,6 +343,14 @@ describe('KasmClient against the sandbox', () => {
 
     after(() => deployment?.close())
 
+    it('reads image memory / uncompressed_size_mb (1.15) as it reads memory_bytes / uncompressed_size_bytes (1.19)', async () => {
+      await query(sandbox, `UPDATE images SET uncompressed_size_bytes = 1500000000`)
+      const modern = await (await client()).getImages()
+      const legacy = await (await direct(url)).getImages()
+      expect(legacy).to.deep.equal(modern)
+      expect(modern[0].uncompressed_size_bytes).to.equal(1_500_000_000)
+    })
+
     it('reads memory / memory_override (1.15) as it reads memory_bytes / memory_override_bytes (1.19)', async () => {
       await sandbox.reset()
       const modern = await (await client()).getServers()
@@ -339,6 +360,65 @@ describe('KasmClient against the sandbox', () => {
       expect(pick(modern).find((s) => s.hostname === 'agent-4')).to.deep.equal({hostname: 'agent-4', memory: 16 * 1024 ** 3, memory_override: 24 * 1024 ** 3})
       const [kasm] = (await (await direct(url)).getKasms()).kasms
       expect(kasm.memory).to.be.a('number').greaterThan(0)
+    })
+
+    it('its 400 "Invalid Request" to HTTP Basic (which 1.15 does not read) is an auth problem (exit 77) whose hint is body or header credentials', async () => {
+      const error = await failure((await direct(url, {auth: 'basic'})).getZones())
+      expect(error).to.be.instanceOf(AuthError)
+      expect(error.exitCode).to.equal(ExitCode.AUTH)
+      expect(error.message).to.include('ignored the HTTP Basic credentials (HTTP 400 "Invalid Request")')
+      expect(error.hint).to.include('--auth body')
+    })
+  })
+
+  /** Kasm's permission behaviour as kasm-verified.md §1 describes it, turned into errors that say what to do. */
+  describe('Kasm permissions', () => {
+    afterEach(() => sandbox.reset())
+
+    it('getServers never answers "no agents" to a key without AGENTS_VIEW: exit 77 naming the permission', async () => {
+      const error = await failure((await client('noagents')).getServers())
+      expect(error).to.be.instanceOf(AuthError)
+      expect(error.exitCode).to.equal(ExitCode.AUTH)
+      expect(error.message).to.include('cannot see Docker agents').and.include('AGENTS_VIEW (500)').and.include('agent-1')
+      expect(error.hint).to.include('AGENTS_VIEW (500)')
+    })
+
+    it('tells hidden agents from zones\' capacity when the key cannot list managers', async () => {
+      const {key} = await credentials(sandbox, 'noagents')
+      await query(sandbox, 'DELETE FROM group_permissions WHERE permission_id = 1800 AND api_id = (SELECT api_id FROM api_configs WHERE api_key = $1)', [key])
+      const error = await failure((await client('noagents')).getServers())
+      expect(error).to.be.instanceOf(AuthError)
+      expect(error.message).to.include('report free agent capacity, yet get_servers returned no agent').and.include('AGENTS_VIEW (500)')
+    })
+
+    it('a deployment that really has no agents is not mistaken for a missing permission', async () => {
+      await query(sandbox, `DELETE FROM servers WHERE server_type = 'host'`)
+      const servers = await (await client('noagents')).getServers()
+      expect(servers.every((s) => s.server_type === 'Desktop')).to.equal(true)
+    })
+
+    it('a 401 on a write names both causes: a missing permission, or a read-only key', async () => {
+      const error = await failure((await client('readonly')).createZone({zone_name: 'nope'}))
+      expect(error).to.be.instanceOf(AuthError)
+      expect(error.message).to.include('ZONES_CREATE (1902)').and.include('not read-only')
+      expect(error.hint).to.include('a missing permission, or a read-only key calling a write').and.include('"Read Only"')
+    })
+
+    it('destroy_kasm refused for lack of USER (100) says what the key needs', async () => {
+      const {key} = await credentials(sandbox, 'limited')
+      await query(sandbox, 'INSERT INTO group_permissions (api_id, permission_id) SELECT api_id, 803 FROM api_configs WHERE api_key = $1', [key])
+      const [kasm] = await query<{kasm_id: string; user_id: string}>(sandbox, 'SELECT kasm_id, user_id FROM kasms LIMIT 1')
+      const error = await failure((await client('limited')).destroyKasm(kasm.kasm_id, kasm.user_id))
+      expect(error).to.be.instanceOf(AuthError)
+      expect(error.message).to.include('USER (100)').and.include('USERS_AUTH_SESSION (352)').and.include('SESSIONS_DELETE (803)')
+    })
+
+    it('updating a Desktop server sends its current use_user_private_key and agent_installed, which Kasm would reset', async () => {
+      const desktop = (await seedIds(sandbox)).servers['rdp-1']
+      await query(sandbox, 'UPDATE servers SET use_user_private_key = true, agent_installed = true WHERE server_id = $1', [desktop])
+      expect(await (await client()).updateServer(desktop, 'Desktop', {enabled: false})).to.include({enabled: false})
+      const [row] = await query(sandbox, 'SELECT enabled, use_user_private_key, agent_installed FROM servers WHERE server_id = $1', [desktop])
+      expect(row).to.deep.equal({agent_installed: true, enabled: false, use_user_private_key: true})
     })
   })
 })

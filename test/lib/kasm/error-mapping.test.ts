@@ -68,6 +68,14 @@ describe('Kasm API client error mapping', () => {
     expect(error.message).to.include('ZONES_MODIFY (1901)')
   })
 
+  it('maps 401 Unauthorized on a method it does not know to both causes: a missing permission or a read-only key', async () => {
+    script = (_q, res) => json(res, 401, {error_message: 'Unauthorized'})
+    const error = await client().call('delete_server_pool', {}).catch((e) => e)
+    expect(error).to.be.instanceOf(AuthError)
+    expect(error.message).to.include('lacks the permission for delete_server_pool, and a key that is not read-only')
+    expect(error.hint).to.include('a missing permission, or a read-only key calling a write')
+  })
+
   it('maps 403 Access Denied to a refused key, and 401 expiry to an expired key', async () => {
     script = (_q, res) => json(res, 403, {error_message: 'Access Denied'})
     expect((await client().getZones().catch((e) => e)).message).to.include('API key or secret was refused')

@@ -2,7 +2,7 @@ import {expect} from 'chai'
 
 import {UsageError} from '../../../src/lib/errors.js'
 import {isKasmId, normalizeId, parseKasmId, sameId, shortId} from '../../../src/lib/kasm/ids.js'
-import {formatKasmDate, normalizeKasm, normalizeServer, parseKasmDate} from '../../../src/lib/kasm/normalize.js'
+import {formatKasmDate, normalizeKasm, normalizeZone, normalizeServer, parseKasmDate} from '../../../src/lib/kasm/normalize.js'
 
 describe('Kasm ids and field normalisation', () => {
   const hex = '6b2f0c8e4d1a4a0f9a3e5c7d2b1f0e9a'
@@ -27,6 +27,14 @@ describe('Kasm ids and field normalisation', () => {
     expect(v119).to.deep.include({memory: 8e9, memory_override: 4e9, server_id: hex})
     expect(v119).to.not.have.property('memory_bytes')
     expect(normalizeKasm({kasm_id: dashed, memory_bytes: 2768000000}).memory).to.equal(2768000000)
+  })
+
+  it('reads a zone\'s free memory and its servers\' memory in either form', () => {
+    const v119 = normalizeZone({available_memory_bytes: 6e9, servers: [{memory_bytes: 8e9, server_id: dashed}], zone_id: dashed, zone_name: 'east'})
+    expect(v119).to.deep.include({available_memory: 6e9, zone_id: hex})
+    expect(v119).to.not.have.property('available_memory_bytes')
+    expect(v119.servers![0]).to.include({memory: 8e9, server_id: hex})
+    expect(normalizeZone({available_memory: 5e9, zone_id: hex, zone_name: 'east'}).available_memory).to.equal(5e9)
   })
 
   it('parses and formats Kasm datetimes as naive UTC', () => {

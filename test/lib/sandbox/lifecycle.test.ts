@@ -15,6 +15,7 @@ import {kasmRoot} from '../../../src/lib/sandbox/hosts.js'
 import {type UpResult, sandboxDown, sandboxReset, sandboxStatus, sandboxUp} from '../../../src/lib/sandbox/manager.js'
 import {connectSuperuser, postgresPid} from '../../../src/lib/sandbox/postgres.js'
 import {processAlive, readState} from '../../../src/lib/sandbox/state.js'
+import {useSandbox} from '../../helpers/sandbox.js'
 
 const run = promisify(execFile)
 
@@ -253,31 +254,31 @@ describe('sandbox lifecycle: up, host scripts, reset, down', function () {
   })
 })
 
-describe('sandbox up --kasm-version 1.15', function () {
-  this.timeout(120_000)
-  let root: string
+// Each variant's own schema, seed and API (kasm-verified.md §1); the harness starts one sandbox per variant.
+describe('sandbox up --kasm-version', () => {
+  for (const [kasmVersion, release, revision] of [['1.15', '1.15.0', 'sandbox01150'], ['1.16', '1.16.1', '8ddb88a590be']] as const) {
+    it(`${kasmVersion}: installs the hosts as ${release}, records alembic revision ${revision} and serves the memory field names of ${kasmVersion}`, async () => {
+      const sandbox = await useSandbox({kasmVersion})
+      expect(sandbox.state.kasmVersion).to.equal(kasmVersion)
+      expect(await run('readlink', [join(kasmRoot(sandbox.dir, 'webapp-2'), 'current')]).then((r) => r.stdout.trim())).to.equal(release)
+      const db = await sandbox.db()
+      try {
+        expect((await db.query('SELECT version_num FROM alembic_version')).rows).to.deep.equal([{version_num: revision}])
+        const {rows} = await db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'servers' AND column_name IN ('drain_time', 'gpu_exclusions', 'max_simultaneous_users', 'server_template_id')`)
+        expect(rows).to.deep.equal([])
+      } finally {
+        await db.end()
+      }
 
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'kasmctl-115-'))
-  })
-
-  after(async () => {
-    await sandboxDown(join(root, 'sandbox'), {purge: true})
-    await rm(root, {force: true, recursive: true})
-  })
-
-  it('installs the hosts as 1.15.0 and serves the 1.15 memory field names', async () => {
-    const {context, state} = await sandboxUp({configPath: join(root, 'config.yaml'), dir: join(root, 'sandbox'), kasmVersion: '1.15'})
-    expect(state.kasmVersion).to.equal('1.15')
-    expect(await run('readlink', [join(kasmRoot(state.dir, 'webapp-2'), 'current')]).then((r) => r.stdout.trim())).to.equal('1.15.0')
-    const client = await KasmClient.fromContext(context)
-    try {
-      const {servers} = await client.call<{servers: Array<Record<string, unknown>>}>('get_servers')
-      const agent = servers.find((s) => s.hostname === 'agent-1')!
-      expect(agent).to.include.keys('memory')
-      expect(agent).to.not.have.property('memory_bytes')
-    } finally {
-      client.close()
-    }
-  })
+      const client = await sandbox.client()
+      try {
+        const {servers} = await client.call<{servers: Array<Record<string, unknown>>}>('get_servers')
+        const agent = servers.find((s) => s.hostname === 'agent-1')!
+        expect(agent).to.include.keys('memory')
+        expect(agent).to.not.have.property('memory_bytes')
+      } finally {
+        client.close()
+      }
+    })
+  }
 })

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {PERMISSIONS} from '../../../src/lib/kasm/permissions.js'
 import type {SandboxState} from '../../../src/lib/sandbox/contract.js'
 import {decryptSetting, verifyApiSecret} from '../../../src/lib/sandbox/kasm-crypto.js'
-import {ALEMBIC_VERSION, LOG_ROWS, SESSION_COUNT} from '../../../src/lib/sandbox/seed.js'
+import {AGENTS, ALEMBIC_VERSION, LOG_ROWS, METRIC_DAYS, SESSION_COUNT} from '../../../src/lib/sandbox/seed.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 
 describe('sandbox seed (real PostgreSQL)', () => {
@@ -33,7 +33,7 @@ describe('sandbox seed (real PostgreSQL)', () => {
     expect(zones.find((z) => z.zone_name === 'default')).to.include({load_strategy: 'least_load', search_alternate_zones: true})
     expect(zones.find((z) => z.zone_name === 'east')).to.include({load_strategy: 'most_kasms', upstream_auth_address: '$request_host$'})
     expect(zones.find((z) => z.zone_name === 'enclave')).to.include({search_alternate_zones: true})
-    const [autoscale] = await query('SELECT z.zone_name, a.enabled FROM autoscale_configs a JOIN zones z USING (zone_id)')
+    const [autoscale] = await query(`SELECT z.zone_name, a.enabled FROM autoscale_configs a JOIN zones z USING (zone_id) WHERE autoscale_config_name = 'east-autoscale'`)
     expect(autoscale).to.deep.equal({enabled: true, zone_name: 'east'})
   })
 
@@ -97,12 +97,12 @@ describe('sandbox seed (real PostgreSQL)', () => {
     expect(version).to.equal(ALEMBIC_VERSION)
   })
 
-  it('has admin, read-only and ZONES_VIEW-only API keys whose secret files match the stored hashes', async () => {
+  it('has admin, read-only, ZONES_VIEW-only and no-agents API keys whose secret files match the stored hashes', async () => {
     const keys = await query<{api_key: string; read_only: boolean; salt: string; api_key_secret_hash: string; permissions: number[]}>(
       `SELECT a.api_key, a.read_only, a.salt, a.api_key_secret_hash, array_agg(g.permission_id ORDER BY g.permission_id) AS permissions
          FROM api_configs a JOIN group_permissions g USING (api_id) GROUP BY a.api_id`,
     )
-    for (const name of ['admin', 'readonly', 'limited'] as const) {
+    for (const name of ['admin', 'readonly', 'limited', 'noagents'] as const) {
       const {key, secretFile} = sandbox.state.apiKeys[name]
       const row = keys.find((k) => k.api_key === key)!
       expect(key).to.have.length(12)
@@ -111,12 +111,24 @@ describe('sandbox seed (real PostgreSQL)', () => {
       expect((await stat(secretFile)).mode & 0o777).to.equal(0o600)
     }
 
-    const row = (name: 'admin' | 'limited' | 'readonly') => keys.find((k) => k.api_key === sandbox.state.apiKeys[name].key)!
+    const row = (name: keyof typeof sandbox.state.apiKeys) => keys.find((k) => k.api_key === sandbox.state.apiKeys[name].key)!
     expect(row('admin').permissions).to.deep.equal(Object.keys(PERMISSIONS).map(Number))
     expect(row('readonly').read_only).to.equal(true)
     expect(row('readonly').permissions).to.include.members([1900, 2300, 800, 1300, 1700, 1800, 2100])
     expect(row('readonly').permissions.every((id) => PERMISSIONS[id].endsWith('_VIEW'))).to.equal(true)
     expect(row('limited').permissions).to.deep.equal([1900])
+    // SERVERS_VIEW and what health reads, but not AGENTS_VIEW: Kasm's get_servers hides every agent from it.
+    expect(row('noagents').permissions).to.deep.equal([800, 900, 1800, 1900, 2100, 2300])
+  })
+
+  it("fills Kasm 1.19's system_metrics with a sample per agent every 30 minutes over the last 30 days", async () => {
+    const [counts] = await query<{total: string; agents: string; days: number}>(
+      `SELECT count(*) AS total, count(DISTINCT server_id) AS agents,
+              extract(epoch FROM max(created) - min(created)) / 86400 AS days FROM system_metrics`,
+    )
+    expect(Number(counts.agents)).to.equal(AGENTS.length)
+    expect(Number(counts.total)).to.equal(AGENTS.length * METRIC_DAYS * 48)
+    expect(Math.round(Number(counts.days))).to.equal(METRIC_DAYS)
   })
 
   it('spreads the log rows evenly over the last ten days with every level', async () => {

@@ -34,6 +34,23 @@ describe('zone plans', () => {
     expect(formatPlan(planZones(live, file('  east: {}\n'), {prune: false}))).to.equal('no changes: 1 zone(s) match the file')
   })
 
+  it('never shows a drift a release cannot fix: RDP fields its zones lack are ignored, and said so', () => {
+    // Zones as Kasm 1.15 returns them: no RDP field at all.
+    const rdp = '    proxy_rdp_hostname: rdp.example.com\n    proxy_rdp_port: 8443\n'
+    const plan = planZones(live, file(`  east:\n    load_strategy: most-sessions\n${rdp}  west:\n${rdp}`), {prune: false})
+    expect(plan.unchanged).to.deep.equal(['east'])
+    expect(plan.ignored).to.deep.equal([
+      {fields: ['proxy_rdp_hostname', 'proxy_rdp_port'], zone_name: 'east'},
+      {fields: ['proxy_rdp_hostname', 'proxy_rdp_port'], zone_name: 'west'},
+    ])
+    const created = plan.actions[0].changes.map((change) => change.field)
+    expect(created).to.include('proxy_path').and.not.include('proxy_rdp_hostname').and.not.include('enable_rdp_https_gw')
+    expect(formatPlan(plan)).to.include('! ignored for zone east, not fields of this Kasm: proxy_rdp_hostname, proxy_rdp_port')
+    expect(formatPlan(planZones(live, file(`  east:\n${rdp}`), {prune: false}))).to.equal(
+      'no changes: 1 zone(s) match the file\n! ignored for zone east, not fields of this Kasm: proxy_rdp_hostname, proxy_rdp_port',
+    )
+  })
+
   describe('applying against the sandbox', () => {
     beforeEach(async () => {
       await (await useSandbox()).reset()
@@ -50,7 +67,7 @@ describe('zone plans', () => {
         expect(after.find((z) => z.zone_name === 'enclave')!.search_alternate_zones).to.equal(false)
         expect(after.find((z) => z.zone_name === 'west')).to.include({load_strategy: 'most_load', proxy_path: 'desktop'})
         const second = planZones(after, zones, {prune: false})
-        expect(second).to.deep.equal({actions: [], changed: false, unchanged: ['enclave', 'west']})
+        expect(second).to.deep.equal({actions: [], changed: false, ignored: [], unchanged: ['enclave', 'west']})
       } finally {
         client.close()
       }

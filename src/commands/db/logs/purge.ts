@@ -3,20 +3,21 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../../base-command.js'
 import {dryRunFlag, durationFlag, fromHostFlag, yesFlag} from '../../../flags.js'
 import {formatDuration} from '../../../lib/duration.js'
-import {OperationError} from '../../../lib/errors.js'
+import {OperationError, UsageError} from '../../../lib/errors.js'
 import {confirmYesNo} from '../../../lib/output/prompt.js'
 import type {PurgeDryRunJson, PurgeJson} from '../../../lib/db/purge-report.js'
 
 export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
   static summary = 'Delete old log rows online, in short batches, without blocking Kasm'
   static description =
-    'Deletes rows older than --older-than and DEBUG rows older than --debug-older-than (defaults: Kasm\'s log_retention and debug_retention settings, read through the API). Each batch is its own short transaction over an ingest_date range of the index (bounded by lock_timeout and statement_timeout, sized near 100 ms); rows locked by another transaction are skipped; one purge runs at a time per database. An interrupted purge keeps every committed batch: run it again to finish. DELETE frees no disk until VACUUM (`kasmctl db vacuum`).'
+    'Deletes rows older than --older-than and DEBUG rows older than --debug-older-than (defaults: Kasm\'s log_retention and debug_retention settings, read through the API). Each batch is its own short transaction over an ingest_date range of the index (bounded by lock_timeout and statement_timeout, sized near 100 ms); rows locked by another transaction are skipped; one purge runs at a time per database. An interrupted purge keeps every committed batch: run it again to finish. DELETE frees no disk until VACUUM (`kasmctl db vacuum`). --table system_metrics trims Kasm 1.19\'s system_metrics table the same way (rows older than --older-than, which it requires: no Kasm setting governs it).'
 
   static examples = [
     '<%= config.bin %> db logs purge --dry-run',
     '<%= config.bin %> db logs purge --older-than 7d --debug-older-than 4h --yes',
     '<%= config.bin %> db logs purge --max-rate 20000 --yes --json',
     '<%= config.bin %> db logs purge --from-host webapp-1 --yes',
+    '<%= config.bin %> db logs purge --table system_metrics --older-than 30d --yes',
   ]
 
   static flags = {
@@ -25,6 +26,7 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
     'dry-run': dryRunFlag,
     'from-host': fromHostFlag,
     'max-rate': Flags.integer({description: 'delete at most this many rows per second', helpValue: 'ROWS/S', min: 1}),
+    table: Flags.option({default: 'logs' as const, description: "table to trim: Kasm's logs, or Kasm 1.19's system_metrics", options: ['logs', 'system_metrics'] as const})(),
     'older-than': durationFlag({helpValue: 'DURATION', description: "delete rows of every level older than this, e.g. 7d (default: Kasm's log_retention days)"}),
     yes: yesFlag,
   }
@@ -38,18 +40,25 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
       import('../../../lib/db/purge-report.js'),
       import('../../../lib/db/retention.js'),
     ])
-    const ages = await purgeAges({debugOlderThanMs: flags['debug-older-than'], olderThanMs: flags['older-than']}, async () => getRetention(await this.kasm()))
+    const {table} = flags
+    if (table !== 'logs' && flags['older-than'] === undefined) throw new UsageError(`--table ${table} needs --older-than: no Kasm retention setting covers it`, {hint: `e.g. kasmctl db logs purge --table ${table} --older-than 30d --dry-run`})
+    if (table !== 'logs' && flags['debug-older-than'] !== undefined) throw new UsageError(`--debug-older-than applies to logs only: ${table} has no DEBUG rows`)
+    const ages =
+      table === 'logs'
+        ? await purgeAges({debugOlderThanMs: flags['debug-older-than'], olderThanMs: flags['older-than']}, async () => getRetention(await this.kasm()))
+        : {debugOlderThanMs: flags['older-than']!, olderThanMs: flags['older-than']!, source: 'flags' as const}
 
     return withDatabase(context, flags['from-host'], async (db) => {
+      const purgeTable = await purge.resolvePurgeTable(db, table)
       const cutoffs = await purge.resolveCutoffs(db, ages.olderThanMs, ages.debugOlderThanMs)
       const described = report.cutoffsJson(cutoffs, ages.source, formatDuration)
       const {database, host, port} = connectedTo(db)
       const target = {database, host, port}
       if (flags['dry-run']) {
-        return this.emit(report.dryRunJson(target, described, await purge.countPurge(db, cutoffs)), report.renderDryRun)
+        return this.emit(report.dryRunJson(target, described, await purge.countPurge(db, cutoffs, purgeTable), table), report.renderDryRun)
       }
 
-      const question = `Delete ${report.describeCutoffs(described)} from ${database} on ${host}:${port}?`
+      const question = `Delete ${report.describeCutoffs(described, table)} from ${database} on ${host}:${port}?`
       if (!(await confirmYesNo(question, {interactive: this.term.interactive, yes: flags.yes}))) {
         throw new OperationError('purge cancelled: nothing was deleted', {code: 'CANCELLED'})
       }
@@ -60,11 +69,11 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
         import('../../../lib/db/purge-report.js'),
       ])
       const result = await withInterrupt((signal) =>
-        withProgress({title: 'Purging logs', tty: this.term.stdoutIsTTY && !this.jsonEnabled()}, (progress) =>
-          purge.purgeLogs(db, cutoffs, {batchSize: flags['batch-size'], maxRate: flags['max-rate'], onProgress: (p) => progress(purgeProgressLine(p)), signal}),
+        withProgress({title: `Purging ${table}`, tty: this.term.stdoutIsTTY && !this.jsonEnabled()}, (progress) =>
+          purge.purgeLogs(db, cutoffs, {batchSize: flags['batch-size'], maxRate: flags['max-rate'], onProgress: (p) => progress(purgeProgressLine(p)), signal, table: purgeTable}),
         ),
       )
-      return this.emit<PurgeJson>({dryRun: false, target, cutoffs: described, ...result}, report.renderPurge)
+      return this.emit<PurgeJson>({dryRun: false, table, target, cutoffs: described, ...result}, report.renderPurge)
     })
   }
 }

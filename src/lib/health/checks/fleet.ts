@@ -1,4 +1,6 @@
 import {computeZoneCapacity, type ZoneCapacity} from '../../agents/capacity.js'
+import {describeSize} from '../../agents/guard.js'
+import {groupByImage, slotsIn} from '../../capacity/index.js'
 import {formatAge, formatDuration} from '../../duration.js'
 import {parseKasmDate} from '../../kasm/normalize.js'
 import type {Server, Zone} from '../../kasm/types.js'
@@ -79,7 +81,8 @@ async function withDeployment(run: RunContext, role: HealthRole, build: (view: D
 /**
  * Docker agents: check-in age and operational status of each; per zone, the HA minimum of two
  * enabled, live agents (high-availability.txt: "2+ Agents per zone") and whether the zone's
- * sessions still fit after losing its largest agent (N+1).
+ * sessions would each still find an agent with room after losing its largest agent (N+1, Kasm's
+ * per-agent placement: src/lib/capacity).
  */
 export async function agentChecks(run: RunContext): Promise<HealthCheck[]> {
   return withDeployment(run, 'agent', (view) => {
@@ -121,13 +124,16 @@ function haMinimum(run: RunContext, agents: Server[]): CheckOutcome {
 }
 
 function loseOne(capacity: undefined | ZoneCapacity): CheckOutcome {
-  // Free sessions are shown, not graded (the grade is N+1), so no unit: they stay out of perfdata.
-  const base = {threshold: null, unit: null, value: capacity?.freeSessions ?? null}
+  // Room for more sessions is shown, not graded (the grade is N+1), so no unit: it stays out of perfdata.
+  const more = capacity?.largest ? slotsIn(capacity.agents, capacity.largest.size) : Number.NaN
+  const base = {threshold: null, unit: null, value: Number.isFinite(more) ? more : null}
   if (!capacity || capacity.availableAgents === 0) return {...base, message: 'no available agent', status: 'CRITICAL'}
-  const room = capacity.freeSessions === null ? '' : `, room for about ${capacity.freeSessions} more`
+  const room = capacity.largest && Number.isFinite(more) ? `, room for ${more} more ${capacity.largest.image} (${describeSize(capacity.largest.size)})` : ''
   const sessions = `${capacity.sessions} session(s) on ${capacity.availableAgents} available agent(s)${room}`
-  if (capacity.canLoseOne) return {...base, message: `${sessions}; survives losing any one agent`, status: 'OK'}
-  return {...base, message: `${sessions}; losing the largest agent would leave too little room for them (N+1 not met)`, status: 'WARNING'}
+  const {lost, unplaced} = capacity.nPlus1
+  if (unplaced.length === 0) return {...base, message: `${sessions}; every session would find a place after losing ${lost.join(', ') || 'an agent'}`, status: 'OK'}
+  const without = groupByImage(unplaced).map((g) => `${g.sessions} × ${g.image}`).join(', ')
+  return {...base, message: `${sessions}; losing ${lost.join(', ')} would leave ${unplaced.length} session(s) without a place: ${without} (N+1 not met)`, status: 'WARNING'}
 }
 
 /**

@@ -3,6 +3,7 @@ import type {IncomingHttpHeaders} from 'node:http'
 import {verifyApiSecret} from '../kasm-crypto.js'
 import type {Queryable} from './db.js'
 import {statusError} from './http.js'
+import type {KasmVersion} from './views.js'
 
 export const GLOBAL_ADMIN = 200
 
@@ -15,9 +16,9 @@ export class ApiKey {
     private readonly permissions: ReadonlySet<number>,
   ) {}
 
-  /** GLOBAL_ADMIN holds every permission, as in Kasm. */
+  /** GLOBAL_ADMIN holds every admin permission, but never implies the user-level ids below it (USER 100), as in Kasm. */
   has(...anyOf: number[]): boolean {
-    return this.permissions.has(GLOBAL_ADMIN) || anyOf.some((p) => this.permissions.has(p))
+    return anyOf.some((p) => this.permissions.has(p) || (p > GLOBAL_ADMIN && this.permissions.has(GLOBAL_ADMIN)))
   }
 }
 
@@ -26,8 +27,15 @@ interface Credentials {
   secret: string
 }
 
-/** Kasm reads the key from the JSON body, the api-key/api-key-secret headers, or HTTP Basic (kasm-api.md §2a). */
-export function credentials(body: Record<string, unknown>, headers: IncomingHttpHeaders): Credentials | undefined {
+/**
+ * Only newer Kasm reads HTTP Basic: 1.15 does not look at the Authorization header at all
+ * (kasm-verified.md §1), so a Basic-only request reaches it without credentials. Versions older
+ * than 1.19 are treated like 1.15; 1.19 accepts every documented variant.
+ */
+export const readsBasicAuth = (version: KasmVersion): boolean => version === '1.19'
+
+/** Kasm reads the key from the JSON body, the api-key/api-key-secret headers, or (newer Kasm) HTTP Basic. */
+export function credentials(body: Record<string, unknown>, headers: IncomingHttpHeaders, version: KasmVersion): Credentials | undefined {
   if (typeof body.api_key === 'string' && typeof body.api_key_secret === 'string') {
     return {key: body.api_key, secret: body.api_key_secret}
   }
@@ -36,7 +44,7 @@ export function credentials(body: Record<string, unknown>, headers: IncomingHttp
   const headerSecret = headers['api-key-secret']
   if (typeof headerKey === 'string' && typeof headerSecret === 'string') return {key: headerKey, secret: headerSecret}
 
-  const basic = /^Basic\s+(\S+)$/i.exec(headers.authorization ?? '')
+  const basic = readsBasicAuth(version) ? /^Basic\s+(\S+)$/i.exec(headers.authorization ?? '') : null
   if (basic) {
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8')
     const colon = decoded.indexOf(':')

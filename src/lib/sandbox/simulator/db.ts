@@ -88,3 +88,31 @@ export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) 
     client.release()
   }
 }
+
+const columnCache = new WeakMap<object, Map<string, Promise<Set<string>>>>()
+
+/**
+ * The columns a table has in this variant's schema (read once per pool: `sandbox reset` re-creates
+ * the database from the same schema). A field whose column a release lacks is one that release
+ * accepts in a request and silently drops, as Kasm's models ignore what they do not declare.
+ */
+export async function tableColumns(db: Queryable, table: string): Promise<Set<string>> {
+  let tables = columnCache.get(db)
+  if (!tables) columnCache.set(db, (tables = new Map()))
+  let columns = tables.get(table)
+  if (!columns) {
+    columns = db
+      .query<{column_name: string}>('SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1', [table])
+      .then(({rows}) => new Set(rows.map((row) => row.column_name)))
+    columns.catch(() => tables!.delete(table))
+    tables.set(table, columns)
+  }
+
+  return columns
+}
+
+/** The changes whose columns the table has; the others are dropped without a word, as Kasm does. */
+export async function storedColumnsOnly(db: Queryable, table: string, changes: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const columns = await tableColumns(db, table)
+  return Object.fromEntries(Object.entries(changes).filter(([column]) => columns.has(column)))
+}

@@ -1,77 +1,48 @@
+import {type AgentCapacity, COUNTED_STATES} from '../../capacity/index.js'
+import type {Queryable} from './db.js'
+import {capacity} from './views.js'
+
 /**
- * Where request_kasm puts a session: the zone's load strategy over the agents that can take it
- * (kasm-docs/deployment-zones.txt). Pure, so each strategy is testable on its own.
+ * Where request_kasm puts a session: Kasm's per-agent rule (kasm-verified.md §1: free = override or
+ * detected minus the sessions in COUNTED_STATES; cores, memory and gpus must fit on one agent and the
+ * image's cores must not exceed the agent's physical cores), then the zone's load strategy. The rule
+ * itself is kasmctl's capacity model (src/lib/capacity), so the sandbox and kasmctl cannot drift;
+ * test/lib/sandbox/simulator/placement.test.ts checks the simulator against hand-computed cases.
  */
 
-export interface AgentLoad {
-  serverId: string
-  hostname: string
-  zoneId: string
-  /** Autoscaled agents come after static ones when the zone prioritises static agents. */
-  autoscaled: boolean
-  maxCores: number
-  maxMemory: number
-  usedCores: number
-  usedMemory: number
-  sessions: number
-}
-
-export interface Need {
-  cores: number
-  memory: number
-}
-
-/** Canonical strategy for each documented spelling (the HELM preseed says sessions for kasms). */
-const CANONICAL: Record<string, 'least_kasms' | 'least_load' | 'most_kasms' | 'most_load'> = {
-  fewest_sessions: 'least_kasms',
-  least_kasms: 'least_kasms',
-  least_load: 'least_load',
-  most_kasms: 'most_kasms',
-  most_load: 'most_load',
-  most_sessions: 'most_kasms',
-}
-
-export function fits(agent: AgentLoad, need: Need): boolean {
-  return agent.maxCores - agent.usedCores >= need.cores && agent.maxMemory - agent.usedMemory >= need.memory
-}
-
-/** Consumed share of CPU and memory, 0..1 (the fuller resource counts). */
-export function load(agent: AgentLoad): number {
-  const cores = agent.maxCores > 0 ? agent.usedCores / agent.maxCores : 1
-  const memory = agent.maxMemory > 0 ? agent.usedMemory / agent.maxMemory : 1
-  return Math.max(cores, memory)
-}
-
-/** The agent the strategy picks among those that fit, or undefined. Ties go to the hostname first in order. */
-export function chooseAgent(agents: AgentLoad[], need: Need, strategy: string, prioritizeStatic: boolean): AgentLoad | undefined {
-  const rule = CANONICAL[strategy] ?? 'least_load'
-  const score = (a: AgentLoad): number => {
-    switch (rule) {
-      case 'least_kasms': {
-        return a.sessions
-      }
-
-      case 'most_kasms': {
-        return -a.sessions
-      }
-
-      case 'most_load': {
-        return -load(a)
-      }
-
-      default: {
-        return load(a)
-      }
-    }
-  }
-
-  const ranked = agents
-    .filter((a) => fits(a, need))
-    .sort(
-      (a, b) =>
-        (prioritizeStatic ? Number(a.autoscaled) - Number(b.autoscaled) : 0) ||
-        score(a) - score(b) ||
-        a.hostname.localeCompare(b.hostname),
-    )
-  return ranked[0]
+/**
+ * Agents that may take sessions: enabled Docker agents, running, checked in within the window; each
+ * with its sessions in the states Kasm counts.
+ */
+export async function candidateAgents(db: Queryable, checkinWindowMs: number): Promise<AgentCapacity[]> {
+  const [servers, sessions] = await Promise.all([
+    db.query(
+      `SELECT server_id, hostname, zone_id, cores, cores_override, memory_bytes, memory_override_bytes, gpus_override, docker_info,
+              (autoscale_config_id IS NOT NULL) AS autoscaled
+         FROM servers
+        WHERE server_type = 'host' AND enabled AND operational_status = 'running'
+          AND last_reported > localtimestamp - make_interval(secs => $1)`,
+      [checkinWindowMs / 1000],
+    ),
+    db.query(`SELECT kasm_id, server_id, image_id, operational_status, cores, memory_bytes, gpus FROM kasms WHERE operational_status = ANY($1)`, [
+      COUNTED_STATES,
+    ]),
+  ])
+  return servers.rows.map((r) => ({
+    autoscaled: Boolean(r.autoscaled),
+    available: true,
+    hostname: r.hostname as string,
+    physicalCores: Number(r.cores ?? 0),
+    serverId: r.server_id as string,
+    sessions: sessions.rows
+      .filter((k) => k.server_id === r.server_id)
+      .map((k) => ({
+        id: k.kasm_id as string,
+        image: String(k.image_id),
+        size: {cores: Number(k.cores ?? 0), gpus: Number(k.gpus ?? 0), memory: Number(k.memory_bytes ?? 0)},
+        status: k.operational_status as string,
+      })),
+    total: capacity(r),
+    zoneId: r.zone_id as string,
+  }))
 }

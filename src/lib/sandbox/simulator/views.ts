@@ -1,3 +1,4 @@
+import {isAtLeast, type KasmVersion} from '../../kasm/version.js'
 import type {Queryable} from './db.js'
 
 /**
@@ -5,15 +6,16 @@ import type {Queryable} from './db.js'
  * datetime strings (db.ts type parsers). The Kasm version decides the memory field names.
  */
 
-export type KasmVersion = '1.15' | '1.19'
+export type {KasmVersion} from '../../kasm/version.js'
 type Row = Record<string, unknown>
 
 export const SANITIZED = '**********'
 
 /** 1.19 renamed memory → memory_bytes and memory_override → memory_override_bytes. */
 export function memoryFields(version: KasmVersion, memory: unknown, override?: unknown): Row {
-  const fields: Row = version === '1.19' ? {memory_bytes: memory} : {memory}
-  if (override !== undefined) fields[version === '1.19' ? 'memory_override_bytes' : 'memory_override'] = override
+  const renamed = isAtLeast(version, '1.19')
+  const fields: Row = renamed ? {memory_bytes: memory} : {memory}
+  if (override !== undefined) fields[renamed ? 'memory_override_bytes' : 'memory_override'] = override
   return fields
 }
 
@@ -45,12 +47,22 @@ function parseJsonText(value: unknown): unknown {
   }
 }
 
-/** Cores and memory an agent offers: the override when set (non-zero), else what it reported. */
-export function capacity(server: Row): {cores: number; memory: number} {
+/** GPUs the agent detected (its docker_info, as Kasm reads them). */
+export function detectedGpus(server: Row): number {
+  const info = server.docker_info as null | {GPUs?: unknown} | undefined
+  return Number(info?.GPUs ?? 0) || 0
+}
+
+/** Cores, memory and gpus an agent offers: each override when set (non-zero), else what it reported. */
+export function capacity(server: Row): {cores: number; gpus: number; memory: number} {
   const cores = Number(server.cores_override) > 0 ? Number(server.cores_override) : Number(server.cores ?? 0)
   const memory = Number(server.memory_override_bytes) > 0 ? Number(server.memory_override_bytes) : Number(server.memory_bytes ?? 0)
-  return {cores, memory}
+  const gpus = Number(server.gpus_override) > 0 ? Number(server.gpus_override) : detectedGpus(server)
+  return {cores, gpus, memory}
 }
+
+/** Sessions Kasm counts in an agent's core_calculations / memory_calculations (kasm-verified.md §3). */
+const CALCULATION_STATES = new Set(['running', 'starting'])
 
 export function managerJson(row: Row, now = Date.now()): Row {
   const since = elapsed(row.last_reported, now)
@@ -76,9 +88,11 @@ export function managerJson(row: Row, now = Date.now()): Row {
 
 export interface SessionBrief {
   cores: number
+  gpus: number
   kasm_id: string
   keepalive_date: string
   memory_bytes: number
+  operational_status: string
   server_id: string
   start_date: null | string
   user_id: null | string
@@ -87,8 +101,9 @@ export interface SessionBrief {
 
 export function serverJson(row: Row, sessions: SessionBrief[], manager: Row | undefined, version: KasmVersion, now = Date.now()): Row {
   const max = capacity(row)
-  const usedCores = sessions.reduce((sum, k) => sum + Number(k.cores ?? 0), 0)
-  const usedMemory = sessions.reduce((sum, k) => sum + Number(k.memory_bytes ?? 0), 0)
+  const counted = sessions.filter((k) => CALCULATION_STATES.has(k.operational_status))
+  const usedCores = counted.reduce((sum, k) => sum + Number(k.cores ?? 0), 0)
+  const usedMemory = counted.reduce((sum, k) => sum + Number(k.memory_bytes ?? 0), 0)
   const since = elapsed(row.last_reported, now)
   const secret = (value: unknown) => (value ? SANITIZED : value ?? null)
   return {
@@ -113,10 +128,9 @@ export function serverJson(row: Row, sessions: SessionBrief[], manager: Row | un
     created: row.created,
     disk_stats: row.disk_stats ?? null,
     docker_info: row.docker_info ?? null,
-    drain_time: row.drain_time ?? null,
     enabled: row.enabled,
     friendly_name: row.friendly_name ?? null,
-    gpus: 0,
+    gpus: detectedGpus(row),
     gpus_override: row.gpus_override ?? 0,
     hostname: row.hostname,
     instance_id: row.instance_id ?? null,
@@ -132,7 +146,6 @@ export function serverJson(row: Row, sessions: SessionBrief[], manager: Row | un
     manager: manager ?? null,
     manager_id: row.manager_id ?? null,
     max_simultaneous_sessions: row.max_simultaneous_sessions ?? null,
-    max_simultaneous_users: row.max_simultaneous_users ?? null,
     memory_calculations: {max: max.memory, percentage: max.memory ? round2((usedMemory / max.memory) * 100) : 0, used: usedMemory},
     memory_stats: row.memory_stats ?? null,
     ...memoryFields(version, row.memory_bytes ?? 0, row.memory_override_bytes ?? 0),
@@ -146,10 +159,22 @@ export function serverJson(row: Row, sessions: SessionBrief[], manager: Row | un
     server_pool_name: row.server_pool_name ?? null,
     server_type: row.server_type,
     tags: row.tags ?? null,
+    use_user_private_key: row.use_user_private_key ?? false,
     zone: row.zone_id ? {zone_id: row.zone_id, zone_name: row.zone_name ?? null} : null,
     zone_id: row.zone_id ?? null,
     zone_name: row.zone_name ?? null,
+    ...since119(row),
   }
+}
+
+/** Columns 1.19 added to servers: a release whose table lacks them does not return them. */
+function since119(row: Row): Row {
+  const fields: Row = {}
+  for (const column of ['drain_time', 'gpu_exclusions', 'max_simultaneous_users', 'server_template_id']) {
+    if (column in row) fields[column] = row[column] ?? null
+  }
+
+  return fields
 }
 
 /** Servers (with their sessions and managers) as get_servers, get_zones and update_server return them. */
@@ -172,7 +197,7 @@ export async function loadServers(
       params,
     ),
     db.query<SessionBrief>(
-      `SELECT k.kasm_id, k.server_id, k.start_date, k.keepalive_date, k.cores, k.memory_bytes, k.user_id, u.username
+      `SELECT k.kasm_id, k.server_id, k.start_date, k.keepalive_date, k.operational_status, k.cores, k.memory_bytes, k.gpus, k.user_id, u.username
          FROM kasms k LEFT JOIN users u ON u.user_id = k.user_id
          ${serverId ? 'WHERE k.server_id = $1' : ''} ORDER BY k.created_date`,
       params,

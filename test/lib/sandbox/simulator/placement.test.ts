@@ -1,53 +1,13 @@
 import {expect} from 'chai'
 
 import {NO_RESOURCES} from '../../../../src/lib/sandbox/simulator/api/sessions.js'
-import {type AgentLoad, chooseAgent} from '../../../../src/lib/sandbox/simulator/placement.js'
 import {type TestSandbox, useSandbox} from '../../../helpers/sandbox.js'
 import {call, query} from './raw.js'
 
-const GB = 1e9
-
-function agent(hostname: string, fields: Partial<AgentLoad> = {}): AgentLoad {
-  return {autoscaled: false, hostname, maxCores: 8, maxMemory: 16 * GB, serverId: hostname, sessions: 0, usedCores: 0, usedMemory: 0, zoneId: 'z', ...fields}
-}
-
+// The load strategies themselves are specified in test/lib/capacity/capacity.test.ts; the simulator
+// uses the same chooseAgent. The cases here are computed by hand from the seed, so that a mistake
+// shared by kasmctl's model and the simulator would still show.
 describe('Kasm API simulator: session placement', () => {
-  describe('chooseAgent (each load strategy)', () => {
-    // a: one big session (half its cores); b: three small ones (a quarter of its cores).
-    const agents = [
-      agent('a', {sessions: 1, usedCores: 4, usedMemory: 4 * GB}),
-      agent('b', {maxCores: 16, maxMemory: 32 * GB, sessions: 3, usedCores: 4, usedMemory: 4 * GB}),
-    ]
-    const need = {cores: 2, memory: 2 * GB}
-
-    it('least_load picks the agent with the smallest share of CPU/memory used', () => {
-      expect(chooseAgent(agents, need, 'least_load', true)?.hostname).to.equal('b')
-    })
-
-    it('most_load picks the fullest agent that still fits', () => {
-      expect(chooseAgent(agents, need, 'most_load', true)?.hostname).to.equal('a')
-      expect(chooseAgent(agents, {cores: 6, memory: GB}, 'most_load', true)?.hostname).to.equal('b')
-    })
-
-    it('least_kasms / most_kasms count sessions (HELM spellings fewest_sessions / most_sessions too)', () => {
-      expect(chooseAgent(agents, need, 'least_kasms', true)?.hostname).to.equal('a')
-      expect(chooseAgent(agents, need, 'fewest_sessions', true)?.hostname).to.equal('a')
-      expect(chooseAgent(agents, need, 'most_kasms', true)?.hostname).to.equal('b')
-      expect(chooseAgent(agents, need, 'most_sessions', true)?.hostname).to.equal('b')
-    })
-
-    it('puts static agents before autoscaled ones when the zone prioritises them', () => {
-      const mixed = [agent('auto', {autoscaled: true}), agent('static', {sessions: 5, usedCores: 6})]
-      expect(chooseAgent(mixed, need, 'least_load', true)?.hostname).to.equal('static')
-      expect(chooseAgent(mixed, need, 'least_load', false)?.hostname).to.equal('auto')
-    })
-
-    it('returns nothing when no agent has the free cores and memory', () => {
-      expect(chooseAgent(agents, {cores: 13, memory: GB}, 'least_load', true)).to.equal(undefined)
-      expect(chooseAgent(agents, {cores: 1, memory: 40 * GB}, 'least_load', true)).to.equal(undefined)
-    })
-  })
-
   describe('request_kasm against the sandbox (web apps are in zone default)', () => {
     let sandbox: TestSandbox
     let imageIds: Record<string, string>
@@ -57,18 +17,19 @@ describe('Kasm API simulator: session placement', () => {
       sandbox = await useSandbox()
     })
 
-    /** No sessions anywhere, then the given ones: hostname → image friendly names. */
+    /** No sessions anywhere, then the given ones: hostname → image friendly names ("Chrome:paused" for another state). */
     async function arrange(sessions: Record<string, string[]>): Promise<void> {
       await query(sandbox, 'DELETE FROM kasms')
       for (const [hostname, images] of Object.entries(sessions)) {
-        for (const friendly of images) {
+        for (const entry of images) {
+          const [friendly, status = 'running'] = entry.split(':')
           await query(
             sandbox,
-            `INSERT INTO kasms (user_id, image_id, server_id, created_date, start_date, keepalive_date, expiration_date, cores, memory_bytes)
-             SELECT $1, i.image_id, s.server_id, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc',
-                    (now() AT TIME ZONE 'utc') + interval '1 hour', i.cores, i.memory_bytes
+            `INSERT INTO kasms (user_id, image_id, server_id, operational_status, created_date, start_date, keepalive_date, expiration_date, cores, memory_bytes, gpus)
+             SELECT $1, i.image_id, s.server_id, $4, now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc', now() AT TIME ZONE 'utc',
+                    (now() AT TIME ZONE 'utc') + interval '1 hour', i.cores, i.memory_bytes, i.gpus
                FROM images i, servers s WHERE i.friendly_name = $2 AND s.hostname = $3`,
-            [userId, friendly, hostname],
+            [userId, friendly, hostname, status],
           )
         }
       }
@@ -143,6 +104,72 @@ describe('Kasm API simulator: session placement', () => {
       const res = await call(sandbox, 'request_kasm', {image_id: imageIds.Chrome, user_id: userId})
       expect(res.status).to.equal(200)
       expect(res.json).to.deep.equal({error_message: NO_RESOURCES})
+    })
+
+    describe('Kasm\'s per-agent rule (kasm-verified.md §1)', () => {
+      /** Zone default with only these agents enabled, each with `cores` detected cores and no override. */
+      async function onlyAgents(cores: Record<string, number>): Promise<void> {
+        await query(sandbox, `UPDATE servers SET enabled = false WHERE server_type = 'host'`)
+        for (const [hostname, count] of Object.entries(cores)) {
+          await query(sandbox, 'UPDATE servers SET enabled = true, cores = $2, cores_override = 0 WHERE hostname = $1', [hostname, count])
+        }
+      }
+
+      it('a fragmented zone: three agents with 3 free cores each (9 in all) have no room for a 4-core image', async () => {
+        await onlyAgents({'agent-1': 4, 'agent-2': 4, 'agent-3': 4})
+        await query(sandbox, `UPDATE images SET cores = 1 WHERE friendly_name = 'Firefox'`)
+        await arrange({'agent-1': ['Firefox'], 'agent-2': ['Firefox'], 'agent-3': ['Firefox']})
+        const zones = await call(sandbox, 'get_zones', {brief: true})
+        expect(zones.json.zones.find((z: {zone_name: string}) => z.zone_name === 'default').available_cores).to.equal(9)
+        const res = await call(sandbox, 'request_kasm', {image_id: imageIds['Ubuntu Desktop'], user_id: userId})
+        expect(res.status).to.equal(200)
+        expect(res.json).to.deep.equal({error_message: NO_RESOURCES})
+        expect(await place('Firefox')).to.match(/^agent-[123]$/)
+      })
+
+      it('paused and stopped sessions hold no resources; starting, pausing, stopping and deleting ones do', async () => {
+        await onlyAgents({'agent-3': 4})
+        await arrange({'agent-3': ['Ubuntu Desktop:paused', 'Ubuntu Desktop:stopped']})
+        expect(await place('Ubuntu Desktop')).to.equal('agent-3')
+        for (const state of ['starting', 'pausing', 'stopping', 'deleting']) {
+          await arrange({'agent-3': [`Chrome:${state}`]})
+          expect(await place('Ubuntu Desktop'), state).to.equal(`error: ${NO_RESOURCES}`)
+        }
+      })
+
+      it('never gives an image more cores than the agent physically has, whatever its override', async () => {
+        await onlyAgents({'agent-3': 4})
+        await arrange({})
+        await query(sandbox, `UPDATE servers SET cores_override = 16 WHERE hostname = 'agent-3'`)
+        await query(sandbox, `UPDATE images SET cores = 6 WHERE friendly_name = 'Ubuntu Desktop'`)
+        expect(await place('Ubuntu Desktop')).to.equal(`error: ${NO_RESOURCES}`)
+        // Smaller sessions still count against the override: three 2-core Chromes (6 cores) on 4 physical cores.
+        expect(await place('Chrome')).to.equal('agent-3')
+        expect(await place('Chrome')).to.equal('agent-3')
+        expect(await place('Chrome')).to.equal('agent-3')
+      })
+
+      it('needs the image\'s gpus free on the agent (detected GPUs, or the override)', async () => {
+        await onlyAgents({'agent-1': 12, 'agent-2': 16})
+        await arrange({})
+        await query(sandbox, `UPDATE images SET gpus = 1 WHERE friendly_name = 'Chrome'`)
+        expect(await place('Chrome')).to.equal(`error: ${NO_RESOURCES}`)
+        await query(sandbox, `UPDATE servers SET docker_info = '{"GPUs": 1}' WHERE hostname = 'agent-2'`)
+        expect(await place('Chrome')).to.equal('agent-2')
+        expect(await place('Chrome')).to.equal(`error: ${NO_RESOURCES}`)
+        await query(sandbox, `UPDATE servers SET gpus_override = 2 WHERE hostname = 'agent-2'`)
+        expect(await place('Chrome')).to.equal('agent-2')
+      })
+
+      it('get_zones subtracts running, saving and starting sessions from available_*, not paused or pausing ones', async () => {
+        await onlyAgents({'agent-3': 4})
+        await query(sandbox, `UPDATE images SET cores = 1, memory_bytes = 1000000000`)
+        await arrange({'agent-3': ['Chrome:running', 'Chrome:saving', 'Chrome:starting', 'Chrome:paused', 'Firefox:pausing']})
+        const zones = await call(sandbox, 'get_zones', {brief: true})
+        const zone = zones.json.zones.find((z: {zone_name: string}) => z.zone_name === 'default')
+        // agent-3: 4 cores and 8 GiB; three sessions of 1 core / 1 GB count.
+        expect(zone).to.include({available_cores: 1, available_memory: 8 * 1024 ** 3 - 3_000_000_000})
+      })
     })
   })
 })

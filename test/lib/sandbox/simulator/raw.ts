@@ -14,7 +14,7 @@ import type {SeedResult} from '../../../../src/lib/sandbox/seed.js'
 import {startDeployment} from '../../../../src/lib/sandbox/simulator/index.js'
 import type {TestSandbox} from '../../../helpers/sandbox.js'
 
-export type KeyName = 'admin' | 'limited' | 'readonly'
+export type KeyName = keyof TestSandbox['state']['apiKeys']
 export type AuthStyle = 'basic' | 'body' | 'headers' | 'none'
 
 export interface RawResponse {

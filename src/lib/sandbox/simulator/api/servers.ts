@@ -1,4 +1,4 @@
-import {asUuid} from '../db.js'
+import {asUuid, storedColumnsOnly} from '../db.js'
 import {businessError, statusError, unhandled} from '../http.js'
 import {elapsed, loadManagers, loadServers, managerJson, SANITIZED} from '../views.js'
 import {type ApiContext, type Endpoint, type Row, target, typed} from './context.js'
@@ -24,7 +24,11 @@ const SERVER_FIELDS = {
   max_simultaneous_sessions: 'integer',
   max_simultaneous_users: 'integer',
   prune_images_mode: 'string',
+  use_user_private_key: 'boolean',
 } as const
+
+/** Kasm's update_server reads these with a default of False and writes them on Desktop rows: omitted means reset. */
+const DESKTOP_DEFAULT_FALSE = ['use_user_private_key', 'agent_installed'] as const
 
 function isServerType(value: unknown): value is ServerType {
   return value === 'host' || value === 'Desktop'
@@ -42,6 +46,10 @@ function serverChanges(input: Row, existing: Row): Row {
   for (const [field, kind] of Object.entries(SERVER_FIELDS)) {
     const value = typed(input[field], kind)
     if (value !== undefined) changes[field] = value
+  }
+
+  if (existing.server_type === 'Desktop') {
+    for (const field of DESKTOP_DEFAULT_FALSE) changes[field] ??= false
   }
 
   // 1.15 names it memory_override, the 1.19 schema memory_override_bytes: both are bytes.
@@ -106,7 +114,8 @@ export const serverEndpoints: Record<string, Endpoint> = {
       const {rows} = await ctx.db.query('SELECT server_type, connection_type FROM servers WHERE server_id = $1', [serverId])
       if (rows.length === 0) throw businessError(`Server (${serverId}) Does not Exist`)
       if (rows[0].server_type !== input.server_type) throw statusError(401, 'Unauthorized Action')
-      const changes = serverChanges(input, rows[0])
+      // Fields of a later release (max_simultaneous_users before 1.19) are dropped, not stored.
+      const changes = await storedColumnsOnly(ctx.db, 'servers', serverChanges(input, rows[0]))
       const columns = Object.keys(changes)
       if (columns.length > 0) {
         try {

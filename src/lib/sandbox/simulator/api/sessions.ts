@@ -1,10 +1,11 @@
 import {randomBytes, randomUUID} from 'node:crypto'
 
-import {asUuid, kasmNow, type Queryable, transaction} from '../db.js'
+import {asUuid, kasmNow, transaction} from '../db.js'
 import {businessError, statusError, unhandled} from '../http.js'
 import {archiveKasms, DELETE_STATES} from '../live.js'
-import {type AgentLoad, chooseAgent} from '../placement.js'
-import {capacity, KASM_SELECT, kasmJson} from '../views.js'
+import {type AgentCapacity, chooseAgent} from '../../../capacity/index.js'
+import {candidateAgents} from '../placement.js'
+import {KASM_SELECT, kasmJson} from '../views.js'
 import type {ApiContext, Endpoint, Row} from './context.js'
 
 const USERS_AUTH_SESSION = 352
@@ -16,9 +17,9 @@ export const NO_RESOURCES = 'No resources are available to create the requested 
 const DEFAULT_SESSION_SECONDS = 3600
 
 /** Sending user_id acts as that user: the key needs USERS_AUTH_SESSION, and the user must exist. */
-async function actingUser(ctx: ApiContext, ...orPermissions: number[]): Promise<string | undefined> {
+async function actingUser(ctx: ApiContext): Promise<string | undefined> {
   if (ctx.body.user_id === undefined || ctx.body.user_id === null) return undefined
-  if (!ctx.key.has(USERS_AUTH_SESSION, ...orPermissions)) {
+  if (!ctx.key.has(USERS_AUTH_SESSION)) {
     throw statusError(401, `API Key (${ctx.key.name}) is not authorized to impersonate a user.`)
   }
 
@@ -42,35 +43,6 @@ interface Placement {
   user: Row
 }
 
-/** Agents that may take sessions: enabled Docker agents, running, recently checked in; with their usage. */
-async function candidateAgents(db: Queryable, checkinWindowMs: number): Promise<AgentLoad[]> {
-  const {rows} = await db.query(
-    `SELECT s.server_id, s.hostname, s.zone_id, s.cores, s.cores_override, s.memory_bytes, s.memory_override_bytes,
-            (s.autoscale_config_id IS NOT NULL) AS autoscaled,
-            COALESCE(sum(k.cores), 0) AS used_cores, COALESCE(sum(k.memory_bytes), 0)::bigint AS used_memory,
-            count(k.kasm_id)::int AS sessions
-       FROM servers s LEFT JOIN kasms k ON k.server_id = s.server_id
-      WHERE s.server_type = 'host' AND s.enabled AND s.operational_status = 'running'
-        AND s.last_reported > localtimestamp - make_interval(secs => $1)
-      GROUP BY s.server_id`,
-    [checkinWindowMs / 1000],
-  )
-  return rows.map((r) => {
-    const max = capacity(r)
-    return {
-      autoscaled: r.autoscaled,
-      hostname: r.hostname,
-      maxCores: max.cores,
-      maxMemory: max.memory,
-      serverId: r.server_id,
-      sessions: r.sessions,
-      usedCores: Number(r.used_cores),
-      usedMemory: Number(r.used_memory),
-      zoneId: r.zone_id,
-    }
-  })
-}
-
 async function placeSession(ctx: ApiContext, {image, user}: Placement): Promise<Row> {
   const kasmId = await transaction(ctx.db, async (client) => {
     // One placement at a time, so that two requests never both take an agent's last free cores.
@@ -82,14 +54,14 @@ async function placeSession(ctx: ApiContext, {image, user}: Placement): Promise<
     if (!home) throw unhandled()
     const order = home.search_alternate_zones ? [home, ...zones.rows.filter((z) => z !== home)] : [home]
     const allowed = image.restrict_to_zone && image.zone_id ? order.filter((z) => z.zone_id === image.zone_id) : order
-    const need = {cores: Number(image.cores), memory: Number(image.memory_bytes)}
-    let agent: AgentLoad | undefined
+    const size = {cores: Number(image.cores), gpus: Number(image.gpus ?? 0), memory: Number(image.memory_bytes)}
+    const policy = {loadStrategy: home.load_strategy, prioritizeStatic: home.prioritize_static_agents}
+    let agent: AgentCapacity | undefined
     for (const zone of allowed) {
       agent = chooseAgent(
         agents.filter((a) => a.zoneId === zone.zone_id),
-        need,
-        home.load_strategy,
-        home.prioritize_static_agents,
+        {size},
+        policy,
       )
       if (agent) break
     }
@@ -154,19 +126,18 @@ export const sessionEndpoints: Record<string, Endpoint> = {
   },
 
   destroy_kasm: {
-    // SESSIONS_DELETE destroys any session; otherwise USER + USERS_AUTH_SESSION, acting as the owner.
-    permissions: [SESSIONS_DELETE, 100],
+    // USER (100) at the gate (GLOBAL_ADMIN does not imply it); user_id adds USERS_AUTH_SESSION (352);
+    // then the acting user must own the session, or the key needs SESSIONS_DELETE (kasm-verified.md §1).
+    permissions: [100],
     write: true,
     async handle(ctx) {
-      const asAdmin = ctx.key.has(SESSIONS_DELETE)
-      if (!asAdmin && !ctx.key.has(USERS_AUTH_SESSION)) {
-        throw statusError(401, `API Key (${ctx.key.name}) is not authorized to impersonate a user.`)
-      }
-
-      const userId = await actingUser(ctx, SESSIONS_DELETE)
+      const userId = await actingUser(ctx)
       const kasm = await bodyKasm(ctx)
-      if (!userId || kasm.user_id !== userId) throw businessError('Unauthorized attempt to delete session')
-      const destroyed = await archiveKasms(ctx.db, 'k.kasm_id = $1', [kasm.kasm_id, asAdmin ? 'admin_destroyed' : 'user_destroyed'], '$2::text')
+      const owner = userId !== undefined && kasm.user_id === userId
+      if (!owner && !ctx.key.has(SESSIONS_DELETE)) throw businessError('Unauthorized attempt to delete session')
+      // Acting as the owner is the owner's own destroy in Kasm's accounting, whatever the key may do.
+      const reason = owner ? 'user_destroyed' : 'admin_destroyed'
+      const destroyed = await archiveKasms(ctx.db, 'k.kasm_id = $1', [kasm.kasm_id, reason], '$2::text')
       if (destroyed === 0) throw businessError('Destroy Error')
       return {}
     },

@@ -1,12 +1,17 @@
-import {asUuid, type Queryable} from '../db.js'
-import {businessError, unhandled} from '../http.js'
+import {ZONE_TOTAL_STATES} from '../../../capacity/model.js'
+import {asUuid, type Queryable, storedColumnsOnly} from '../db.js'
+import {businessError} from '../http.js'
 import {loadManagers, loadServers, managerJson} from '../views.js'
-import {type ApiContext, type Endpoint, type Row, target, typed} from './context.js'
+import {type ApiContext, type Endpoint, type Row, target, typed, write} from './context.js'
 
 /** Every documented spelling: 1.15 UI/DB values, and the HELM preseed's session-named variants. */
 export const LOAD_STRATEGIES = ['least_load', 'most_load', 'least_kasms', 'most_kasms', 'fewest_sessions', 'most_sessions']
 
-/** Settable zone columns and their types; defaults are the schema's (kasm-api.md §5.1). */
+/**
+ * Settable zone fields and their types; defaults are the schema's (kasm-api.md §5.1). A release
+ * without a field's column (1.15: none of the 7 RDP fields, 1.16: only proxy_rdp_client_connections)
+ * accepts it and drops it (kasm-verified.md §1), so get_zones never returns it.
+ */
 const ZONE_FIELDS = {
   allow_origin_domain: 'string',
   enable_rdp_direct_login: 'boolean',
@@ -27,8 +32,8 @@ const ZONE_FIELDS = {
   zone_name: 'string',
 } as const
 
-/** The given (non-null) zone fields, type-checked; unknown keys (legacy aws_* etc.) are ignored as in 1.15. */
-function zoneChanges(input: Row): Row {
+/** The given (non-null) zone fields this release stores, type-checked; unknown keys (legacy aws_* etc.) are ignored as in 1.15. */
+async function zoneChanges(db: Queryable, input: Row): Promise<Row> {
   const changes: Row = {}
   for (const [field, kind] of Object.entries(ZONE_FIELDS)) {
     const value = typed(input[field], kind)
@@ -45,41 +50,39 @@ function zoneChanges(input: Row): Row {
     changes.primary_manager_id = id
   }
 
-  return changes
+  return storedColumnsOnly(db, 'zones', changes)
 }
 
-/** Runs a write, mapping constraint violations to the unhandled-exception page as Kasm would. */
-async function write<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (error) {
-    if ((error as {code?: string}).code?.startsWith('23')) throw unhandled()
-    throw error
-  }
-}
 
 export async function loadZones(db: Queryable, ctx: Pick<ApiContext, 'version'>, options: {brief?: boolean; zoneId?: string} = {}): Promise<Row[]> {
   const managersLoaded = loadManagers(db)
-  const [zones, servers, managers] = await Promise.all([
+  const [zones, servers, managers, used] = await Promise.all([
     db.query(`SELECT * FROM zones ${options.zoneId ? 'WHERE zone_id = $1' : ''} ORDER BY zone_name`, options.zoneId ? [options.zoneId] : []),
     loadServers(db, ctx.version, undefined, managersLoaded),
     managersLoaded,
+    // Zone totals subtract running, saving and starting sessions (kasm-verified.md §1), not the per-agent set.
+    db.query(
+      `SELECT server_id, sum(cores) AS cores, sum(memory_bytes)::bigint AS memory, sum(gpus)::int AS gpus
+         FROM kasms WHERE operational_status = ANY($1) GROUP BY server_id`,
+      [ZONE_TOTAL_STATES],
+    ),
   ])
+  const usedBy = new Map(used.rows.map((r) => [r.server_id as string, r]))
   const now = Date.now()
   return zones.rows.map((zone) => {
     const inZone = servers.filter((s) => s.zone_id === zone.zone_id)
     const agents = inZone.filter((s) => s.server_type === 'host' && s.enabled)
-    const free = (key: 'core_calculations' | 'memory_calculations') =>
-      agents.reduce((sum, s) => {
-        const calc = s[key] as {max: number; used: number}
-        return sum + Math.max(0, calc.max - calc.used)
-      }, 0)
+    const free = (max: (s: Row) => number, key: 'cores' | 'gpus' | 'memory') =>
+      agents.reduce((sum, s) => sum + Math.max(0, max(s) - Number(usedBy.get(s.server_id as string)?.[key] ?? 0)), 0)
+    const maxCores = (s: Row) => (s.core_calculations as {max: number}).max
+    const maxMemory = (s: Row) => (s.memory_calculations as {max: number}).max
+    const maxGpus = (s: Row) => (Number(s.gpus_override) > 0 ? Number(s.gpus_override) : Number(s.gpus ?? 0))
     const primary = managers.find((m) => m.manager_id === zone.primary_manager_id)
     return {
       ...zone,
-      available_cores: free('core_calculations'),
-      available_gpus: agents.reduce((sum, s) => sum + Number(s.gpus_override ?? 0), 0),
-      available_memory: free('memory_calculations'),
+      available_cores: free(maxCores, 'cores'),
+      available_gpus: free(maxGpus, 'gpus'),
+      available_memory: free(maxMemory, 'memory'),
       managers: managers
         .filter((m) => m.zone_id === zone.zone_id)
         .map((m) => ({manager_hostname: m.manager_hostname, manager_id: m.manager_id})),
@@ -103,7 +106,7 @@ export const zoneEndpoints: Record<string, Endpoint> = {
     permissions: [1902],
     write: true,
     async handle(ctx) {
-      const changes = zoneChanges(target(ctx.body, 'zone'))
+      const changes = await zoneChanges(ctx.db, target(ctx.body, 'zone'))
       if (!changes.zone_name) throw businessError('Invalid Request: Missing required parameters')
       const columns = Object.keys(changes)
       const {rows} = await write(() =>
@@ -126,7 +129,7 @@ export const zoneEndpoints: Record<string, Endpoint> = {
       const input = target(ctx.body, 'zone')
       const zoneId = asUuid(input.zone_id)
       if (!zoneId) throw businessError('Invalid Request. zone_id must be a uuid')
-      const changes = zoneChanges(input)
+      const changes = await zoneChanges(ctx.db, input)
       const columns = Object.keys(changes)
       const sets = columns.map((c, i) => `${c} = $${i + 2}`)
       const {rows} = await write(() =>
