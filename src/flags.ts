@@ -133,3 +133,8 @@ export function autoscaleFieldFlags() {
   const helpValues: Record<AutoscaleFieldKind, string> = {boolean: '', count: 'N', duration: 'DURATION', memory: 'SIZE'}
   return fieldTableFlags(AUTOSCALE_FIELDS, 'AUTOSCALE FIELDS', helpValues)
 }
+
+/** Retention's --verify: hash every backup before deciding (backup create, prune, cron). */
+export const backupVerifyFlag = {
+  verify: Flags.boolean({description: 'before retention decides, hash every backup against its .sha256 (reads every file; else sizes are checked, and files changed since written are hashed)'}),
+}

@@ -61,7 +61,7 @@ export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
       : undefined
     if (state && flags['dry-run']) return this.emit(await rotation.planRotation({client, context}, state), renderRotation)
 
-    const {existing, lock} = await rotation.lockRotation(context.name, zone.zone_name, flags.abort ? 'abort' : flags.resume ? 'resume' : 'start')
+    const {existing, lock} = await rotation.lockRotation(context.name, zone.zone_name, flags.abort ? 'abort' : flags.resume ? 'resume' : 'start', (line) => this.warn(line))
     try {
       return await withInterrupt(async (signal) => {
         try {
