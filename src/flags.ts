@@ -1,5 +1,6 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
+import {AUTOSCALE_FIELDS, type AutoscaleFieldKind} from './lib/autoscale/fields.js'
 import {AGE_RANGE, describeDurationRange, type DurationRange, parseDuration, TIMER_RANGE} from './lib/duration.js'
 import {UsageError} from './lib/errors.js'
 import {PLAN_INPUTS} from './lib/plan/inputs.js'
@@ -118,13 +119,11 @@ export function expandBooleanValues(argv: readonly string[], flags: Record<strin
   return out
 }
 
-/** `zone create` / `zone set`: one flag per zone setting (src/lib/zones/settings.ts), help grouped. */
-export function zoneSettingFlags() {
-  const helpGroup = 'ZONE SETTINGS'
-  const helpValues: Record<string, string> = {port: '0-65535', strategy: STRATEGY_NAMES.join('|'), string: 'VALUE'}
+/** One flag per field of a field table (zone settings, autoscale fields): booleans take a value too, the rest a string. */
+function fieldTableFlags(fields: ReadonlyArray<{description: string; flag: string; kind: string; since?: string}>, helpGroup: string, helpValues: Record<string, string>) {
   return Object.fromEntries(
-    ZONE_SETTINGS.map((spec) => {
-      // Older Kasm drops these silently; kasmctl refuses them there (the settings table's `since`).
+    fields.map((spec) => {
+      // Older Kasm drops these silently; kasmctl refuses them there (the table's `since`).
       const description = spec.since ? `${spec.description} (Kasm ${spec.since}+)` : spec.description
       return [
         spec.flag,
@@ -132,6 +131,11 @@ export function zoneSettingFlags() {
       ]
     }),
   )
+}
+
+/** `zone create` / `zone set`: one flag per zone setting (src/lib/zones/settings.ts), help grouped. */
+export function zoneSettingFlags() {
+  return fieldTableFlags(ZONE_SETTINGS, 'ZONE SETTINGS', {port: '0-65535', strategy: STRATEGY_NAMES.join('|'), string: 'VALUE'})
 }
 
 /** Database commands: read the connection from a web app host's api.app.config.yaml instead of the context. */
@@ -175,4 +179,15 @@ export function planInputFlags(only?: readonly string[]) {
       return [spec.flag, spec.kind === 'workspace' ? Flags.string({description, helpValue, multiple: true}) : Flags.string({description, helpValue})]
     }),
   )
+}
+
+/** `autoscale set`: one flag per autoscale config field (src/lib/autoscale/fields.ts), help grouped. */
+export function autoscaleFieldFlags() {
+  const helpValues: Record<AutoscaleFieldKind, string> = {boolean: '', count: 'N', duration: 'DURATION', memory: 'SIZE'}
+  return fieldTableFlags(AUTOSCALE_FIELDS, 'AUTOSCALE FIELDS', helpValues)
+}
+
+/** Retention's --verify: hash every backup before deciding (backup create, prune, cron). */
+export const backupVerifyFlag = {
+  verify: Flags.boolean({description: 'before retention decides, hash every backup against its .sha256 (reads every file; else sizes are checked, and files changed since written are hashed)'}),
 }

@@ -149,6 +149,13 @@ export class OperationError extends KasmctlError {
   }
 }
 
+/** Kasm's licence lacks a feature (Auto Scaling, the Developer API): the message names it. */
+export class LicenseError extends KasmctlError {
+  constructor(message: string, options?: KasmctlErrorOptions) {
+    super(message, 'NOT_LICENSED', ExitCode.AUTH, options)
+  }
+}
+
 export function isKasmctlError(error: unknown): error is KasmctlError {
   return error instanceof KasmctlError
 }

@@ -1,6 +1,8 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, open, readFile, rename, rm} from 'node:fs/promises'
+import {access, constants, mkdir, open, readFile, rename, rm, stat} from 'node:fs/promises'
 import {dirname, join, basename} from 'node:path'
+
+import {UsageError} from './errors.js'
 
 /**
  * Writes a file atomically: a temp file in the same directory, fsynced, renamed over the target.
@@ -31,4 +33,31 @@ export async function readFileIfExists(path: string): Promise<string | undefined
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
+}
+
+/**
+ * A file that a run writes at its end (a log line, metrics) is checked before the work starts, so a
+ * run never does its work and then fails on its report: a directory, a parent that is not a
+ * directory, or a place that cannot be written is a usage error naming the flag and the path.
+ * A missing file is fine when its nearest existing parent is a writable directory (it is created).
+ */
+export async function checkOutputFile(path: string, flag: string): Promise<void> {
+  const bad = (why: string): UsageError => new UsageError(`${flag} ${path}: ${why}`, {hint: `give ${flag} the path of a file in a writable directory`})
+  const info = await stat(path).catch(() => undefined)
+  if (info?.isDirectory()) throw bad('is a directory')
+  let target = info ? path : dirname(path)
+  if (!info) {
+    // The nearest parent that exists must be a directory (the rest is created with it).
+    for (;;) {
+      const parent = await stat(target).catch(() => undefined) // ENOENT, or ENOTDIR below a file: found on the way up
+      if (parent?.isDirectory()) break
+      if (parent) throw bad(`${target} is not a directory`)
+      if (dirname(target) === target) break
+      target = dirname(target)
+    }
+  }
+
+  await access(target, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+    throw bad(`${target} is not writable (${error.code === 'EROFS' ? 'read-only file system' : error.code})`)
+  })
 }

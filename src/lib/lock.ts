@@ -1,10 +1,13 @@
 import {randomBytes} from 'node:crypto'
-import {readFileSync, rmSync} from 'node:fs'
+import {readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {link, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {basename, dirname, join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {LockedError, OperationError} from './errors.js'
+import {type ChildRecord, liveChildren, watchChildren} from './process/children.js'
+import {groupMembers, processStartTime, type ProcStat} from './process/proc.js'
 
 /** What a lock file holds (JSON), so that the next run can name the holder and detect a dead one. */
 export interface LockHolder {
@@ -16,6 +19,11 @@ export interface LockHolder {
   hostname: string
   /** What the holder is doing, e.g. "backup create". */
   purpose: string
+  /**
+   * The holder's running child processes (each leads its own process group), kept up to date while
+   * it holds the lock: whoever takes the lock over from a dead holder ends what it left running.
+   */
+  children?: ChildRecord[]
 }
 
 export interface Lock {
@@ -35,8 +43,10 @@ export interface AcquireLockOptions {
  * Takes an exclusive pid lock file. The file is written in full under a temporary name and then
  * hard-linked into place, so it appears atomically and never half-written. If the file exists and
  * its holder is alive, LockedError (exit 75) names the pid; if the holder is dead (or the pid now
- * belongs to another process), the lock is taken over with a warning. The lock is also removed if
- * the process exits without releasing it (process.exit after an error).
+ * belongs to another process), the lock is taken over with a warning, once the processes the dead
+ * holder left running are gone (stopped: their output is nobody's). The lock is also removed if
+ * the process exits without releasing it (process.exit after an error). A failed write (a full
+ * disk) leaves no temporary file behind.
  */
 export async function acquireLock(path: string, options: AcquireLockOptions): Promise<Lock> {
   const holder: LockHolder = {
@@ -47,7 +57,13 @@ export async function acquireLock(path: string, options: AcquireLockOptions): Pr
     startedAt: new Date().toISOString(),
   }
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
-  await writeFile(tmp, `${JSON.stringify(holder)}\n`, {mode: 0o600})
+  try {
+    await writeFile(tmp, `${JSON.stringify(holder)}\n`, {mode: 0o600})
+  } catch (error) {
+    await rm(tmp, {force: true})
+    throw lockIoError(path, error)
+  }
+
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -65,6 +81,7 @@ export async function acquireLock(path: string, options: AcquireLockOptions): Pr
           ? `taking over the lock ${path} left by process ${current.pid} (${current.purpose}, started ${current.startedAt}), which is no longer running`
           : `taking over the unreadable lock file ${path}`,
       )
+      if (current) await endOrphans(current, options.onWarning)
       await removeStaleLock(path, current)
     }
   } finally {
@@ -72,6 +89,12 @@ export async function acquireLock(path: string, options: AcquireLockOptions): Pr
   }
 
   return new PidLock(path, holder)
+}
+
+/** LockedError (exit 75) naming the holder when a live process holds the lock; nothing otherwise. */
+export async function refuseIfHeld(path: string): Promise<void> {
+  const holder = await readHolder(path)
+  if (holder && holderAlive(holder)) throw lockedBy(path, holder)
 }
 
 /** The current holder of a lock file, or undefined when there is none (or it is unreadable). */
@@ -118,8 +141,40 @@ async function removeStaleLock(path: string, stale: LockHolder | undefined): Pro
   await rm(aside, {force: true})
 }
 
+/** A dead holder's children that still run: each child's process group, members started after the child. */
+export function orphansOf(holder: LockHolder): ProcStat[] {
+  if (holder.hostname !== hostname()) return []
+  return (holder.children ?? []).flatMap((child) => groupMembers(child.pid, child.start))
+}
+
+const ORPHAN_GRACE_MS = 5000
+
+/** SIGTERM to what a dead holder left running, SIGKILL to what is still there after a grace period; returns once all are gone. */
+async function endOrphans(holder: LockHolder, onWarning: AcquireLockOptions['onWarning']): Promise<void> {
+  let orphans = orphansOf(holder)
+  if (orphans.length === 0) return
+  onWarning?.(`stopping ${orphans.map((p) => `${p.name} (pid ${p.pid})`).join(', ')}, left running by process ${holder.pid} (${holder.purpose})`)
+  const signal = (name: NodeJS.Signals): void => {
+    for (const orphan of orphans) {
+      try {
+        process.kill(orphan.pid, name)
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+
+  signal('SIGTERM')
+  for (let waited = 0; orphans.length > 0; waited += 100) {
+    if (waited === ORPHAN_GRACE_MS) signal('SIGKILL')
+    await sleep(100)
+    orphans = orphansOf(holder)
+  }
+}
+
 class PidLock implements Lock {
   private released = false
+  private readonly unwatch: () => void
   private readonly onExit = (): void => {
     // Last resort on process.exit(): the file must not outlive its holder.
     if (this.released) return
@@ -136,11 +191,30 @@ class PidLock implements Lock {
     readonly holder: LockHolder,
   ) {
     process.once('exit', this.onExit)
+    this.unwatch = watchChildren((children) => this.recordChildren(children))
+    if (liveChildren().length > 0) this.recordChildren(liveChildren())
+  }
+
+  /**
+   * Rewrites the lock file with the current children (a temporary file renamed over it: it is never
+   * seen half-written). Best effort: where it cannot be written (a full disk), the children still die
+   * with this process through their parent-death signal.
+   */
+  private recordChildren(children: ChildRecord[]): void {
+    if (this.released) return
+    const tmp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`)
+    try {
+      writeFileSync(tmp, `${JSON.stringify({...this.holder, children})}\n`, {mode: 0o600})
+      renameSync(tmp, this.path)
+    } catch {
+      rmSync(tmp, {force: true})
+    }
   }
 
   async release(): Promise<void> {
     if (this.released) return
     this.released = true
+    this.unwatch()
     process.removeListener('exit', this.onExit)
     const current = await readHolder(this.path)
     if (current?.pid === process.pid && current.startedAt === this.holder.startedAt) await rm(this.path, {force: true})
@@ -160,16 +234,4 @@ function lockedBy(path: string, holder: LockHolder | undefined): LockedError {
 function lockIoError(path: string, error: unknown): OperationError {
   const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
   return new OperationError(`cannot create the lock file ${path}: ${code}`, {cause: error, hint: `check that ${dirname(path)} exists and is writable`})
-}
-
-/** Field 22 of /proc/<pid>/stat (start time since boot); undefined off Linux or when the process is gone. */
-function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return Number(fields[19])
-  } catch {
-    return undefined
-  }
 }

@@ -1,11 +1,14 @@
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
-import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {ExitCode, LockedError} from '../../src/lib/errors.js'
-import {acquireLock, readHolder} from '../../src/lib/lock.js'
+import {ExitCode, LockedError, type OperationError} from '../../src/lib/errors.js'
+import {acquireLock, readHolder, refuseIfHeld} from '../../src/lib/lock.js'
+import {groupMembers} from '../../src/lib/process/proc.js'
+import {waitFor} from '../commands/backup/support.js'
+import {running, startHolder} from './process/support.js'
 
 describe('lib/lock', () => {
   let dir: string
@@ -52,6 +55,54 @@ describe('lib/lock', () => {
     expect(warnings[0]).to.contain(`left by process ${dead}`).and.contain('no longer running')
     expect((await readHolder(path))?.pid).to.equal(process.pid)
     await lock.release()
+  })
+
+  it('before taking over from a dead holder, stops what it left running (the children it recorded and what they forked)', async function () {
+    this.timeout(60_000)
+    // A real holder whose child (sh) forked two sleeps; kill -9 takes the holder and, by the
+    // parent-death signal, sh: the sleeps are left in sh's process group, recorded in the lock file.
+    const {child, holder} = await startHolder(path, 'wait', ['sh', '-c', 'sleep 300 & sleep 300'])
+    await waitFor('both sleeps', () => groupMembers(child, undefined).filter((p) => p.name === 'sleep').length === 2)
+    expect((await readHolder(path))?.children).to.deep.equal([{pid: child, start: groupMembers(child, undefined).find((p) => p.pid === child)?.start}])
+    holder.kill('SIGKILL')
+    await waitFor('the holder and sh to be gone', () => !running(holder.pid!) && !running(child))
+    const sleeps = groupMembers(child, undefined).map((p) => p.pid)
+    expect(sleeps).to.have.length(2)
+
+    const warnings: string[] = []
+    const lock = await acquireLock(path, {onWarning: (w) => warnings.push(w), purpose: 'backup create'})
+    expect(sleeps.filter((pid) => running(pid))).to.deep.equal([])
+    expect(warnings[0]).to.contain('no longer running')
+    expect(warnings[1]).to.match(/^stopping sleep \(pid \d+\), sleep \(pid \d+\), left running by process \d+ \(test holder\)$/)
+    await lock.release()
+  })
+
+  it('leaves no temporary file behind when the lock cannot be written (a full disk; the tests run as root)', async () => {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', dir])
+    try {
+      await writeFile(join(dir, 'filler'), Buffer.alloc(4096)).catch(() => undefined)
+      const error = await acquireLock(path, {purpose: 'backup create'}).catch((error_: unknown) => error_)
+      expect((error as OperationError).message).to.contain(`cannot create the lock file ${path}: ENOSPC`)
+      expect(await readdir(dir)).to.deep.equal(['filler'])
+    } finally {
+      execFileSync('umount', [dir])
+    }
+  })
+
+  it('refuseIfHeld names a live holder (exit 75), and lets a dead one or no lock pass', async () => {
+    await refuseIfHeld(path)
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!
+    await writeFile(path, JSON.stringify({hostname: hostname(), pid: dead, purpose: 'backup create', startedAt: '2025-01-01T02:00:00.000Z'}))
+    await refuseIfHeld(path)
+    await rm(path)
+    const lock = await acquireLock(path, {purpose: 'backup create'})
+    try {
+      const error = await refuseIfHeld(path).catch((error_: unknown) => error_)
+      expect(error).to.be.instanceOf(LockedError)
+      expect((error as LockedError).message).to.contain(`process ${process.pid} (backup create`)
+    } finally {
+      await lock.release()
+    }
   })
 
   it('treats a recycled pid (same pid, other process start time) as dead', async () => {

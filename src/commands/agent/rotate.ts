@@ -67,7 +67,7 @@ export default class AgentRotate extends BaseCommand<typeof AgentRotate> {
       return this.emit(await rotation.planRotation({client, context}, unfinished ?? state!), renderRotation)
     }
 
-    const {existing, lock} = await rotation.lockRotation(context.name, zone.zone_name, runMode)
+    const {existing, lock} = await rotation.lockRotation(context.name, zone.zone_name, runMode, (line) => this.warn(line))
     try {
       return await withInterrupt(async (signal) => {
         try {

@@ -1,19 +1,20 @@
 import {Flags} from '@oclif/core'
-import {dirname} from 'node:path'
+import {resolve} from 'node:path'
 
 import {BaseCommand} from '../../base-command.js'
-import {backupDestFlag} from '../../flags.js'
+import {backupDestFlag, backupRetentionFlags, backupVerifyFlag} from '../../flags.js'
 
 export default class BackupCron extends BaseCommand<typeof BackupCron> {
   static summary = 'Print or install the crontab line that runs `backup create --quiet` on a schedule'
   static description =
-    'The line sets PATH (node, pg_dump, zstd, docker as found now) and KASMCTL_CONFIG, and names the context, so it ' +
+    'The line sets PATH (only the directories where node, pg_dump, zstd, docker... are found now) and KASMCTL_CONFIG, and names the context, so it ' +
     "runs under cron's bare environment. --install puts it in your crontab (crontab -l / crontab -), replacing this " +
-    "context's previous line: running it twice changes nothing."
+    "context's previous line: running it twice changes nothing. backup create's retention and format flags are passed on."
 
   static examples = [
     "<%= config.bin %> backup cron --schedule '0 2 * * *' --print",
     "<%= config.bin %> backup cron --schedule '30 1 * * mon-fri' --install --log-file /var/log/kasmctl-backup.log",
+    "<%= config.bin %> backup cron --schedule @daily --keep 7 --min-keep 3 --compress zstd --exclude-logs --print",
   ]
 
   static flags = {
@@ -22,29 +23,47 @@ export default class BackupCron extends BaseCommand<typeof BackupCron> {
     print: Flags.boolean({description: 'print the line (the default)'}),
     dest: backupDestFlag,
     'log-file': Flags.string({description: 'make each run append a line to this file'}),
+    'metrics-file': Flags.string({description: 'make each run write node_exporter textfile metrics to this file'}),
     'exclude-logs': Flags.boolean({description: 'back up without the rows of the logs table'}),
+    compress: Flags.option({description: 'compression of each backup (default: zstd when installed, else gzip)', options: ['zstd', 'gzip', 'none'] as const})(),
+    format: Flags.option({description: 'pg_dump archive format of each backup (default: tar)', options: ['tar', 'custom'] as const})(),
+    ...backupRetentionFlags,
+    ...backupVerifyFlag,
   }
 
   async run(): Promise<{schedule: string; line: string; installed: boolean; changed: boolean}> {
-    const [{cronLine, installCronLine, validateSchedule}, {backupDir, checkDestination}, {UsageError}] = await Promise.all([
+    const [{cronLine, cronPath, installCronLine, validateSchedule}, {backupDir, checkDestination}, {retentionPolicy}, {checkOutputFile}, {UsageError}] = await Promise.all([
       import('../../lib/backup/cron.js'),
       import('../../lib/backup/destination.js'),
+      import('../../lib/backup/retention.js'),
+      import('../../lib/fs-util.js'),
       import('../../lib/errors.js'),
     ])
-    const schedule = validateSchedule(this.flags.schedule)
+    const {flags} = this
+    const schedule = validateSchedule(flags.schedule)
     const {config, context, source} = await this.resolvedContext()
     if (source === 'env') throw new UsageError('cron needs a saved context: environment-only contexts (KASMCTL_API_URL) are not available to cron jobs', {hint: 'save one with `kasmctl context add`'})
-    const dest = backupDir(this.flags.dest, context)
+    // Checked now, as each run would check them: a line that can only fail is never installed.
+    retentionPolicy({keep: flags.keep, keepDays: flags['keep-days'], minKeep: flags['min-keep']}, context.backup)
+    const dest = resolve(backupDir(flags.dest, context))
     await checkDestination(dest)
+    // Absolute: cron starts the job in the home directory.
+    const files = {'--log-file': flags['log-file'], '--metrics-file': flags['metrics-file']}
+    for (const [flag, path] of Object.entries(files)) if (path) await checkOutputFile(resolve(path), flag)
+    const passed: Array<[string, boolean | number | string | undefined]> = [
+      ['--dest', flags.dest && dest], ...Object.entries(files).map(([flag, path]): [string, string | undefined] => [flag, path && resolve(path)]),
+      ['--exclude-logs', flags['exclude-logs']], ['--compress', flags.compress], ['--format', flags.format],
+      ['--keep', flags.keep], ['--keep-days', flags['keep-days']], ['--min-keep', flags['min-keep']], ['--verify', flags.verify],
+    ]
     const line = cronLine({
       configPath: config.path,
       context: context.name,
-      createArgs: [...(this.flags.dest ? ['--dest', dest] : []), ...(this.flags['log-file'] ? ['--log-file', this.flags['log-file']] : []), ...(this.flags['exclude-logs'] ? ['--exclude-logs'] : [])],
+      createArgs: passed.flatMap(([flag, value]) => (value === undefined || value === false || value === '' ? [] : value === true ? [flag] : [flag, String(value)])),
       kasmctl: process.argv[1],
-      path: [dirname(process.execPath), ...(process.env.PATH ?? '').split(':').filter((dir) => dir && dir !== dirname(process.execPath))].join(':'),
+      path: cronPath(process.env, process.execPath),
       schedule,
     })
-    if (!this.flags.install) return this.emit({changed: false, installed: false, line, schedule}, (r) => r.line)
+    if (!flags.install) return this.emit({changed: false, installed: false, line, schedule}, (r) => r.line)
     const {changed} = await installCronLine(line, context.name)
     return this.emit({changed, installed: true, line, schedule}, (r) => `${r.changed ? 'installed' : 'already installed, unchanged'}: ${r.line}`)
   }

@@ -9,7 +9,8 @@ export default class BackupList extends BaseCommand<typeof BackupList> {
   static summary = 'List backups: time, age, size, format, and whether their checksum is in order'
   static description =
     'Reads the backup directory (--dest or the context\'s backup.dir); with --dest and no context selected, lists every context\'s backups. Without --checksums the listing is cheap: ' +
-    '"ok" means the .sha256 and the manifest are present and agree; --checksums hashes every file ("verified").'
+    'each file\'s size is checked against its manifest, and only a file never hashed since kasmctl wrote it (copied, changed, or without a manifest) is hashed; ' +
+    '"ok" means those checks passed. --checksums (--verify) hashes every file ("verified"). A backup that fails a check shows as DAMAGED, with the reason.'
 
   static examples = [
     '<%= config.bin %> backup list',
@@ -19,7 +20,7 @@ export default class BackupList extends BaseCommand<typeof BackupList> {
 
   static flags = {
     dest: backupDestFlag,
-    checksums: Flags.boolean({description: 'hash every backup and compare it with its .sha256 (reads every file)'}),
+    checksums: Flags.boolean({aliases: ['verify'], description: 'hash every backup and compare it with its .sha256 (reads every file)'}),
     'all-contexts': Flags.boolean({description: "also list other contexts' backups in the same directory"}),
   }
 

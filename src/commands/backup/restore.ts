@@ -24,6 +24,7 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
 
   static args = {file: Args.string({description: 'backup file to restore', required: true})}
 
+  static mutates = true
   static flags = {
     via: Flags.option({description: 'run pg_restore inside the kasm_db container or with the local client tools (default: docker when kasm_db runs here)', options: ['docker', 'local'] as const})(),
     'admin-user': Flags.string({description: "database role that drops and creates the database (Kasm's db_restore -g, default there: postgres); default: the context's user", helpValue: 'ROLE'}),

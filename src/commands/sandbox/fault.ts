@@ -26,6 +26,7 @@ WEBAPP is webapp-1 or webapp-2, PROXY proxy-http or proxy-https, AGENT agent-1 t
   proxy-strip-upgrade --target PROXY           the proxy drops WebSocket upgrades
   proxy-idle-timeout --target PROXY --seconds N  idle connections closed after N s
   agent-no-checkin --target AGENT              the agent stops checking in
+  autoscale-unlicensed                         pool and autoscale calls answer "Auto Scaling is not licensed"
   db-stop, db-start                            stop or start PostgreSQL
 A fault replaces one of the same kind and target. \`sandbox reset\` clears them all.`
 

@@ -14,7 +14,13 @@ export default class ZoneLint extends BaseCommand<typeof ZoneLint> {
   autoscale-upstream-auth   (error)    upstream_auth_address left at $request_host$/proxy while an autoscale config is enabled
   proxy-mismatch            (warning)  proxy_hostname/proxy_port match none of the context's reverse proxies
   ha-min-agents             (warning)  fewer than 2 enabled agents in the zone
-Autoscale configs are read from the database when the context has one; otherwise they are inferred from autoscaled agents.
+  autoscale-checkin-stuck   (error)    require_checkin on and autoscaled servers in starting for more than 10 minutes
+  autoscale-min-unreachable (error)    Minimum Available Sessions above what the pool can reach with the provider's max instances
+  autoscale-orphan          (error)    an enabled autoscale config whose pool or zone no longer exists
+  autoscale-users-above-sessions (warning)  max users per server above max sessions per server
+  autoscale-backoff-thrash  (warning)  downscale backoff 0 with the pool within one server of its minimum
+Autoscale configs are read from Kasm's API (get_autoscale_configs); without the Auto Scaling licence or AUTOSCALE_VIEW,
+from the database when the context has one, else inferred from autoscaled agents (the autoscale-* rules then need the API).
 With --file, the zones are checked as the file would leave them.`
 
   static examples = ['<%= config.bin %> zone lint', '<%= config.bin %> zone lint --file zones.yaml', '<%= config.bin %> zone lint --json']

@@ -1,5 +1,8 @@
+import {constants} from 'node:os'
+
 import type {HostEntry} from '../config/types.js'
 import {UsageError} from '../errors.js'
+import {runChild} from '../process/children.js'
 import {runOnHost, shellQuote} from '../remote/index.js'
 
 /** Values for the placeholders of a patch command. */
@@ -86,7 +89,7 @@ export async function runPatch(patch: PatchCommand, vars: PatchVars, options: {s
 
   if (patch.host) {
     try {
-      const result = await runOnHost(patch.host, argv)
+      const result = await runOnHost(patch.host, argv, {hangUpWithClient: true, signal: options.signal})
       for (const line of `${result.stdout}${result.stderr}`.split('\n').filter((l) => l !== '')) keep(line)
       return {exitCode: result.exitCode, tail}
     } catch (error) {
@@ -95,14 +98,11 @@ export async function runPatch(patch: PatchCommand, vars: PatchVars, options: {s
     }
   }
 
-  const {execa} = await import('execa')
-  const child = execa(argv[0], argv.slice(1), {all: true, cancelSignal: options.signal, reject: false, stdin: 'ignore'})
-  for await (const line of child.iterable({from: 'all'})) keep(String(line))
-  const result = await child
-  if (result.exitCode === undefined && !result.signal) {
-    keep(result.originalMessage ?? result.shortMessage ?? 'cannot start the command')
+  const {exit} = await runChild(argv[0], argv[0], argv.slice(1), {onLine: keep, signal: options.signal})
+  if (exit.error) {
+    keep(`cannot start ${argv[0]}: ${(exit.error as NodeJS.ErrnoException).code ?? exit.error.message}`)
     return {exitCode: 127, tail}
   }
 
-  return {exitCode: result.exitCode ?? 128, tail}
+  return {exitCode: exit.code ?? 128 + (exit.signal ? (constants.signals[exit.signal] ?? 0) : 0), tail}
 }

@@ -145,10 +145,16 @@ export async function planRotation(run: Pick<RotationRun, 'client' | 'context'>,
  * Takes the zone's rotation lock (a second concurrent run gets LockedError, exit 75) and refuses
  * to start over an unfinished rotation: that one must be resumed or aborted first.
  */
-export async function lockRotation(context: string, zoneName: string, mode: RotationMode): Promise<{lock: Lock; existing?: RotationState}> {
+export async function lockRotation(
+  context: string,
+  zoneName: string,
+  mode: RotationMode,
+  onWarning?: (message: string) => void,
+): Promise<{lock: Lock; existing?: RotationState}> {
   const path = rotationStatePath(context, zoneName)
   await mkdir(dirname(path), {mode: 0o700, recursive: true})
-  const lock = await acquireLock(`${path.replace(/\.json$/, '')}.lock`, {purpose: `agent rotate --zone ${zoneName}`})
+  // Taking over from a run killed mid-patch first stops the patch command it left running (src/lib/lock.ts).
+  const lock = await acquireLock(`${path.replace(/\.json$/, '')}.lock`, {onWarning, purpose: `agent rotate --zone ${zoneName}`})
   try {
     return {existing: await unfinishedRotation(context, zoneName, mode), lock}
   } catch (error) {

@@ -3,7 +3,8 @@ import {open} from 'node:fs/promises'
 import {OperationError} from '../errors.js'
 import type {BackupCompression, BackupFormat} from './naming.js'
 import type {ToolInvocation} from './pg-tools.js'
-import {decompressorCommand, failureOf, startTool, stopTool, type Tool} from './processes.js'
+import {type Child, failureOf, startChild} from '../process/children.js'
+import {decompressorCommand} from './processes.js'
 
 export interface ArchiveSource {
   path: string
@@ -18,32 +19,32 @@ export interface ArchiveSource {
  */
 export async function feedArchive(source: ArchiveSource, call: ToolInvocation, options: {list?: boolean} = {}): Promise<string> {
   const command = decompressorCommand(source.format, source.compression, source.path)
-  let decompressor: Tool | undefined
+  let decompressor: Child | undefined
   const file = command ? undefined : await open(source.path, 'r')
-  if (command) decompressor = startTool(command[0], command[0], command.slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
-  const input = decompressor ? decompressor.child.stdout! : file!.fd
+  if (command) decompressor = startChild(command[0], command[0], command.slice(1), {stdio: ['ignore', 'pipe', 'pipe']})
+  const input = decompressor ? decompressor.process.stdout! : file!.fd
 
-  let restore: Tool
+  let restore: Child
   try {
-    restore = startTool('pg_restore', call.file, call.args, {env: call.env, stdio: [input, options.list ? 'pipe' : 'ignore', 'pipe']})
+    restore = startChild('pg_restore', call.file, call.args, {env: call.env, stdio: [input, options.list ? 'pipe' : 'ignore', 'pipe']})
   } finally {
-    decompressor?.child.stdout?.destroy()
+    decompressor?.process.stdout?.destroy()
     await file?.close()
   }
 
   let stdout = ''
-  restore.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  restore.process.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
   const restoreExit = await restore.exited
   // pg_restore may stop reading early (an error): the decompressor then gets EPIPE, which is not the cause.
   const restoreFailure = failureOf(restore, restoreExit)
   if (restoreFailure) {
-    stopTool(decompressor)
+    decompressor?.stop()
     throw new OperationError(restoreFailure, {code: 'RESTORE_FAILED', details: {stderr: restore.stderrTail()}})
   }
 
   // pg_restore --list reads only the archive's table of contents and closes its input early: the
   // decompressor's broken pipe is then normal. A restore reads everything, so its decompressor must succeed.
-  if (options.list) stopTool(decompressor)
+  if (options.list) decompressor?.stop()
   else if (decompressor) {
     const failure = failureOf(decompressor, await decompressor.exited)
     if (failure) throw new OperationError(`${failure} (the file is damaged)`, {code: 'ARCHIVE_DAMAGED'})

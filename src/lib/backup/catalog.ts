@@ -1,9 +1,10 @@
+import type {Stats} from 'node:fs'
 import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {OperationError} from '../errors.js'
 import {readChecksumFile, sha256File} from './checksum.js'
-import {missingBackupDir} from './destination.js'
+import {missingBackupDir, notADirectory} from './destination.js'
 import {type BackupManifest, readManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, parseBackupName} from './naming.js'
 
@@ -22,15 +23,23 @@ export interface BackupEntry {
    * `{checksums: true}` the file's content was also hashed and matched.
    */
   verified: boolean
-  /** True when the content was hashed for `verified` (listBackups with checksums: true). */
+  /** True when the content was hashed for this listing. */
   checksumChecked: boolean
   /** Not a .partial and its manifest is present. */
   complete: boolean
+  /**
+   * Why the backup cannot be trusted (its size differs from the manifest's, its checksum does not
+   * match...), or undefined when no check failed. A damaged backup is never `verified`.
+   */
+  damage?: string
   manifest?: BackupManifest
 }
 
 export interface ListBackupsOptions {
-  /** Hash every backup (reads every file in full). Default false: cheap. */
+  /**
+   * Hash every backup (reads every file in full). Default false: only what is cheap and decisive
+   * (the size against the manifest), plus a hash of the backups never hashed since they were written.
+   */
   checksums?: boolean
   /** Only backups of this context (slug as in the file name). */
   context?: string
@@ -44,6 +53,7 @@ export async function listBackups(dir: string, options: ListBackupsOptions = {})
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') throw missingBackupDir(dir)
+    if (code === 'ENOTDIR') throw notADirectory(dir)
 
     throw new OperationError(`cannot read backup directory ${dir}: ${code ?? (error as Error).message}`, {cause: error})
   }
@@ -55,7 +65,7 @@ export async function listBackups(dir: string, options: ListBackupsOptions = {})
     const path = join(dir, file)
     const info = await stat(path).catch(() => undefined)
     if (!info?.isFile()) continue
-    entries.push(await describeBackup(path, file, parsed, info.size, options.checksums ?? false))
+    entries.push(await describeBackup(path, file, parsed, info, options.checksums ?? false))
   }
 
   return entries.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.file.localeCompare(a.file))
@@ -65,7 +75,7 @@ async function describeBackup(
   path: string,
   file: string,
   parsed: NonNullable<ReturnType<typeof parseBackupName>>,
-  sizeBytes: number,
+  info: Stats,
   checksums: boolean,
 ): Promise<BackupEntry> {
   const base = {
@@ -76,19 +86,41 @@ async function describeBackup(
     file,
     format: parsed.format,
     path,
-    sizeBytes,
+    sizeBytes: info.size,
   }
   if (parsed.partial) return {...base, complete: false, verified: false}
 
   const [manifest, recorded] = await Promise.all([readManifest(path), readChecksumFile(path)])
-  let verified = recorded !== undefined && (manifest === undefined || manifest.sha256 === recorded)
-  if (verified && checksums) verified = (await sha256File(path)) === recorded
+  let damage = cheapDamage(info, manifest, recorded)
+  const hash = recorded !== undefined && damage === undefined && (checksums || neverHashed(info, manifest))
+  if (hash && (await sha256File(path)) !== recorded) damage = 'its content does not match its .sha256 (checksum mismatch)'
   return {
     ...base,
-    checksumChecked: checksums && recorded !== undefined,
+    checksumChecked: hash,
     complete: manifest !== undefined,
     compression: manifest?.options.compression ?? parsed.compression,
+    ...(damage ? {damage} : {}),
     manifest,
-    verified,
+    verified: recorded !== undefined && damage === undefined,
   }
+}
+
+/** What a stat and the two small files tell for certain: a size or a recorded hash that disagrees with the manifest. */
+function cheapDamage(info: Stats, manifest: BackupManifest | undefined, recorded: string | undefined): string | undefined {
+  if (typeof manifest?.sizeBytes === 'number' && manifest.sizeBytes !== info.size) {
+    return `it has ${info.size} bytes where its manifest says ${manifest.sizeBytes} (truncated or overwritten)`
+  }
+
+  if (manifest && recorded !== undefined && manifest.sha256 !== recorded) return 'its .sha256 and its manifest record different checksums'
+  return undefined
+}
+
+/**
+ * kasmctl hashed the file as it wrote it (the manifest's sha256, finishedAt after the last write).
+ * Without a manifest, or when the file changed after that (its mtime is later: copied, touched,
+ * rewritten), its content has never been checked in this place.
+ */
+function neverHashed(info: Stats, manifest: BackupManifest | undefined): boolean {
+  const finished = manifest ? Date.parse(manifest.finishedAt) : Number.NaN
+  return Number.isNaN(finished) || info.mtimeMs > finished
 }

@@ -6,13 +6,15 @@ import type {ContextConfig} from '../config/types.js'
 import {pauseUnless} from '../duration.js'
 import {OperationError} from '../errors.js'
 import {feedArchive} from './archive.js'
+import {type BackupEntry, listBackups} from './catalog.js'
 import {sha256Appending, sha256File, writeChecksumFile} from './checksum.js'
-import {checkDestination, lockBackupDir, removeLeftovers} from './destination.js'
+import {checkDestination, destinationFull, lockBackupDir, removeLeftovers} from './destination.js'
 import {type BackupManifest, writeManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, backupFileName, contextSlug, PARTIAL_SUFFIX} from './naming.js'
 import {checkPgDumpVersion, KEY_TABLES, openSnapshotSession, type PgEndpoint, type SnapshotSession, resolveEndpoint, toolInvocation, toolVersion, type Via} from './pg-tools.js'
-import {compressorCommand, dumpCompressionArgs, failureOf, requireCompressor, startTool, stopTool, type Tool} from './processes.js'
-import {applyRetention, removeBackup, type RetentionDecision, type RetentionPolicy} from './retention.js'
+import {type Child, failureOf, startChild} from '../process/children.js'
+import {compressorCommand, dumpCompressionArgs, requireCompressor} from './processes.js'
+import {applyRetention, damagedWarning, planRetention, removeBackup, type RetentionDecision, type RetentionPlan, type RetentionPolicy} from './retention.js'
 
 export interface CreateBackupOptions {
   context: ContextConfig
@@ -96,11 +98,43 @@ export async function createBackup(options: CreateBackupOptions): Promise<Create
       await session.close()
     }
 
-    const removed = options.retention ? (await applyRetention(options.dir, contextSlug(options.context.name), options.retention)).remove : []
-    return {manifest, path, removed}
+    const plan = options.retention ? await applyRetention(options.dir, contextSlug(options.context.name), options.retention) : undefined
+    for (const entry of plan?.damaged ?? []) event(damagedWarning(entry), 'warning')
+    return {manifest, path, removed: plan?.remove ?? []}
   } finally {
     await lock.release()
   }
+}
+
+export interface BackupPlan {
+  endpoint: PgEndpoint
+  pgDumpVersion: string
+  /** The file a backup started now would be written to. */
+  path: string
+  /** What retention would remove once that backup is complete (and the damaged backups it would leave alone). */
+  retention?: RetentionPlan
+}
+
+/**
+ * `backup create --dry-run`: every check a real run makes before dumping (destination, compressor,
+ * pg_dump), the file it would write, and what its retention would remove, counting the new backup
+ * as the newest good one. Takes no lock and writes nothing.
+ */
+export async function planBackup(options: CreateBackupOptions): Promise<BackupPlan> {
+  await checkDestination(options.dir)
+  requireCompressor(options.format, options.compression)
+  const endpoint = await resolveEndpoint(options.context, options.via)
+  const pgDumpVersion = await toolVersion(endpoint, 'pg_dump')
+  const now = new Date()
+  const file = backupFileName(options.context.name, now, options.format, options.compression)
+  const path = join(options.dir, file)
+  if (!options.retention) return {endpoint, path, pgDumpVersion}
+  const slug = contextSlug(options.context.name)
+  const upcoming: BackupEntry = {
+    checksumChecked: false, complete: true, compression: options.compression, context: slug, createdAt: now, file, format: options.format, path, sizeBytes: 0, verified: true,
+  }
+  const retention = planRetention([upcoming, ...(await listBackups(options.dir, {checksums: options.retention.verify, context: slug}))], options.retention)
+  return {endpoint, path, pgDumpVersion, retention: {...retention, keep: retention.keep.filter((entry) => entry !== upcoming)}}
 }
 
 /**
@@ -160,17 +194,17 @@ async function dumpToFile(endpoint: PgEndpoint, args: string[], options: CreateB
   if (options.signal?.aborted) throw interrupted(options.signal)
   const call = toolInvocation(endpoint, 'pg_dump', args)
   const command = compressorCommand(options.format, options.compression)
-  const tools: Tool[] = []
-  const stopAll = (): void => tools.forEach((tool) => stopTool(tool))
+  const tools: Child[] = []
+  const stopAll = (): void => tools.forEach((tool) => tool.stop())
   options.signal?.addEventListener('abort', stopAll)
   try {
     const file = await open(partial, 'wx', 0o600)
     try {
-      const dump = startTool('pg_dump', call.file, call.args, {env: call.env, stdio: ['ignore', command ? 'pipe' : file.fd, 'pipe']})
+      const dump = startChild('pg_dump', call.file, call.args, {env: call.env, stdio: ['ignore', command ? 'pipe' : file.fd, 'pipe']})
       tools.push(dump)
       if (command) {
-        tools.push(startTool(command[0], command[0], command.slice(1), {stdio: [dump.child.stdout!, file.fd, 'pipe']}))
-        dump.child.stdout!.destroy() // the compressor holds the pipe now
+        tools.push(startChild(command[0], command[0], command.slice(1), {stdio: [dump.process.stdout!, file.fd, 'pipe']}))
+        dump.process.stdout!.destroy() // the compressor holds the pipe now
       }
     } finally {
       await file.close() // the children have their own descriptors
@@ -231,13 +265,6 @@ function interrupted(signal: AbortSignal): OperationError {
 
 const NO_SPACE = /No space left on device|Disk quota exceeded/i
 
-function destinationFull(dir: string): OperationError {
-  return new OperationError(`no space left in ${dir}: the dump was abandoned, no backup was written, older backups untouched`, {
-    code: 'DEST_FULL',
-    hint: 'free space there (e.g. `kasmctl backup prune --keep N`), use --exclude-logs, or choose another --dest',
-  })
-}
-
 /**
  * Writes the file back to disk as it grows (an fdatasync every quarter second) so that the final
  * fsync has only the last moments left to flush: that wait then no longer adds to the backup's time.
@@ -281,9 +308,7 @@ async function publish(path: string, manifest: BackupManifest, dir: string): Pro
     await removeBackup(path)
     await rm(`${path}${PARTIAL_SUFFIX}`, {force: true})
     const code = (error as NodeJS.ErrnoException).code
-    throw new OperationError(`cannot finish the backup in ${dir} (${code ?? (error as Error).message}): no backup was written`, {
-      code: code === 'ENOSPC' ? 'DEST_FULL' : 'FAILED',
-      cause: error,
-    })
+    if (code === 'ENOSPC') throw destinationFull(dir)
+    throw new OperationError(`cannot finish the backup in ${dir} (${code ?? (error as Error).message}): no backup was written`, {code: 'FAILED', cause: error})
   }
 }

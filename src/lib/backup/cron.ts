@@ -1,4 +1,7 @@
+import {dirname, isAbsolute} from 'node:path'
+
 import {OperationError, UsageError} from '../errors.js'
+import {findExecutable, runChild} from '../process/children.js'
 import {shellJoin, shellQuote} from '../remote/shell.js'
 
 interface FieldSpec {
@@ -74,6 +77,22 @@ export interface CronJob {
   createArgs: string[]
 }
 
+/** What a `backup create` run may start: node for kasmctl itself, the PostgreSQL client tools, the compressors, docker, setpriv. */
+export const CRON_TOOLS = ['node', 'pg_dump', 'pg_restore', 'psql', 'zstd', 'gzip', 'docker', 'setpriv'] as const
+
+/**
+ * The job's PATH: the directory of the node running now, then, in the caller's PATH order, only
+ * the absolute directories where a tool of the job is found first. `.`, relative entries and
+ * directories holding none of the tools are left out: they would make the job depend on the
+ * directory cron starts it in, or run a program planted there.
+ */
+export function cronPath(env: NodeJS.ProcessEnv, execPath: string, tools: readonly string[] = CRON_TOOLS): string {
+  const absolute = (env.PATH ?? '').split(':').filter((dir) => isAbsolute(dir))
+  const found = tools.map((tool) => findExecutable(tool, {PATH: absolute.join(':')})).filter((path) => path !== undefined)
+  const dirs = new Set([dirname(execPath), ...absolute.filter((dir) => found.some((path) => dirname(path) === dir))])
+  return [...dirs].join(':')
+}
+
 /** Identifies the job in the crontab so that re-installing replaces it instead of adding a second one. */
 export const cronMarker = (context: string): string => `# kasmctl backup: context ${context}`
 
@@ -92,24 +111,26 @@ export interface CronInstallResult {
 
 /** Installs the line into the current user's crontab (`crontab -l` / `crontab -`), replacing this context's previous one. */
 export async function installCronLine(line: string, context: string): Promise<CronInstallResult> {
-  const {execa} = await import('execa')
-  const listed = await execa('crontab', ['-l'], {reject: false})
-  if (listed.exitCode === undefined) {
-    throw new OperationError(`cannot run crontab: ${listed.code ?? listed.shortMessage}`, {code: 'CRONTAB_FAILED', hint: 'install cron (apt-get install cron), or add the line printed by --print to your scheduler'})
+  const listed = await runChild('crontab', 'crontab', ['-l'])
+  if (listed.exit.error) {
+    throw new OperationError(`cannot run crontab: ${(listed.exit.error as NodeJS.ErrnoException).code ?? listed.exit.error.message}`, {
+      code: 'CRONTAB_FAILED',
+      hint: 'install cron (apt-get install cron), or add the line printed by --print to your scheduler',
+    })
   }
 
   // `crontab -l` exits 1 with "no crontab for <user>" when there is none yet.
-  if (listed.exitCode !== 0 && !/no crontab/i.test(String(listed.stderr))) {
-    throw new OperationError(`crontab -l failed: ${String(listed.stderr).trim()}`, {code: 'CRONTAB_FAILED'})
+  if (listed.exit.code !== 0 && !/no crontab/i.test(listed.stderr)) {
+    throw new OperationError(`crontab -l failed: ${listed.stderr.trim()}`, {code: 'CRONTAB_FAILED'})
   }
 
-  const current = listed.exitCode === 0 ? String(listed.stdout).split('\n') : []
+  const current = listed.exit.code === 0 ? listed.stdout.replace(/\n$/, '').split('\n') : []
   const marker = cronMarker(context)
   const ours = current.filter((existing) => existing.endsWith(marker))
   if (ours.length === 1 && ours[0] === line) return {changed: false, replaced: 0}
   const others = current.filter((existing) => !existing.endsWith(marker))
   while (others.length > 0 && others.at(-1) === '') others.pop()
-  const written = await execa('crontab', ['-'], {input: `${[...others, line].join('\n')}\n`, reject: false})
-  if (written.exitCode !== 0) throw new OperationError(`crontab refused the new table: ${String(written.stderr).trim()}`, {code: 'CRONTAB_FAILED'})
+  const written = await runChild('crontab', 'crontab', ['-'], {input: `${[...others, line].join('\n')}\n`})
+  if (written.exit.code !== 0) throw new OperationError(`crontab refused the new table: ${written.stderr.trim()}`, {code: 'CRONTAB_FAILED'})
   return {changed: true, replaced: ours.length}
 }

@@ -22,13 +22,17 @@ export function missingBackupDir(dir: string): NotFoundError {
   return new NotFoundError(`backup directory ${dir} does not exist`, {hint: `create it with \`mkdir -m 700 -p ${dir}\``})
 }
 
+export function notADirectory(dir: string): UsageError {
+  return new UsageError(`backup destination ${dir} is not a directory`, {hint: 'give --dest (or backup.dir in the context) a directory'})
+}
+
 /** The destination must exist, be a directory and be writable; otherwise nothing is started. */
 export async function checkDestination(dir: string): Promise<void> {
   const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') throw missingBackupDir(dir)
     throw new OperationError(`cannot use backup directory ${dir}: ${error.code ?? error.message}`)
   })
-  if (!info.isDirectory()) throw new UsageError(`backup destination ${dir} is not a directory`)
+  if (!info.isDirectory()) throw notADirectory(dir)
   try {
     await access(dir, constants.W_OK)
   } catch (error) {
@@ -40,9 +44,20 @@ export async function checkDestination(dir: string): Promise<void> {
   }
 }
 
+export const lockPath = (dir: string): string => join(dir, '.kasmctl-backup.lock')
+
 /** One lock per backup directory: create and prune never run at the same time on it. */
 export async function lockBackupDir(dir: string, purpose: string, onWarning: (message: string) => void): Promise<Lock> {
-  return acquireLock(join(dir, '.kasmctl-backup.lock'), {onWarning, purpose})
+  return acquireLock(lockPath(dir), {onWarning, purpose}).catch((error: Error) => {
+    throw (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC' ? destinationFull(dir) : error
+  })
+}
+
+export function destinationFull(dir: string): OperationError {
+  return new OperationError(`no space left in ${dir}: no backup was written, older backups untouched`, {
+    code: 'DEST_FULL',
+    hint: 'free space there (e.g. `kasmctl backup prune --keep N`), use --exclude-logs, or choose another --dest',
+  })
 }
 
 /**

@@ -1,10 +1,10 @@
-import {spawn} from 'node:child_process'
+import type {ChildProcessWithoutNullStreams} from 'node:child_process'
 import {createInterface} from 'node:readline'
 
 import type {ContextConfig} from '../config/types.js'
 import {describeTarget, parseDatabaseUrl, type DatabaseTarget, targetFromContext} from '../db/target.js'
 import {OperationError, UnavailableError} from '../errors.js'
-import {captureTool, findExecutable} from './processes.js'
+import {findExecutable, runChild, startChild} from '../process/children.js'
 
 /** Where pg_dump / pg_restore / psql run: this machine's client tools, or inside Kasm's `kasm_db` container. */
 export type Via = 'docker' | 'local'
@@ -29,7 +29,7 @@ export const KEY_TABLES = ['installation', 'zones', 'managers', 'servers', 'kasm
 /** Default `via`: docker when a `kasm_db` container runs here (`docker ps` answers and lists it), else local. */
 export async function detectVia(): Promise<Via> {
   if (!findExecutable('docker')) return 'local'
-  const {exit, stdout} = await captureTool('docker', 'docker', ['ps', '--filter', `name=^${KASM_DB_CONTAINER}$`, '--format', '{{.Names}}'], {timeoutMs: 5000})
+  const {exit, stdout} = await runChild('docker', 'docker', ['ps', '--filter', `name=^${KASM_DB_CONTAINER}$`, '--format', '{{.Names}}'], {timeoutMs: 5000})
   return exit.code === 0 && stdout.split('\n').includes(KASM_DB_CONTAINER) ? 'docker' : 'local'
 }
 
@@ -87,10 +87,10 @@ export function pgEnv(endpoint: PgEndpoint): NodeJS.ProcessEnv {
 /** `pg_dump --version` (or pg_restore's) → "15.4". Throws UnavailableError when the tool cannot run. */
 export async function toolVersion(endpoint: PgEndpoint, tool: 'pg_dump' | 'pg_restore'): Promise<string> {
   const call = toolInvocation(endpoint, tool, ['--version'], null)
-  const {exit, stderr, stdout} = await captureTool(tool, call.file, call.args, {env: call.env, timeoutMs: 30_000})
+  const {exit, stderr, stdout} = await runChild(tool, call.file, call.args, {env: call.env, timeoutMs: 30_000})
   const version = /\(PostgreSQL\)\s+(\d+(?:\.\d+)?)/.exec(stdout)?.[1]
   if (exit.code !== 0 || !version) {
-    const why = exit.error ? ((exit.error as NodeJS.ErrnoException).code ?? exit.error.message) : stderr || (exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`)
+    const why = exit.error ? ((exit.error as NodeJS.ErrnoException).code ?? exit.error.message) : stderr.trim() || (exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`)
     throw new UnavailableError(`cannot run \`${[call.file, ...call.args].join(' ')}\`: ${why}`, {
       hint:
         endpoint.via === 'docker'
@@ -216,27 +216,22 @@ async function diagnoseConnection(target: DatabaseTarget, psqlError: Error): Pro
 
 async function openPsqlSession(endpoint: PgEndpoint): Promise<SnapshotSession> {
   const call = toolInvocation(endpoint, 'psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1'])
-  const child = spawn(call.file, call.args, {env: call.env, stdio: ['pipe', 'pipe', 'pipe']})
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000)
-  })
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('close', (code) => resolve(code))
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      stderr = `cannot run ${call.file}: ${error.code ?? error.message}`
-      resolve(null)
-    })
-  })
+  const psql = startChild('psql', call.file, call.args, {env: call.env, stdio: ['pipe', 'pipe', 'pipe']})
+  const child = psql.process as ChildProcessWithoutNullStreams
+  const stderr = async (): Promise<string> => {
+    const exit = await psql.exited
+    return exit.error ? `cannot run ${call.file}: ${(exit.error as NodeJS.ErrnoException).code ?? exit.error.message}` : psql.stderrTail()
+  }
+
   child.stdin.on('error', () => undefined) // psql may exit before reading: reported below
   const lines = createInterface({input: child.stdout})[Symbol.asyncIterator]()
   const ask = async (sql: string): Promise<string> => {
     child.stdin.write(`${sql.replaceAll('\n', ' ')};\n`)
     const answer = await lines.next()
     if (answer.done) {
-      await exited
+      const why = await stderr()
       const how = endpoint.via === 'docker' ? `docker exec -i ${KASM_DB_CONTAINER} psql` : 'psql'
-      throw new UnavailableError(`cannot query ${endpoint.description} through \`${how}\`: ${stderr.trim() || 'no answer'}`, {
+      throw new UnavailableError(`cannot query ${endpoint.description} through \`${how}\`: ${why || 'no answer'}`, {
         hint: endpoint.via === 'docker' ? `check that the ${KASM_DB_CONTAINER} container runs (\`docker ps\`), or use --via local` : 'check the database settings of the context (`kasmctl context show`)',
       })
     }
@@ -249,7 +244,7 @@ async function openPsqlSession(endpoint: PgEndpoint): Promise<SnapshotSession> {
   return {
     async close() {
       child.stdin.end('COMMIT;\n')
-      await exited
+      await psql.exited
     },
     countRows: async (tables) => JSON.parse(await ask(rowCountsSql(tables))) as Record<string, number>,
     facts: toFacts(row),

@@ -1,7 +1,7 @@
 import {formatAge, formatDuration} from '../duration.js'
 import {type Column, renderTable} from '../output/table.js'
 import type {BackupEntry} from './catalog.js'
-import type {CreateBackupResult} from './create.js'
+import type {BackupPlan, CreateBackupResult} from './create.js'
 import type {RetentionDecision} from './retention.js'
 import type {RowCountCheck, VerifyResult} from './verify.js'
 import {formatBytes} from '../output/units.js'
@@ -29,6 +29,17 @@ export interface RemovedJson {
   reason: string
 }
 
+/** A backup retention left alone because it failed a check (`backup prune --json`). */
+export interface DamagedJson {
+  file: string
+  createdAt: string
+  reason: string
+}
+
+export function damagedJson(entries: BackupEntry[]): DamagedJson[] {
+  return entries.map((entry) => ({createdAt: entry.createdAt.toISOString(), file: entry.file, reason: entry.damage ?? ''}))
+}
+
 export function removedJson(decisions: RetentionDecision[]): RemovedJson[] {
   return decisions.map(({entry, reason}) => ({createdAt: entry.createdAt.toISOString(), file: entry.file, reason}))
 }
@@ -49,6 +60,44 @@ export function createJson({manifest, path, removed}: CreateBackupResult): Backu
     sizeBytes: manifest.sizeBytes,
     via: manifest.via,
   }
+}
+
+/** `backup create --dry-run --json` (docs/json.md). */
+export interface BackupPlanJson {
+  dryRun: true
+  database: string
+  via: string
+  pgDumpVersion: string
+  path: string
+  format: string
+  compression: string
+  excludeLogs: boolean
+  wouldRemove: RemovedJson[]
+  damaged: DamagedJson[]
+}
+
+export function planJson(plan: BackupPlan, options: {format: string; compression: string; excludeLogs: boolean}): BackupPlanJson {
+  return {
+    compression: options.compression,
+    damaged: damagedJson(plan.retention?.damaged ?? []),
+    database: plan.endpoint.description,
+    dryRun: true,
+    excludeLogs: options.excludeLogs,
+    format: options.format,
+    path: plan.path,
+    pgDumpVersion: plan.pgDumpVersion,
+    via: plan.endpoint.via,
+    wouldRemove: removedJson(plan.retention?.remove ?? []),
+  }
+}
+
+export function renderPlan(json: BackupPlanJson): string {
+  return [
+    `would dump ${json.database} (via ${json.via}, pg_dump ${json.pgDumpVersion}${json.excludeLogs ? ', without the rows of logs' : ''})`,
+    `  to ${json.path} (${json.format}${json.compression === 'none' ? '' : `+${json.compression}`}), with its .sha256 and manifest`,
+    ...renderRemoved(json.wouldRemove, true),
+    ...json.damaged.map((d) => `would leave damaged ${d.file} alone (${d.reason})`),
+  ].join('\n')
 }
 
 export function renderCreated(json: BackupCreateJson): string {
@@ -75,6 +124,8 @@ export interface BackupListEntryJson {
   complete: boolean
   verified: boolean
   checksumChecked: boolean
+  /** Why the backup cannot be trusted, or null. */
+  damaged: string | null
   excludeLogs: boolean | null
   serverVersion: string | null
   alembicRevision: string | null
@@ -90,6 +141,7 @@ export function listEntryJson(entry: BackupEntry): BackupListEntryJson {
     compression: entry.compression,
     context: entry.context,
     createdAt: entry.createdAt.toISOString(),
+    damaged: entry.damage ?? null,
     excludeLogs: manifest?.options.excludeLogs ?? null,
     file: entry.file,
     format: entry.format,
@@ -103,6 +155,7 @@ export function listEntryJson(entry: BackupEntry): BackupListEntryJson {
 
 export function renderBackupList(entries: BackupListEntryJson[], now = new Date()): string {
   if (entries.length === 0) return 'no backups'
+  const damaged = entries.filter((e) => e.damaged).map((e) => `${e.file}: DAMAGED, ${e.damaged}`)
   const columns: Column<BackupListEntryJson>[] = [
     {get: (e) => e.createdAt.replace('.000Z', 'Z'), header: 'time'},
     {get: (e) => formatAge(new Date(e.createdAt), now), header: 'age'},
@@ -112,12 +165,13 @@ export function renderBackupList(entries: BackupListEntryJson[], now = new Date(
     {get: status, header: 'status'},
     {get: (e) => e.file, header: 'file'},
   ]
-  return renderTable(columns, entries)
+  return [renderTable(columns, entries), ...(damaged.length > 0 ? ['', ...damaged] : [])].join('\n')
 }
 
 function status(e: BackupListEntryJson): string {
   if (!e.complete) return e.file.endsWith('.partial') ? 'partial' : 'incomplete'
-  if (!e.verified) return e.checksumChecked ? 'CHECKSUM MISMATCH' : 'unverified'
+  if (e.damaged) return 'DAMAGED'
+  if (!e.verified) return 'unverified'
   return e.checksumChecked ? 'verified' : 'ok'
 }
 

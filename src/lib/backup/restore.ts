@@ -6,6 +6,7 @@ import type {ContextConfig, HostEntry, SecretRef} from '../config/types.js'
 import {connectTarget} from '../db/connect.js'
 import {quoteIdent} from '../db/target.js'
 import {AuthError, OperationError} from '../errors.js'
+import {failureOf, runChild} from '../process/children.js'
 import type {KasmClient} from '../kasm/client.js'
 import {describeHost, runOnHostChecked, shellQuote} from '../remote/index.js'
 import {feedArchive} from './archive.js'
@@ -58,7 +59,18 @@ export interface RestoreRole {
   password?: SecretRef
 }
 
+/**
+ * The restore's plan, after its first step: the backup is checked (checksum, pg_restore --list) here,
+ * so that a dry run of a missing, damaged or foreign file fails as the real run would, and the real
+ * run asks for confirmation only for a backup that can be restored.
+ */
 export async function planRestore(context: ContextConfig, path: string, via: Via, keepPrevious: boolean, role: RestoreRole = {}): Promise<RestorePlan> {
+  const verified = await verifyBackup(path)
+  if (!verified.ok) {
+    const failed = verified.checks.find((c) => !c.ok)!
+    throw new OperationError(`${basename(path)} failed verification (${failed.name}: ${failed.message}); nothing was changed`, {code: 'VERIFY_FAILED'})
+  }
+
   const endpoint = await resolveEndpoint(context, via)
   const stamp = new Date().toISOString().replaceAll(/[-:]/g, '').replace(/\.\d+Z$/, '').toLowerCase()
   const webapps = webappHosts(context)
@@ -98,11 +110,6 @@ export interface RestoreOptions {
  */
 export async function runRestore(context: ContextConfig, plan: RestorePlan, options: RestoreOptions): Promise<RestoreResult> {
   const {onEvent} = options
-  const verified = await verifyBackup(plan.path)
-  if (!verified.ok) {
-    const failed = verified.checks.find((c) => !c.ok)!
-    throw new OperationError(`${plan.file} failed verification (${failed.name}: ${failed.message}); nothing was changed`, {code: 'VERIFY_FAILED'})
-  }
 
   const endpoint = await resolveEndpoint(context, plan.via)
   const adminEndpoint = await roleEndpoint(endpoint, plan.adminUser, options.adminPassword)
@@ -296,12 +303,12 @@ async function openAdminSession(endpoint: PgEndpoint): Promise<AdminSession> {
     }
   }
 
-  const {execa} = await import('execa')
   const psql = async (sql: string, extra: string[] = []): Promise<string> => {
     const call = toolInvocation(endpoint, 'psql', ['-X', '-q', ...extra, '-v', 'ON_ERROR_STOP=1', '-c', sql], 'postgres')
-    const result = await execa(call.file, call.args, {env: call.env, reject: false})
-    if (result.exitCode !== 0) throw new Error(String(result.stderr).trim() || `psql exited with ${result.exitCode}`)
-    return String(result.stdout).trim()
+    const {exit, stderr, stdout} = await runChild('psql', call.file, call.args, {env: call.env})
+    const failure = failureOf({name: 'psql', stderrTail: () => stderr}, exit)
+    if (failure) throw new Error(stderr.trim() || failure)
+    return stdout.trim()
   }
 
   return {

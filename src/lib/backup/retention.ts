@@ -9,12 +9,14 @@ import {manifestPath} from './manifest.js'
 /**
  * pg_back-style retention: remove backups beyond the newest `keep`, and those older than `keepDays`,
  * but never the newest `minKeep` verified ones (so a run of failed backups cannot age out the last
- * good ones).
+ * good ones). Damaged backups take no place in `keep` and never count towards `minKeep`.
  */
 export interface RetentionPolicy {
   keep?: number
   keepDays?: number
   minKeep: number
+  /** Hash every backup before deciding (--verify); otherwise only the cheap checks (listBackups). */
+  verify?: boolean
 }
 
 export interface RetentionDecision {
@@ -26,12 +28,14 @@ export interface RetentionDecision {
 export interface RetentionPlan {
   keep: BackupEntry[]
   remove: RetentionDecision[]
+  /** Complete backups that failed a check: left in place for the operator, and counted for nothing. */
+  damaged: BackupEntry[]
 }
 
 const DAY_MS = 86_400_000
 
 /** Flags override the context's `backup:` settings; undefined when no rule is set at all. Rejects nonsense (exit 64). */
-export function retentionPolicy(flags: {keep?: number; keepDays?: number; minKeep?: number}, config: BackupConfig | undefined): RetentionPolicy | undefined {
+export function retentionPolicy(flags: {keep?: number; keepDays?: number; minKeep?: number; verify?: boolean}, config: BackupConfig | undefined): RetentionPolicy | undefined {
   const keep = flags.keep ?? config?.keep
   const keepDays = flags.keepDays ?? config?.keepDays
   const minKeep = flags.minKeep ?? config?.minKeep ?? 1
@@ -55,16 +59,25 @@ export function retentionPolicy(flags: {keep?: number; keepDays?: number; minKee
   }
 
   if (keep === undefined && keepDays === undefined) return undefined
-  return {keep, keepDays, minKeep}
+  return {keep, keepDays, minKeep, ...(flags.verify ? {verify: true} : {})}
 }
 
-/** Decides which complete backups go. `entries` newest first (as listBackups returns them); incomplete ones are left alone. */
+/**
+ * Decides which complete backups go. `entries` newest first (as listBackups returns them); incomplete
+ * ones are left alone. A damaged one is neither kept in a slot nor removed: it is never the reason a
+ * good backup goes, and deleting it is the operator's call (it may be all that is left to salvage).
+ */
 export function planRetention(entries: BackupEntry[], policy: RetentionPolicy, now = new Date()): RetentionPlan {
-  const plan: RetentionPlan = {keep: [], remove: []}
+  const plan: RetentionPlan = {damaged: [], keep: [], remove: []}
   let position = 0
   let protectedCount = 0
   for (const entry of entries) {
     if (!entry.complete) continue
+    if (entry.damage) {
+      plan.damaged.push(entry)
+      continue
+    }
+
     position++
     if (entry.verified && protectedCount < policy.minKeep) {
       protectedCount++
@@ -90,7 +103,12 @@ export async function removeBackup(path: string): Promise<void> {
 
 /** Plans retention for one context's backups in a directory and, unless dryRun, removes what the plan says. Hold the directory's lock. */
 export async function applyRetention(dir: string, context: string, policy: RetentionPolicy, dryRun = false): Promise<RetentionPlan> {
-  const plan = planRetention(await listBackups(dir, {context}), policy)
+  const plan = planRetention(await listBackups(dir, {checksums: policy.verify, context}), policy)
   if (!dryRun) for (const {entry} of plan.remove) await removeBackup(entry.path)
   return plan
+}
+
+/** The warning for a damaged backup that retention leaves in place. */
+export function damagedWarning(entry: BackupEntry): string {
+  return `${entry.file} is damaged: ${entry.damage}. It was not counted as a backup and is left in place: check it with \`kasmctl backup verify ${entry.path}\` and remove it by hand`
 }

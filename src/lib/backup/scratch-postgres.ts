@@ -1,14 +1,12 @@
-import {execFile} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {chown, mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {promisify} from 'node:util'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {OperationError, UnavailableError} from '../errors.js'
+import {type Child, failureOf, runChild, startChild} from '../process/children.js'
 import {findPgBinDir} from '../sandbox/postgres.js'
-
-const execFileAsync = promisify(execFile)
 
 /** A throwaway PostgreSQL cluster reachable only over a unix socket in its own temp dir (no TCP port to collide). */
 export interface ScratchCluster {
@@ -23,37 +21,52 @@ export interface ScratchCluster {
 const SCRATCH_PORT = 5432
 const SCRATCH_USER = 'postgres'
 
-/** initdb + pg_ctl start with durability off (it lives for one restore test). As root, it runs as the postgres user. */
+/**
+ * initdb, then the server itself as kasmctl's child (not through pg_ctl, whose server leaves its
+ * process group and would outlive a killed kasmctl), durability off: it lives for one restore test.
+ * As root, it runs as the postgres user.
+ */
 export async function startScratchCluster(): Promise<ScratchCluster> {
   const binDir = findPgBinDir()
   const root = await mkdtemp(join(tmpdir(), 'kasmctl-scratch-'))
   const runAs = postgresSystemUser()
   if (runAs) await chown(root, runAs.uid, runAs.gid)
   const dataDir = join(root, 'data')
-  const run = async (tool: string, args: string[]): Promise<void> => {
-    try {
-      await execFileAsync(join(binDir, tool), args, {cwd: root, env: {LANG: 'C', LC_ALL: 'C', PATH: process.env.PATH}, ...runAs})
-    } catch (error) {
-      const {stderr} = error as {stderr?: string}
-      throw new OperationError(`the scratch PostgreSQL (${tool}) failed: ${(stderr || (error as Error).message).trim()}`)
-    }
-  }
-
+  const env = {LANG: 'C', LC_ALL: 'C', PATH: process.env.PATH}
+  let server: Child | undefined
   const destroy = async (): Promise<void> => {
-    await run('pg_ctl', ['stop', '-D', dataDir, '-m', 'immediate', '-w']).catch(() => undefined)
+    server?.stop('SIGQUIT') // immediate shutdown: nothing in it is worth keeping
+    await server?.exited
     await rm(root, {force: true, recursive: true})
   }
 
   try {
-    await run('initdb', ['-D', dataDir, '-U', SCRATCH_USER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
-    const settings = `-p ${SCRATCH_PORT} -k ${root} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off`
-    await run('pg_ctl', ['start', '-D', dataDir, '-o', settings, '-l', join(root, 'postgres.log'), '-w', '-t', '60'])
+    const initdb = await runChild('initdb', join(binDir, 'initdb'), ['-D', dataDir, '-U', SCRATCH_USER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], {cwd: root, env, user: runAs})
+    const failed = failureOf({name: 'initdb', stderrTail: () => initdb.stderr}, initdb.exit)
+    if (failed) throw new OperationError(`the scratch PostgreSQL (initdb) failed: ${initdb.stderr.trim() || failed}`)
+    const settings = ['-p', String(SCRATCH_PORT), '-k', root, '-c', "listen_addresses=", '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off']
+    server = startChild('postgres', join(binDir, 'postgres'), ['-D', dataDir, ...settings], {cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'], user: runAs})
+    await waitUntilReady(server, binDir, root)
   } catch (error) {
     await destroy()
     throw error
   }
 
   return {destroy, port: SCRATCH_PORT, socketDir: root, user: SCRATCH_USER}
+}
+
+/** Polls pg_isready on the socket until the server accepts connections; fails at once if it exits. */
+async function waitUntilReady(server: Child, binDir: string, socketDir: string): Promise<void> {
+  let exited = false
+  void server.exited.then(() => (exited = true))
+  for (let waited = 0; waited < 60_000; waited += 100) {
+    if (exited) throw new OperationError(`the scratch PostgreSQL failed to start: ${failureOf(server, await server.exited) ?? server.stderrTail()}`)
+    const ready = await runChild('pg_isready', join(binDir, 'pg_isready'), ['-q', '-h', socketDir, '-p', String(SCRATCH_PORT)])
+    if (ready.exit.code === 0) return
+    await sleep(100)
+  }
+
+  throw new OperationError('the scratch PostgreSQL did not accept connections within 60 s')
 }
 
 /** PostgreSQL refuses to run as root: as root, run it as the `postgres` system user (installed with the server). */

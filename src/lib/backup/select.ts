@@ -9,7 +9,7 @@ export async function latestBackup(latest: boolean, dest: string | undefined, re
   if (!latest) throw new UsageError('name a backup FILE, or pass --latest for the newest one')
   const {context} = await resolve()
   const dir = backupDir(dest, context)
-  const newest = (await listBackups(dir, {context: contextSlug(context.name)})).find((entry) => entry.complete)
-  if (!newest) throw new NotFoundError(`no complete backup of context "${context.name}" in ${dir}`, {hint: 'run `kasmctl backup create` first'})
+  const newest = (await listBackups(dir, {context: contextSlug(context.name)})).find((entry) => entry.complete && !entry.damage)
+  if (!newest) throw new NotFoundError(`no complete backup of context "${context.name}" in ${dir}`, {hint: 'run `kasmctl backup create` first (damaged backups do not count: see `kasmctl backup list`)'})
   return newest.path
 }

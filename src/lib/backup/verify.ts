@@ -11,7 +11,7 @@ import {readChecksumFile, sha256File} from './checksum.js'
 import {type BackupManifest, readManifest} from './manifest.js'
 import {parseBackupName} from './naming.js'
 import {detectVia, KASM_DB_CONTAINER, type PgEndpoint, rowCountsSql, toolInvocation} from './pg-tools.js'
-import {findExecutable} from './processes.js'
+import {findExecutable} from '../process/children.js'
 import {startScratchCluster} from './scratch-postgres.js'
 
 export type VerifyCheckName = 'archive' | 'checksum' | 'restore'
@@ -57,7 +57,9 @@ export async function verifyBackup(path: string, options: VerifyOptions = {}): P
     throw new UsageError(`${path} is not a kasmctl backup (expected kasm_db_<context>_<time>.tar[.zst|.gz] or .dump[.zst])`)
   }
 
-  if (!(await stat(path).catch(() => undefined))?.isFile()) throw new NotFoundError(`backup ${path} does not exist`)
+  const info = await stat(path).catch(() => undefined)
+  if (!info) throw new NotFoundError(`backup ${path} does not exist`)
+  if (!info.isFile()) throw new UsageError(`${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}, not a backup file`)
   const manifest = await readManifest(path)
   const source = {compression: manifest?.options.compression ?? parsed.compression, format: parsed.format, path}
   const result: VerifyResult = {checks: [], file: basename(path), ok: false, path, rowCounts: null}

@@ -13,7 +13,9 @@ import {quoteIdent} from './target.js'
  * cover one ingest_date range. Each batch is a range scan on the ingest_date index that starts
  * where the previous one ended, so it never rescans what earlier batches deleted (the
  * `IN (SELECT … LIMIT)` shape does, and slows down batch after batch: performance-notes.md §1).
- * Every bound is found through that index: nothing scans the table.
+ * Every bound is found through that index: nothing scans the table. Each batch's end is measured
+ * (the ingest_date N rows further on), never estimated from the planner's statistics: after a bulk
+ * load since the last ANALYZE, `reltuples` can be wrong by orders of magnitude.
  */
 
 /** A table the purge trims: rows dated by `timeColumn` (indexed), some also at the debug cutoff. */
@@ -112,7 +114,7 @@ export interface PurgeProgress {
   batches: number
   elapsedMs: number
   rowsPerSecond: number
-  /** Share of the time range walked, 0..1. */
+  /** Share of the rows in the purge's range walked (deleted or kept), 0..1. */
   fraction: number
   etaMs: number | null
 }
@@ -131,10 +133,9 @@ export interface PurgeResult {
   tableBytesAfter: number
 }
 
-/** The first batch aims at this many rows (from the table's row estimate), then the size adapts. */
+/** The first batch covers this many rows, then the size adapts (without --batch-size) within these bounds. */
 const FIRST_BATCH_ROWS = 5000
-/** A batch never covers less than a millisecond of log time. */
-const MIN_SPAN_US = 1000
+const MAX_BATCH_ROWS = 50_000
 /** Attempts when the whole table is locked (VACUUM FULL, LOCK TABLE) before giving up. */
 const TABLE_LOCK_RETRIES = 3
 
@@ -184,8 +185,11 @@ class Purge {
   private readonly durations: number[] = []
   private deleted = 0
   private skipped = 0
-  /** Width of the next batch, in microseconds of ingest_date. */
-  private span = 0
+  /** Rows the next batch covers at most (deleted or kept). */
+  private limit = FIRST_BATCH_ROWS
+  /** Rows walked past (deleted or kept), of `total` in the range. */
+  private walked = 0
+  private total = 0
   private started = 0
   private readonly cutoffs: [string, string]
   private readonly range: string
@@ -210,17 +214,19 @@ class Purge {
     const bounds = await this.bounds()
     const lockedRanges: Array<[number, number]> = []
     if (bounds) {
-      const {first, end} = bounds
-      for (let from = first; from < end; ) {
+      const {end} = bounds
+      for (let from = bounds.first; ; ) {
         this.stopIfAborted()
-        const to = Math.min(end, from + this.span)
-        const outcome = await this.batch(from, to)
+        // Measured, so that a batch holds at most `limit` rows whatever the statistics say; none left ends the walk.
+        const next = await this.nextBatch(from, end)
+        if (!next) break
+        const outcome = await this.batch(from, next.to)
         if (outcome === 'retry') continue
-        if (outcome.skipped > 0) lockedRanges.push([from, to])
-        this.progress((to - first) / (end - first))
+        if (outcome.skipped > 0) lockedRanges.push([from, next.to])
+        this.walked += next.rows
+        this.progress()
         await this.throttle()
-        // An empty range (a gap in the logs, e.g. Kasm was down): jump to the next row instead of widening the span.
-        from = outcome.deleted === 0 && to < end ? ((await this.nextRow(to, end)) ?? end) : to
+        from = next.to
       }
 
       // Rows skipped because another transaction held them: one more try now that time has passed.
@@ -250,33 +256,47 @@ class Purge {
   }
 
   /**
-   * The time range to walk: from the oldest row to the later cutoff (both through the index),
-   * and the first batch's width from the table's row estimate, assuming rows spread evenly in time.
+   * The time range to walk, from the oldest row to the later cutoff, and how many rows it holds
+   * (counted on the index, for the progress: the statistics may be far off).
    */
   private async bounds(): Promise<{first: number; end: number} | undefined> {
-    const {rows} = await this.query<{first: string | null; last: string | null; rows: number}>(
+    const {rows} = await this.query<{first: string | null; total: string}>(
       `SELECT ${asText(`(SELECT min(${this.time}) FROM ${this.name} WHERE ${this.time} < greatest($1::timestamp, $2::timestamp))`)} AS first,
-              ${asText(`(SELECT max(${this.time}) FROM ${this.name})`)} AS last,
-              (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = '${this.name}'::regclass)::float8 AS rows`,
+              (SELECT count(*) FROM ${this.name} WHERE ${this.time} < greatest($1::timestamp, $2::timestamp)) AS total`,
       this.cutoffs,
       'finding the rows to purge',
     )
-    const [{first, last, rows: estimate}] = rows
-    if (first === null || last === null) return undefined
-    const start = toMicros(first)
-    const end = Math.max(...this.cutoffs.map((c) => toMicros(c)))
-    const perMicro = Math.max(estimate, 1) / Math.max(toMicros(last) - start, 1)
-    this.span = Math.max(MIN_SPAN_US, Math.round((this.options.batchSize ?? FIRST_BATCH_ROWS) / perMicro))
-    return {end, first: start}
+    const [{first, total}] = rows
+    if (first === null) return undefined
+    this.total = Number(total)
+    this.limit = this.batchLimit(this.options.batchSize ?? FIRST_BATCH_ROWS)
+    return {end: Math.max(...this.cutoffs.map((c) => toMicros(c))), first: toMicros(first)}
   }
 
-  private async nextRow(from: number, end: number): Promise<number | undefined> {
-    const {rows} = await this.query<{next: string | null}>(
-      `SELECT ${asText(`min(${this.time})`)} AS next FROM ${this.name} WHERE ${this.time} >= $1::timestamp AND ${this.time} < $2::timestamp`,
-      [fromMicros(from), fromMicros(end)],
+  /**
+   * The next batch's range [from, to): up to the time of the `limit`-th row at or after `from` (so
+   * it holds fewer than `limit` rows, except rows that share one timestamp), or to `end` when fewer
+   * rows are left; undefined when no row is left before `end`.
+   */
+  private async nextBatch(from: number, end: number): Promise<{to: number; rows: number} | undefined> {
+    const {rows} = await this.query<{rows: string; last: string | null}>(
+      `SELECT count(*) AS rows, ${asText('max(t)')} AS last
+         FROM (SELECT ${this.time} AS t FROM ${this.name} WHERE ${this.time} >= $1::timestamp AND ${this.time} < $2::timestamp ORDER BY ${this.time} LIMIT $3) AS next`,
+      [fromMicros(from), fromMicros(end), this.limit],
       'finding the rows to purge',
     )
-    return rows[0].next === null ? undefined : toMicros(rows[0].next)
+    const count = Number(rows[0].rows)
+    if (count === 0) return undefined
+    if (count < this.limit) return {rows: count, to: end}
+    const last = toMicros(rows[0].last!)
+    // The last row starts the next batch; when every row shares `from`'s timestamp, they go together.
+    return last > from ? {rows: count - 1, to: last} : {rows: count, to: from + 1}
+  }
+
+  /** A batch size within bounds, and never more rows than --max-rate allows in a second. */
+  private batchLimit(rows: number): number {
+    const cap = Math.min(this.options.batchSize ?? MAX_BATCH_ROWS, this.options.maxRate ?? Number.POSITIVE_INFINITY)
+    return Math.max(1, Math.min(cap, Math.round(rows)))
   }
 
   /**
@@ -337,26 +357,28 @@ class Purge {
     }
   }
 
-  /** Records a committed batch and steers the next one's width: toward `batchSize` rows, or `targetBatchMs`. */
+  /** Records a committed batch and, without --batch-size, steers the next one's size toward `targetBatchMs`. */
   private done(started: number, deleted: number): void {
     const ms = performance.now() - started
     this.durations.push(ms)
     this.deleted += deleted
-    if (deleted === 0) return
-    const factor = this.options.batchSize === undefined ? (this.options.targetBatchMs ?? 100) / Math.max(ms, 1) : this.options.batchSize / deleted
+    if (deleted === 0 || this.options.batchSize !== undefined) return
+    const factor = (this.options.targetBatchMs ?? 100) / Math.max(ms, 1)
     // Grow by half at most, shrink by half at most: one odd batch must not swing the next one far.
-    this.span = Math.max(MIN_SPAN_US, Math.round(this.span * Math.min(1.5, Math.max(0.5, factor))))
+    this.limit = this.batchLimit(this.limit * Math.min(1.5, Math.max(0.5, factor)))
   }
 
-  /** A batch hit statement_timeout (rolled back): retry the same range narrower, down to a floor. */
+  /** A batch hit statement_timeout (rolled back): retry from the same row with fewer rows, down to one. */
   private shrink(error: unknown): 'retry' {
-    if (this.span <= MIN_SPAN_US) throw this.failure(error)
-    this.span = Math.max(MIN_SPAN_US, Math.floor(this.span / 4))
+    if (this.limit <= 1) throw this.failure(error)
+    this.limit = Math.max(1, Math.floor(this.limit / 4))
     return 'retry'
   }
 
-  private progress(fraction: number): void {
+  private progress(): void {
     if (!this.options.onProgress) return
+    // Rows written since the count (never in the range: they are newer than the cutoffs) cannot push it past 1.
+    const fraction = this.total > 0 ? Math.min(1, this.walked / this.total) : 1
     const elapsedMs = performance.now() - this.started
     this.options.onProgress({
       batches: this.durations.length,

@@ -19,7 +19,7 @@ import type {Kasm, Zone} from '../kasm/types.js'
 import {type Citation, citeText, HA_RULES, HA_SUMMARY, type HaRole, LOGS_BUILTIN_BELOW, RULES, WEBAPP_ROWS} from '../plan/guide.js'
 import type {PlanInputs} from '../plan/inputs.js'
 import {webappSessionsPerServer, webappsNeeded} from '../plan/sizing.js'
-import {autoscaleFromAgents, autoscaleFromDatabase, type LintFinding, lintZones} from '../zones/lint.js'
+import {autoscaleFromAgents, autoscaleFromApi, autoscaleFromDatabase, type LintFinding, lintZones} from '../zones/lint.js'
 import {REQUEST_HOST} from '../zones/settings.js'
 import {managedService, readReplication, readSessionHistory, type Replication, type SessionHistory} from './facts.js'
 
@@ -82,7 +82,8 @@ export async function assessHa(options: HaOptions): Promise<HaReport> {
     ? {sessions: database.history.peak, source: 'accounting' as const}
     : {sessions: kasms.length, source: 'live-sessions' as const}
   const zonesWithSessions = database.history?.zones ?? zonesOfSessions(zones, kasms)
-  const autoscale = database.autoscale ?? autoscaleFromAgents(zones)
+  // The same sources, in the same order, as zone lint: Kasm's own configs, else the database, else autoscaled agents.
+  const autoscale = (await autoscaleFromApi(client, zones))?.enabled ?? database.autoscale ?? autoscaleFromAgents(zones)
   const rows: HaRow[] = [
     databaseRow(options.context, checks('db', 'connect')[0], database),
     backupRow(checks('backup', 'newest')[0] ?? checks('backup', 'configured')[0]),

@@ -78,17 +78,9 @@ export class Prober {
         request.destroy()
       }, this.options.timeoutMs)
       request.on('error', (error) => finish({error: describeNetworkError(error)}))
-      // The certificate is read at the handshake (or at once on a reused connection): by the time the
-      // response is parsed, a server that closes the connection may have taken the certificate with it.
-      let tls: TlsInfo | undefined
-      request.on('socket', (socket) => {
-        const secure = socket as Partial<TLSSocket>
-        if (typeof secure.getPeerCertificate !== 'function') return
-        if (secure.getPeerCertificate()?.valid_to) tls = tlsInfo(socket) // a reused connection
-        else socket.once('secureConnect', () => (tls = tlsInfo(socket)))
-      })
+      request.on('socket', rememberHandshake)
       request.on('response', (response) => {
-        tls ??= tlsInfo(response.socket)
+        const tls = handshakes.get(response.socket) ?? tlsInfo(response.socket)
         let body = ''
         response.setEncoding('utf8')
         response.on('data', (chunk: string) => {
@@ -156,6 +148,8 @@ export class Prober {
       // One secure context for every connection, built on first use: building one with all the roots is costly.
       this.httpsAgent ??= new https.Agent({
         keepAlive: true,
+        // Every new connection a full handshake: a resumed TLS session need not carry the certificate.
+        maxCachedSessions: 0,
         rejectUnauthorized: false,
         secureContext: createSecureContext({ca: this.options.caPem ? [...rootCertificates, this.options.caPem] : [...rootCertificates]}),
       })
@@ -165,6 +159,20 @@ export class Prober {
     if (parsed.protocol === 'http:') return http.request(parsed, {...options, agent: this.httpAgent})
     throw new Error(`unsupported URL scheme ${parsed.protocol} in ${url}`)
   }
+}
+
+/**
+ * What each TLS socket showed at its handshake. The certificate is read there, not when a response is
+ * parsed: by then a server that closes the connection may have taken it along, and a kept-alive
+ * socket is reused by later requests.
+ */
+const handshakes = new WeakMap<object, TlsInfo | undefined>()
+
+function rememberHandshake(socket: object): void {
+  const secure = socket as Partial<TLSSocket> & {once(event: string, listener: () => void): unknown}
+  if (handshakes.has(socket) || typeof secure.getPeerCertificate !== 'function') return
+  if (secure.getPeerCertificate()?.valid_to) handshakes.set(socket, tlsInfo(socket))
+  else secure.once('secureConnect', () => handshakes.set(socket, tlsInfo(socket)))
 }
 
 function tlsInfo(socket: unknown): TlsInfo | undefined {

@@ -88,7 +88,7 @@ export async function runHealth(options: HealthOptions): Promise<HealthReport> {
   try {
     if (options.zone) await validateZone(run, options.zone)
     let proxyFindings: ProxyFindings[] = []
-    // Role modules load on demand, so a web app sweep does not pay for pg, execa or the zone and backup code.
+    // Role modules load on demand, so a web app sweep does not pay for pg or the zone and backup code.
     const fleet = () => import('./checks/fleet.js')
     const byRole: Record<HealthRole, () => Promise<HealthCheck[]>> = {
       agent: async () => (await fleet()).agentChecks(run),

@@ -148,7 +148,7 @@ async function forwardHost(journal: Journal, host: JournalHost, options: RunOpti
     host.inFlight = step
     if (step === 'stop') host.servicesMayBeStopped = true
     await journal.save()
-    await pauseForTests(name, step)
+    await debugPause(name, step)
     options.onEvent?.({host: name, phase: 'change', state: 'started', step})
     const message = await forwardStep(journal.data, host, step, options)
     host.stepsDone.push(step)
@@ -327,7 +327,7 @@ async function rollbackHost(journal: Journal, host: JournalHost, options: RunOpt
       host.rollbackInFlight = step
       if (step === 'stop') host.servicesMayBeStopped = true
       await journal.save()
-      await pauseForTests(name, `rollback-${step}`)
+      await debugPause(name, `rollback-${step}`)
       options.onEvent?.({host: name, phase: 'rollback', state: 'started', step})
       const message = await rollbackStep(journal.data, host, step, options)
       if (step === 'start') host.servicesMayBeStopped = false
@@ -383,12 +383,14 @@ async function restoreFiles(host: JournalHost): Promise<string> {
 }
 
 /**
- * Test hook: KASMCTL_TEST_PAUSE_AT=<host>:<step> (or <host>:rollback-<step>) makes the process wait,
- * with the journal saved and the step not begun, so a test can kill -9 it at a known point.
+ * Debugging aid (documented in docs/ARCHITECTURE.md): KASMCTL_DEBUG_PAUSE_AT=<host>:<step> (or
+ * <host>:rollback-<step>) makes `host zone-name` stop before that step, with the journal saved and
+ * the step not begun, and wait until it is interrupted: to look at the hosts and the journal mid-run,
+ * or to try recovery (--resume, --rollback) after killing it there. The tests use it for the latter.
  */
-async function pauseForTests(host: string, step: string): Promise<void> {
-  if (process.env.KASMCTL_TEST_PAUSE_AT !== `${host}:${step}`) return
-  process.stderr.write(`kasmctl: paused before ${step} on ${host} (KASMCTL_TEST_PAUSE_AT)\n`)
+async function debugPause(host: string, step: string): Promise<void> {
+  if (process.env.KASMCTL_DEBUG_PAUSE_AT !== `${host}:${step}`) return
+  process.stderr.write(`kasmctl: paused before ${step} on ${host} (KASMCTL_DEBUG_PAUSE_AT); Ctrl-C or kill to go on\n`)
   await new Promise(() => {
     setInterval(() => {}, 60_000)
   })

@@ -2,12 +2,12 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {readContextFile, resolveSecret} from '../config/secrets.js'
 import type {AuthStyle, ContextConfig} from '../config/types.js'
-import {AuthError, ConfigError, KasmApiError, UnavailableError} from '../errors.js'
+import {AuthError, ConfigError, KasmApiError, LicenseError, UnavailableError} from '../errors.js'
 import {normalizeId} from './ids.js'
 import {normalizeImage, normalizeKasm, normalizeServer, normalizeZone} from './normalize.js'
 import {ENDPOINTS, describeEndpointNeeds, describePermissions} from './permissions.js'
 import {HttpTransport, type HttpResponse, NetworkError} from './transport.js'
-import type {ConnectionProxy, HealthcheckResult, Image, Kasm, Manager, Server, ServerType, Setting, Zone, ZoneSettings} from './types.js'
+import type {AutoscaleSchedule, ConnectionProxy, HealthcheckResult, Image, Kasm, Manager, RawAutoscaleConfig, Server, ServerPool, ServerType, Setting, Zone, ZoneSettings} from './types.js'
 
 export interface KasmClientOptions {
   /** Kasm base URL, e.g. https://kasm.example.com (a trailing /api is tolerated). */
@@ -245,6 +245,35 @@ export class KasmClient {
     return data ?? []
   }
 
+  // Server pools and AutoScale (kasm-verified.md §2). Kasm answers 403 "Access Denied. Auto Scaling is not licensed" without the licence.
+
+  async getServerPools(): Promise<ServerPool[]> {
+    const {server_pools: pools} = await this.call<{server_pools: ServerPool[]}>('get_server_pools')
+    return (pools ?? []).map((pool) => ({
+      ...pool,
+      autoscale_configs: (pool.autoscale_configs ?? []).map((c) => ({...c, autoscale_config_id: normalizeId(c.autoscale_config_id)})),
+      server_pool_id: normalizeId(pool.server_pool_id),
+      servers: (pool.servers ?? []).map((server) => ({...server, server_id: normalizeId(server.server_id)})),
+    }))
+  }
+
+  /** As Kasm sends them (1.15 or 1.19 field names), ids normalised: src/lib/autoscale/fields.ts reads both forms. */
+  async getAutoscaleConfigs(): Promise<RawAutoscaleConfig[]> {
+    const {autoscale_configs: configs} = await this.call<{autoscale_configs: RawAutoscaleConfig[]}>('get_autoscale_configs')
+    return (configs ?? []).map((config) => normalizeAutoscaleIds(config))
+  }
+
+  /** Sends the whole config, as the admin UI does: whether Kasm's update is partial is unverified. */
+  async updateAutoscaleConfig(config: RawAutoscaleConfig): Promise<RawAutoscaleConfig> {
+    const {autoscale_config: updated} = await this.call<{autoscale_config: RawAutoscaleConfig}>('update_autoscale_config', {target_autoscale_config: config})
+    return normalizeAutoscaleIds(updated)
+  }
+
+  async getSchedules(autoscaleConfigId: string): Promise<AutoscaleSchedule[]> {
+    const {schedules} = await this.call<{schedules: AutoscaleSchedule[]}>('get_schedules', {target_autoscale_config_id: autoscaleConfigId})
+    return schedules ?? []
+  }
+
   /** GET /api/__healthcheck (no auth). Never throws: failures come back in the result. */
   async healthcheck(baseUrl = this.baseUrl): Promise<HealthcheckResult> {
     const http = this.http()
@@ -325,7 +354,7 @@ export class KasmClient {
     }
 
     const message = typeof json.error_message === 'string' ? json.error_message : undefined
-    if (status === 401 || status === 403) throw authError(method, url, status, message)
+    if (status === 401 || status === 403 || /not licensed/i.test(message ?? '')) throw authError(method, url, status, message)
     if (status === 400 && message === 'Invalid Request' && this.options.auth === 'basic') throw basicAuthIgnored(url)
     if (message !== undefined) {
       throw new KasmApiError(`Kasm refused ${method}: ${message}`, message, {details: {method, status}})
@@ -337,6 +366,11 @@ export class KasmClient {
 
     return json as T
   }
+}
+
+function normalizeAutoscaleIds(config: RawAutoscaleConfig): RawAutoscaleConfig {
+  const optional = (value: unknown) => (typeof value === 'string' && value !== '' ? normalizeId(value) : (value as null))
+  return {...config, autoscale_config_id: normalizeId(config.autoscale_config_id), server_pool_id: optional(config.server_pool_id), zone_id: optional(config.zone_id) ?? ''}
 }
 
 function parseJson(data: string): Body | undefined {
@@ -375,6 +409,13 @@ function authError(method: string, url: string, status: number, message = ''): A
       hint: write
         ? `Kasm gives this answer for two causes: a missing permission, or a read-only key calling a write. In Kasm (Settings → Developers) grant the key ${permission} and clear "Read Only", or use a context whose key can write`
         : 'grant the permission to the API key in Kasm (Settings → Developers), or use a context whose key has it',
+    })
+  }
+
+  if (/auto ?scaling is not licensed/i.test(message)) {
+    return new LicenseError(`Auto Scaling is not licensed on ${url}: Kasm refused ${method} ("${message}")`, {
+      details: {method, status},
+      hint: 'server pools and autoscale configs need a Kasm licence that includes Auto Scaling; the key needs SERVER_POOLS_VIEW / AUTOSCALE_VIEW too',
     })
   }
 

@@ -26,6 +26,15 @@ export const PERMISSIONS: Record<number, string> = {
   2301: 'SERVERS_MODIFY',
   2302: 'SERVERS_CREATE',
   2303: 'SERVERS_DELETE',
+  2400: 'SERVER_POOLS_VIEW',
+  2401: 'SERVER_POOLS_MODIFY',
+  2402: 'SERVER_POOLS_CREATE',
+  2403: 'SERVER_POOLS_DELETE',
+  2500: 'AUTOSCALE_VIEW',
+  2501: 'AUTOSCALE_MODIFY',
+  2502: 'AUTOSCALE_CREATE',
+  2503: 'AUTOSCALE_DELETE',
+  2600: 'VM_PROVIDERS_VIEW',
 }
 
 export interface EndpointSpec {
@@ -62,6 +71,10 @@ export const ENDPOINTS: Record<string, EndpointSpec> = {
   update_server: {permissions: [2301, 501], write: true},
   update_setting: {permissions: [1301, 1306], write: true},
   update_zone: {permissions: [1901], write: true},
+  get_server_pools: {permissions: [2400], write: false},
+  get_autoscale_configs: {permissions: [2500], write: false},
+  get_schedules: {permissions: [2500], write: false},
+  update_autoscale_config: {permissions: [2501], write: true},
 }
 
 export function describePermissions(ids: number[]): string {

@@ -160,3 +160,41 @@ export interface Image {
   image_type?: null | string
   [key: string]: unknown
 }
+
+export type ServerPoolType = 'Docker Agent' | 'Server Pool'
+
+/** get_server_pools (kasm-verified.md §2). */
+export interface ServerPool {
+  server_pool_id: string
+  server_pool_name: string
+  server_pool_type: ServerPoolType | string
+  servers?: Array<{friendly_name?: null | string; hostname: string; server_id: string}>
+  autoscale_configs?: Array<{autoscale_config_id: string; autoscale_config_name: string}>
+  /** 1.19. */
+  server_assignment_enabled?: boolean
+  [key: string]: unknown
+}
+
+/**
+ * An autoscale config exactly as Kasm sends it: 1.15 says standby_memory_mb and
+ * agent_memory_override_gb, 1.19 *_bytes and adds max_simultaneous_users (src/lib/autoscale/fields.ts).
+ */
+export interface RawAutoscaleConfig {
+  autoscale_config_id: string
+  autoscale_config_name: string
+  autoscale_type?: ServerPoolType | string
+  enabled?: boolean
+  zone_id: string
+  server_pool_id?: null | string
+  vm_provider_config?: null | {max_instances?: number; vm_provider_display_name?: string}
+  [key: string]: unknown
+}
+
+export interface AutoscaleSchedule {
+  schedule_id: string
+  autoscale_config_id: string
+  days_of_the_week: number[]
+  active_start_time: string
+  active_end_time: string
+  timezone: string
+}

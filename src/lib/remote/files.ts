@@ -44,8 +44,10 @@ sync -- "$tmp" 2>/dev/null || sync
 mv -f -- "$tmp" "$1"
 trap - EXIT`
 /**
- * Copy keeping owner, mode and timestamps, through a temp file renamed into place: the copy either
- * exists whole or not at all. Fails rather than overwrite an existing target.
+ * Copy keeping owner and timestamps, through a temp file renamed into place: the copy either
+ * exists whole or not at all. Mode 0600 whatever the original's: the copies are of Kasm's config
+ * files, which hold its auth and registration tokens (0644 on a default install).
+ * Fails rather than overwrite an existing target.
  */
 const COPY_SCRIPT = `set -e
 [ -e "$1" ] || exit 3
@@ -53,6 +55,7 @@ const COPY_SCRIPT = `set -e
 tmp=$(mktemp "$(dirname -- "$2")/.kasmctl.XXXXXXXX")
 trap 'rm -f -- "$tmp"' EXIT
 cp -p -- "$1" "$tmp"
+chmod 600 -- "$tmp"
 sync -- "$tmp" 2>/dev/null || sync
 mv -f -- "$tmp" "$2"
 trap - EXIT`
@@ -95,7 +98,7 @@ export async function writeHostFile(host: HostEntry, path: string, content: stri
   if (result.exitCode !== 0) throw failure(host, `write ${path}`, result.stderr)
 }
 
-/** Copies a file keeping owner, mode and timestamps (for backups), atomically. Refuses to overwrite `to`. */
+/** Copies a file keeping owner and timestamps, mode 0600 (for backups of files that hold secrets), atomically. Refuses to overwrite `to`. */
 export async function copyHostFile(host: HostEntry, from: string, to: string): Promise<void> {
   const result = await runScript(host, COPY_SCRIPT, [from, to])
   if (result.exitCode === MISSING) throw failure(host, `copy ${from}`, 'no such file')

@@ -2,6 +2,7 @@ import {constants} from 'node:os'
 
 import type {HostEntry} from '../config/types.js'
 import {OperationError, UnavailableError} from '../errors.js'
+import {runChild} from '../process/children.js'
 import {shellJoin} from './shell.js'
 
 export interface CommandResult {
@@ -17,6 +18,14 @@ export interface RunOptions {
   timeoutMs?: number
   /** Over SSH as a non-root user, run the command through `sudo -n`. Ignored locally: kasmctl then runs as you. */
   sudo?: boolean
+  /** Aborting stops the command (locally; over SSH, the ssh client). */
+  signal?: AbortSignal
+  /**
+   * Over SSH, give the command a terminal (ssh -tt): when the ssh client dies (kasmctl killed, the
+   * connection lost), the remote side hangs up and the command gets SIGHUP instead of running on
+   * unseen. Its stderr then arrives in stdout. For long commands that must not outlive kasmctl.
+   */
+  hangUpWithClient?: boolean
 }
 
 /** OpenSSH exits 255 when it cannot connect or authenticate. */
@@ -56,37 +65,32 @@ export function describeHost(host: HostEntry): string {
  */
 export async function runOnHost(host: HostEntry, argv: string[], options: RunOptions = {}): Promise<CommandResult> {
   if (argv.length === 0) throw new TypeError('runOnHost needs a command')
-  const {execa} = await import('execa')
   const remote = isRemoteHost(host)
-  const [file, args] = remote ? ['ssh', sshArguments(host, remoteCommandLine(argv, options.sudo))] : [argv[0], argv.slice(1)]
-  const result = await execa(file, args, {
-    encoding: 'utf8',
-    reject: false,
-    stripFinalNewline: false,
-    timeout: options.timeoutMs,
-    ...(options.input === undefined ? {stdin: 'ignore' as const} : {input: options.input}),
-  })
-  const stdout = String(result.stdout ?? '')
-  const stderr = String(result.stderr ?? '')
-  if (result.timedOut) {
+  const tty = remote && options.hangUpWithClient === true
+  const [file, args] = remote ? ['ssh', [...(tty ? ['-tt'] : []), ...sshArguments(host, remoteCommandLine(argv, options.sudo))]] : [argv[0], argv.slice(1)]
+  const run = await runChild(file, file, args, {input: options.input, signal: options.signal, timeoutMs: options.timeoutMs})
+  const {exit, stderr, timedOut} = run
+  const stdout = tty ? run.stdout.replaceAll('\r\n', '\n') : run.stdout
+  if (timedOut) {
     throw new UnavailableError(`\`${shellJoin(argv)}\` on host ${describeHost(host)} did not finish within ${Math.round((options.timeoutMs ?? 0) / 1000)}s`, {
       details: {host: host.name},
     })
   }
 
-  if (result.exitCode === undefined && !result.signal) {
+  if (exit.error) {
     // Could not be spawned at all (ENOENT, EACCES).
+    const why = `${(exit.error as NodeJS.ErrnoException).code ?? exit.error.message}: ${file}`
     if (remote) {
-      throw new UnavailableError(`cannot run the OpenSSH client \`ssh\`: ${result.originalMessage ?? result.shortMessage}`, {
+      throw new UnavailableError(`cannot run the OpenSSH client \`ssh\`: ${why}`, {
         hint: 'install the OpenSSH client (apt-get install openssh-client)',
       })
     }
 
-    return {exitCode: COMMAND_NOT_FOUND, stderr: `${result.originalMessage ?? result.shortMessage}\n`, stdout}
+    return {exitCode: COMMAND_NOT_FOUND, stderr: `${why}\n`, stdout}
   }
 
-  if (remote && result.exitCode === SSH_CONNECTION_FAILURE) throw new HostUnreachableError(host, lastLine(stderr))
-  const exitCode = result.exitCode ?? 128 + signalNumber(result.signal)
+  if (remote && exit.code === SSH_CONNECTION_FAILURE) throw new HostUnreachableError(host, lastLine(stderr))
+  const exitCode = exit.code ?? 128 + signalNumber(exit.signal ?? undefined)
   return {exitCode, stderr, stdout}
 }
 

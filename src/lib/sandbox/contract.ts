@@ -61,6 +61,8 @@ export type Fault =
   | {kind: 'proxy-idle-timeout'; target: string; seconds: number}
   /** The agent (server hostname) stops checking in: last_reported stops moving. */
   | {kind: 'agent-no-checkin'; target: string}
+  /** The licence lacks Auto Scaling: pool and autoscale calls answer 403 "Access Denied. Auto Scaling is not licensed". */
+  | {kind: 'autoscale-unlicensed'}
 
 export interface DeploymentOptions {
   pg: PgConnection

@@ -169,6 +169,7 @@ export const FAULT_KINDS = [
   'proxy-strip-upgrade',
   'proxy-idle-timeout',
   'agent-no-checkin',
+  'autoscale-unlicensed',
   'db-stop',
   'db-start',
 ] as const
@@ -199,7 +200,8 @@ export function buildFault(kind: Exclude<FaultKind, 'db-start' | 'db-stop'>, inp
   }
 
   switch (kind) {
-    case 'api-down': {
+    case 'api-down':
+    case 'autoscale-unlicensed': {
       return {kind}
     }
 

@@ -81,7 +81,16 @@ CREATE TABLE images (
 CREATE TABLE server_pools (
   server_pool_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   server_pool_name varchar NOT NULL,
-  server_pool_type varchar NOT NULL DEFAULT 'Docker Agent'
+  server_pool_type varchar NOT NULL DEFAULT 'Docker Agent',
+  server_assignment_enabled boolean NOT NULL DEFAULT true -- kasm 1.19+
+);
+
+-- Where autoscaled servers come from (AWS, Azure, Proxmox...); the sandbox has one simulated provider.
+CREATE TABLE vm_provider_configs (
+  vm_provider_config_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  vm_provider_name varchar NOT NULL,
+  vm_provider_display_name varchar NOT NULL,
+  max_instances integer NOT NULL DEFAULT 10
 );
 
 CREATE TABLE autoscale_configs (
@@ -90,16 +99,40 @@ CREATE TABLE autoscale_configs (
   autoscale_type varchar NOT NULL DEFAULT 'Docker Agent',
   enabled boolean NOT NULL DEFAULT true,
   zone_id uuid NOT NULL REFERENCES zones (zone_id),
-  server_pool_id uuid REFERENCES server_pools (server_pool_id),
+  server_pool_id uuid REFERENCES server_pools (server_pool_id) ON DELETE SET NULL,
   aggressive_scaling boolean DEFAULT false,
   downscale_backoff integer DEFAULT 900,
   require_checkin boolean DEFAULT true,
   minimum_pool_standby_sessions integer DEFAULT 0,
-  max_simultaneous_sessions_per_server integer,
-  max_simultaneous_users integer,
+  max_simultaneous_sessions_per_server integer DEFAULT 1,
+  max_simultaneous_users integer, -- kasm 1.19+
   standby_cores integer DEFAULT 0,
   standby_memory_bytes bigint DEFAULT 0,
-  standby_gpus integer DEFAULT 0
+  standby_gpus integer DEFAULT 0,
+  reusable boolean DEFAULT false,
+  agent_cores_override integer DEFAULT 0,
+  agent_memory_override_bytes bigint DEFAULT 0,
+  agent_gpus_override integer DEFAULT 0,
+  register_dns boolean DEFAULT false,
+  connection_type varchar,
+  connection_port integer,
+  connection_username varchar,
+  connection_info varchar,
+  vm_provider_config_id uuid REFERENCES vm_provider_configs (vm_provider_config_id) ON DELETE SET NULL,
+  rotate_servers_in_days integer, -- kasm 1.19+
+  rotate_servers_pre_warm_minutes integer, -- kasm 1.19+
+  -- The autoscaler's own bookkeeping: when it last created a server, and since when it has wanted to delete one.
+  last_provision timestamp,
+  request_downscale_at timestamp
+);
+
+CREATE TABLE schedules (
+  schedule_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  autoscale_config_id uuid NOT NULL REFERENCES autoscale_configs (autoscale_config_id) ON DELETE CASCADE,
+  days_of_the_week jsonb NOT NULL DEFAULT '[]',
+  active_start_time varchar NOT NULL,
+  active_end_time varchar NOT NULL,
+  timezone varchar NOT NULL DEFAULT 'UTC'
 );
 
 CREATE TABLE servers (

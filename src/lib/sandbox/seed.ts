@@ -2,7 +2,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import type pg from 'pg'
 
 import {PERMISSIONS} from '../kasm/permissions.js'
-import {ALEMBIC_REVISIONS, KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
+import {ALEMBIC_REVISIONS, isAtLeast, KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
 import {encryptSetting, hashApiSecret} from './kasm-crypto.js'
 
 /**
@@ -135,11 +135,7 @@ export async function seedDatabase(client: pg.Client, version: KasmVersion = '1.
     })),
   )
 
-  const poolId = randomUUID()
-  await insert(client, 'server_pools', [{server_pool_id: poolId, server_pool_name: 'east-pool'}])
-  await insert(client, 'autoscale_configs', [
-    {autoscale_config_id: randomUUID(), autoscale_config_name: 'east-autoscale', enabled: true, server_pool_id: poolId, zone_id: result.zones.east},
-  ])
+  const pools = await seedAutoscale(client, result, version)
 
   const agentRows: Row[] = AGENTS.map((agent, index) => {
     const id = randomUUID()
@@ -184,6 +180,7 @@ export async function seedDatabase(client: pg.Client, version: KasmVersion = '1.
         operational_status: 'running',
         port: 3389,
         server_id: id,
+        server_pool_id: pools.rdp,
         server_type: 'Desktop',
         zone_id: result.zones.default,
       }
@@ -228,6 +225,60 @@ export async function seedDatabase(client: pg.Client, version: KasmVersion = '1.
   // Planner statistics, as a live Kasm database has them: row estimates in reports are real.
   await client.query('ANALYZE')
   return result
+}
+
+/**
+ * Server pools and AutoScale: east-autoscale (Docker agents, enabled, no standby capacity, so the
+ * simulator's autoscaler leaves it alone) in east, whose upstream auth address is left at its default;
+ * rdp-autoscale (the Server Pool of rdp-1 and rdp-2, disabled until a test enables it) in default.
+ */
+async function seedAutoscale(client: pg.Client, seed: SeedResult, version: KasmVersion): Promise<{east: string; rdp: string}> {
+  const pools = {east: randomUUID(), rdp: randomUUID()}
+  const provider = randomUUID()
+  await insert(client, 'server_pools', [
+    {server_pool_id: pools.east, server_pool_name: 'east-pool', server_pool_type: 'Docker Agent'},
+    {server_pool_id: pools.rdp, server_pool_name: 'rdp-pool', server_pool_type: 'Server Pool'},
+  ])
+  await insert(client, 'vm_provider_configs', [
+    {max_instances: 4, vm_provider_config_id: provider, vm_provider_display_name: 'Sandbox VMs (simulated)', vm_provider_name: 'sandbox'},
+  ])
+  const rdpConfig = randomUUID()
+  const common = {aggressive_scaling: false, downscale_backoff: 900, require_checkin: true, vm_provider_config_id: provider}
+  // Max users per server is a 1.19 column: older releases have none.
+  const maxUsers = (users: null | number) => (isAtLeast(version, '1.19') ? {max_simultaneous_users: users} : {})
+  await insert(client, 'autoscale_configs', [
+    {
+      ...common,
+      autoscale_config_id: randomUUID(),
+      autoscale_config_name: 'east-autoscale',
+      autoscale_type: 'Docker Agent',
+      enabled: true,
+      max_simultaneous_sessions_per_server: 1,
+      ...maxUsers(null),
+      minimum_pool_standby_sessions: 0,
+      server_pool_id: pools.east,
+      zone_id: seed.zones.east,
+    },
+    {
+      ...common,
+      autoscale_config_id: rdpConfig,
+      autoscale_config_name: 'rdp-autoscale',
+      autoscale_type: 'Server Pool',
+      connection_port: 3389,
+      connection_type: 'RDP',
+      downscale_backoff: 600,
+      enabled: false,
+      max_simultaneous_sessions_per_server: 2,
+      ...maxUsers(1),
+      minimum_pool_standby_sessions: 2,
+      server_pool_id: pools.rdp,
+      zone_id: seed.zones.default,
+    },
+  ])
+  await insert(client, 'schedules', [
+    {active_end_time: '19:00', active_start_time: '07:00', autoscale_config_id: rdpConfig, days_of_the_week: JSON.stringify([1, 2, 3, 4, 5]), timezone: 'UTC'},
+  ])
+  return pools
 }
 
 /**

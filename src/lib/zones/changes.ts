@@ -27,10 +27,10 @@ export function patchOf(changes: readonly FieldChange[]): Partial<ZoneSettings> 
   return Object.fromEntries(changes.map(({after, field}) => [field, after])) as Partial<ZoneSettings>
 }
 
-/** "  search_alternate_zones: true → false", one line per change. */
-export function formatChanges(changes: readonly FieldChange[], indent = '  '): string {
+/** "  search_alternate_zones: true → false", one line per change; `display` words the values (zone settings by default). */
+export function formatChanges(changes: readonly FieldChange[], indent = '  ', display: (field: string, value: unknown) => string = displayValue): string {
   const width = Math.max(0, ...changes.map((change) => change.field.length))
   return changes
-    .map(({after, before, field}) => `${indent}${`${field}:`.padEnd(width + 1)} ${displayValue(field, before)} → ${displayValue(field, after)}`)
+    .map(({after, before, field}) => `${indent}${`${field}:`.padEnd(width + 1)} ${display(field, before)} → ${display(field, after)}`)
     .join('\n')
 }

@@ -1,18 +1,26 @@
 /**
  * Zones as code: the YAML document `zone export` writes and `zone diff` / `zone apply` / `zone lint`
- * read. Zones are keyed by name (never ids), settings use Kasm's field names, and every problem is
- * reported with its line and column before anything is sent.
+ * read. Zones and autoscale configs are keyed by name (never ids), fields use Kasm's names, and every
+ * problem is reported with its line and column before anything is sent.
  *
  *   version: 1
  *   zones:
  *     east:
  *       enclave: true              # kasmctl policy, not a Kasm field (zone lint)
  *       search_alternate_zones: false
+ *   autoscale:                     # optional: existing autoscale configs (src/lib/autoscale/fields.ts)
+ *     rdp-autoscale:
+ *       zone: default              # where it is: checked, not changed
+ *       pool: rdp-pool
+ *       minimum_pool_standby_sessions: 4
+ *       downscale_backoff: 600
  */
 import {readFile, stat} from 'node:fs/promises'
 import {Document, isMap, isScalar, LineCounter, type Node, parseDocument, type Pair, type YAMLMap} from 'yaml'
 
 import {UsageError} from '../errors.js'
+import type {AutoscaleConfigView} from '../autoscale/configs.js'
+import {AUTOSCALE_FIELDS, type AutoscaleSettings, autoscaleFieldSpec, parseAutoscaleValue} from '../autoscale/fields.js'
 import type {Zone, ZoneSettings} from '../kasm/types.js'
 import {ZONE_SETTINGS, parseBooleanWord, parseZoneName, parseSetting, settingSpec, settingsOf} from './settings.js'
 
@@ -26,15 +34,30 @@ export interface DesiredZone {
   settings: Partial<ZoneSettings>
 }
 
+/** An existing autoscale config as the file wants it: only the fields it gives are managed. */
+export interface DesiredAutoscale {
+  name: string
+  /** Names the file expects the config to be in (checked against Kasm; zone apply does not move configs). */
+  zone?: string
+  pool?: string
+  settings: AutoscaleSettings
+}
+
 export interface ZonesFile {
   /** The path as given (`-` for stdin), for messages. */
   source: string
   zones: DesiredZone[]
+  /** The file's `autoscale:` configs; absent or empty when it has none. */
+  autoscale?: DesiredAutoscale[]
 }
+
+/** zone and pool names, then the config's fields (AutoscaleSettings). */
+export type AutoscaleDocumentEntry = Record<string, AutoscaleSettings[string] | string>
 
 export interface ZonesDocument {
   version: typeof FILE_VERSION
   zones: Record<string, Partial<ZoneSettings> & {enclave?: true}>
+  autoscale?: Record<string, AutoscaleDocumentEntry>
 }
 
 /** Reads and validates a zones file (`-` reads stdin). All problems are reported at once, exit 64. */
@@ -64,12 +87,18 @@ export function parseZonesFile(text: string, source: string): ZonesFile {
   for (const error of doc.errors) problems.add(error.pos[0], `not valid YAML: ${error.message.replace(/ at line \d+, column \d+:?.*$/s, '')}`)
   problems.throwIfAny()
 
-  const zones = readDocument(doc, problems)
+  const read = readDocument(doc, problems)
   problems.throwIfAny()
-  return {source, zones}
+  return {autoscale: read.autoscale, source, zones: read.zones}
 }
 
-function readDocument(doc: Document, problems: Problems): DesiredZone[] {
+function readDocument(doc: Document, problems: Problems): {autoscale: DesiredAutoscale[]; zones: DesiredZone[]} {
+  const root = doc.contents
+  const autoscaleNode = isMap(root) ? (root.items as Pair<Node, Node | null>[]).find((pair) => keyOf(pair) === 'autoscale')?.value : undefined
+  return {autoscale: autoscaleNode ? readAutoscaleSection(autoscaleNode, problems) : [], zones: readZones(doc, problems)}
+}
+
+function readZones(doc: Document, problems: Problems): DesiredZone[] {
   const root = doc.contents
   if (!isMap(root)) {
     problems.add(root?.range?.[0] ?? 0, 'expected a mapping with `version: 1` and `zones:` (see `kasmctl zone export`)')
@@ -84,8 +113,8 @@ function readDocument(doc: Document, problems: Problems): DesiredZone[] {
       if (!isScalar(pair.value) || pair.value.value !== FILE_VERSION) problems.add(offsetOf(pair.value ?? pair.key), `version must be ${FILE_VERSION}`)
     } else if (key === 'zones') {
       zonesNode = pair.value
-    } else {
-      problems.add(offsetOf(pair.key), `unknown key "${key}": the top level has version and zones`)
+    } else if (key !== 'autoscale') {
+      problems.add(offsetOf(pair.key), `unknown key "${key}": the top level has version, zones and autoscale`)
     }
   }
 
@@ -145,6 +174,55 @@ function readZone(name: string, node: Node | null, problems: Problems): DesiredZ
 
   zone.settings = settings as Partial<ZoneSettings>
   return zone
+}
+
+function readAutoscaleSection(node: Node | null, problems: Problems): DesiredAutoscale[] {
+  if (node === null || (isScalar(node) && node.value === null)) return []
+  if (!isMap(node)) {
+    problems.add(offsetOf(node), '`autoscale` must be a mapping of autoscale config name to fields, e.g. `autoscale: {rdp-autoscale: {minimum_pool_standby_sessions: 4}}`')
+    return []
+  }
+
+  const configs: DesiredAutoscale[] = []
+  for (const pair of node.items as Pair<Node, Node | null>[]) {
+    const name = keyOf(pair)
+    const config = readAutoscaleConfig(name, pair.value, problems)
+    if (config) configs.push(config)
+  }
+
+  return configs
+}
+
+function readAutoscaleConfig(name: string, node: Node | null, problems: Problems): DesiredAutoscale | undefined {
+  const config: DesiredAutoscale = {name, settings: {}}
+  if (node === null || (isScalar(node) && node.value === null)) return config
+  if (!isMap(node)) {
+    problems.add(offsetOf(node), `autoscale ${name}: expected a mapping of fields (or nothing)`)
+    return undefined
+  }
+
+  for (const pair of (node as YAMLMap<Node, Node | null>).items) {
+    const key = keyOf(pair)
+    const value = isScalar(pair.value) ? pair.value.value : pair.value?.toJSON()
+    const at = offsetOf(pair.value ?? pair.key)
+    if (key === 'zone' || key === 'pool') {
+      if (typeof value === 'string' && value.trim() !== '') config[key] = value
+      else problems.add(at, `autoscale.${name}.${key}: ${JSON.stringify(value)} is not a name: give the ${key} the config is in`)
+      continue
+    }
+
+    const spec = autoscaleFieldSpec(key)
+    if (!spec) {
+      problems.add(offsetOf(pair.key), `autoscale ${name}: unknown key "${key}": valid keys are zone, pool and ${AUTOSCALE_FIELDS.map((f) => f.field).join(', ')}`)
+      continue
+    }
+
+    // null is Kasm's "not set" for the fields that default to it (max users per server): export writes it so.
+    const parsed = value === null && spec.default === null ? null : problems.attempt(at, () => parseAutoscaleValue(spec, value, `autoscale.${name}.${key}`))
+    if (parsed !== undefined) config.settings[spec.field] = parsed
+  }
+
+  return config
 }
 
 /** A key given as a flag name (search-alternate) or with another case: point at the field name. */
@@ -210,12 +288,20 @@ class Problems {
   }
 }
 
-/** The export document: names not ids, settings only (no counts), enclave marks from the context. */
-export function exportDocument(zones: readonly Zone[], enclaves: readonly string[] = []): ZonesDocument {
+/**
+ * The export document: names not ids, settings only (no counts), enclave marks from the context, and
+ * the autoscale configs (with the zone and pool they are in) when Kasm showed them.
+ */
+export function exportDocument(zones: readonly Zone[], enclaves: readonly string[] = [], autoscale: readonly AutoscaleConfigView[] = []): ZonesDocument {
   const entries = [...zones]
     .sort((a, b) => a.zone_name.localeCompare(b.zone_name))
     .map((zone) => [zone.zone_name, {...(enclaves.includes(zone.zone_name) ? {enclave: true as const} : {}), ...settingsOf(zone)}])
-  return {version: FILE_VERSION, zones: Object.fromEntries(entries)}
+  const document: ZonesDocument = {version: FILE_VERSION, zones: Object.fromEntries(entries)}
+  if (autoscale.length > 0) {
+    document.autoscale = Object.fromEntries(autoscale.map((c) => [c.autoscale_config_name, {pool: c.server_pool_name, zone: c.zone_name, ...c.settings}]))
+  }
+
+  return document
 }
 
 /** The export document as YAML with a comment header saying where it came from. */

@@ -4,12 +4,16 @@
  */
 import type pg from 'pg'
 
+import {type AutoscaleFinding, AUTOSCALE_LINT_REASONS, type AutoscaleLintRule, evaluateAutoscaleLint} from '../autoscale/lint.js'
+import {autoscaleChanges, settingsOfConfig, withChanges} from '../autoscale/fields.js'
+import {autoscaleStatus, DEFAULT_CHECKIN_TIMEOUT_SECONDS} from '../autoscale/status.js'
 import type {ContextConfig} from '../config/types.js'
+import {AuthError, LicenseError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import {normalizeId} from '../kasm/ids.js'
 import type {Zone} from '../kasm/types.js'
 import type {ZonesFile} from './file.js'
-import {REQUEST_HOST, withDefaults} from './settings.js'
+import {isDefaultUpstream, REQUEST_HOST, withDefaults} from './settings.js'
 import {isAgent} from './view.js'
 
 export interface LintFinding {
@@ -21,9 +25,10 @@ export interface LintFinding {
   reason: string
 }
 
-export type LintRule = 'autoscale-upstream-auth' | 'enclave-search-alternate' | 'ha-min-agents' | 'proxy-mismatch'
+export type LintRule = 'autoscale-upstream-auth' | 'enclave-search-alternate' | 'ha-min-agents' | 'proxy-mismatch' | AutoscaleLintRule
 
 export const LINT_REASONS: Record<LintRule, string> = {
+  ...AUTOSCALE_LINT_REASONS,
   'autoscale-upstream-auth':
     'High Availability guide: AutoScaling requires the Upstream Auth Address to be explicitly configured before AutoScaling is enabled; if it is misconfigured, autoscaled Agents silently fail to join the pool (the most common AutoScaling failure mode).',
   'enclave-search-alternate':
@@ -34,8 +39,6 @@ export const LINT_REASONS: Record<LintRule, string> = {
     'Reverse proxy guide: behind a reverse proxy the Zone configuration must be updated accordingly; session connections go to Proxy Hostname:Port, so a value no proxy answers on breaks sessions.',
 }
 
-/** Upstream auth addresses that mean "not configured": the 1.15 default and the documented one. */
-const DEFAULT_UPSTREAM = new Set([REQUEST_HOST, 'proxy'])
 
 export interface LintInput {
   client: KasmClient
@@ -53,14 +56,46 @@ export interface LintFacts {
   autoscale: ReadonlyMap<string, string[]>
   /** The context's reverse proxies. */
   proxies: Array<{host: string; port: number; url: string}>
+  /** Findings of the AutoScale rules (src/lib/autoscale/lint.ts), when Kasm showed its configs. */
+  autoscaleFindings?: AutoscaleFinding[]
 }
 
 export async function lintZones(input: LintInput): Promise<LintFinding[]> {
   const live = await input.client.getZones()
   const zones = input.file ? overlay(live, input.file) : live
-  const autoscale = input.db ? await autoscaleFromDatabase(input.db) : autoscaleFromAgents(live)
+  const fromApi = await autoscaleFromApi(input.client, live, input.file)
+  const autoscale = fromApi?.enabled ?? (input.db ? await autoscaleFromDatabase(input.db) : autoscaleFromAgents(live))
   const enclaves = new Set([...(input.context.enclaves ?? []), ...(input.file?.zones.filter((zone) => zone.enclave).map((zone) => zone.name) ?? [])])
-  return evaluateLint(zones, {autoscale, enclaves, proxies: proxiesOf(input.context)})
+  return evaluateLint(zones, {autoscale, autoscaleFindings: fromApi?.findings, enclaves, proxies: proxiesOf(input.context)})
+}
+
+/**
+ * Enabled configs per zone and the AutoScale rules' findings, from Kasm's own configs. Undefined when
+ * Kasm refuses them (no Auto Scaling licence, or the key lacks AUTOSCALE_VIEW / SERVER_POOLS_VIEW):
+ * the caller then falls back on the database, else on autoscaled agents.
+ */
+export async function autoscaleFromApi(client: KasmClient, zones: readonly Zone[], file?: ZonesFile): Promise<undefined | {enabled: Map<string, string[]>; findings: AutoscaleFinding[]}> {
+  try {
+    const [live, pools] = await Promise.all([client.getAutoscaleConfigs(), client.getServerPools()])
+    // With a zones file: the configs as its `autoscale:` section would leave them.
+    const configs = live.map((config) => {
+      const wanted = file?.autoscale?.find((desired) => desired.name === config.autoscale_config_name)
+      return wanted ? withChanges(config, autoscaleChanges(settingsOfConfig(config), wanted.settings)) : config
+    })
+    const needsSessions = configs.some((c) => c.enabled !== false && c.autoscale_type !== 'Server Pool')
+    const kasms = needsSessions ? (await client.getKasms()).kasms : []
+    const servers = zones.flatMap((zone) => zone.servers ?? [])
+    const report = autoscaleStatus({configs, kasms, pools, servers, zones: [...zones]}, configs, {checkinTimeoutSeconds: DEFAULT_CHECKIN_TIMEOUT_SECONDS, now: new Date()})
+    const enabled = new Map<string, string[]>()
+    for (const config of configs.filter((c) => c.enabled !== false)) {
+      enabled.set(normalizeId(config.zone_id), [...(enabled.get(normalizeId(config.zone_id)) ?? []), config.autoscale_config_name])
+    }
+
+    return {enabled, findings: evaluateAutoscaleLint(report, configs)}
+  } catch (error) {
+    if (error instanceof AuthError || error instanceof LicenseError) return undefined
+    throw error
+  }
 }
 
 /** The rules, over zones as get_zones returns them (with servers). Errors first. */
@@ -76,7 +111,7 @@ export function evaluateLint(zones: readonly Zone[], facts: LintFacts): LintFind
 
     const configs = facts.autoscale.get(zone.zone_id) ?? []
     const upstream = zone.upstream_auth_address ?? REQUEST_HOST
-    if (configs.length > 0 && DEFAULT_UPSTREAM.has(upstream)) {
+    if (configs.length > 0 && isDefaultUpstream(upstream)) {
       add('error', zone, 'autoscale-upstream-auth', `upstream_auth_address is left at its default "${upstream}" while AutoScaling is enabled (${configs.join(', ')}): new agents cannot register`)
     }
 
@@ -88,6 +123,8 @@ export function evaluateLint(zones: readonly Zone[], facts: LintFacts): LintFind
       add('warning', zone, 'ha-min-agents', enabled === 0 ? 'no enabled agent: no session can start in this zone' : 'only 1 enabled agent: losing it stops new sessions in this zone')
     }
   }
+
+  for (const finding of facts.autoscaleFindings ?? []) findings.push({...finding, reason: LINT_REASONS[finding.rule]})
 
   const rank = {error: 0, warning: 1}
   return findings.sort((a, b) => rank[a.severity] - rank[b.severity] || a.zone.localeCompare(b.zone) || a.rule.localeCompare(b.rule))

@@ -30,6 +30,14 @@ export const MAX_ZONE_TEXT = 255
 
 export const REQUEST_HOST = '$request_host$'
 
+/** Upstream auth addresses that mean "not configured": the 1.15 default and the documented one. */
+const DEFAULT_UPSTREAM = new Set([REQUEST_HOST, 'proxy'])
+
+/** An upstream auth address left at a default: autoscaled servers cannot reach the API with it. */
+export function isDefaultUpstream(address: string): boolean {
+  return DEFAULT_UPSTREAM.has(address)
+}
+
 export const ZONE_SETTINGS: readonly ZoneSettingSpec[] = [
   {default: 'least_load', description: 'how Kasm picks the agent for a new session', field: 'load_strategy', flag: 'load-strategy', kind: 'strategy'},
   {default: true, description: 'fall back to agents in other zones when this zone has no capacity', field: 'search_alternate_zones', flag: 'search-alternate', kind: 'boolean'},

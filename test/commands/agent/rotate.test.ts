@@ -5,7 +5,9 @@ import {join} from 'node:path'
 
 import {runCli, startCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {startSshd} from '../../helpers/sshd.js'
+import {startSshd, type TestSshd} from '../../helpers/sshd.js'
+import {running} from '../../lib/process/support.js'
+import {descendants, processesNamed, waitFor} from '../backup/support.js'
 import {agentState, expireSessions, jsonLines, waitForLine} from './fixtures.js'
 
 const DEFAULT_ZONE_AGENTS = ['agent-1', 'agent-2', 'agent-3']
@@ -17,6 +19,15 @@ describe('agent rotate', () => {
   const kasmctl = (...args: string[]) => runCli(args, {env: sandbox.env})
   const rotate = (...args: string[]) => ['agent', 'rotate', '--zone', 'default', '--poll-interval', '300ms', '--yes', ...args]
   const enabled = async () => Promise.all(DEFAULT_ZONE_AGENTS.map(async (a) => (await agentState(sandbox, a)).enabled))
+
+  /** A config file whose context reaches every agent of the zone through the test sshd. */
+  async function sshInventory(sshd: TestSshd, name: string): Promise<string> {
+    const {stringify} = await import('yaml')
+    const config = join(dir, name)
+    const context = {...sandbox.context, hosts: DEFAULT_ZONE_AGENTS.map((agent) => sshd.host(agent, {roles: ['agent']}))}
+    await writeFile(config, stringify({contexts: [context], currentContext: context.name}), {mode: 0o600})
+    return config
+  }
 
   before(async () => {
     sandbox = await useSandbox()
@@ -115,6 +126,26 @@ describe('agent rotate', () => {
     expect((await readFile(file, 'utf8')).trim().split('\n')).to.include.members(DEFAULT_ZONE_AGENTS)
   })
 
+  it('after kill -9 mid-patch, --resume first ends what the killed patch command left running, then patches', async () => {
+    const file = join(dir, 'patched-orphans')
+    const delay = join(dir, 'delay')
+    await writeFile(delay, '300')
+    // The patch command forks a long sleep, as an installer would fork its own tools.
+    const run = startCli(rotate('--exec', `sh -c "sleep $(cat ${delay}); echo {host} >> ${file}"`, '--json'), {env: sandbox.env})
+    await waitForLine(run.output, (l) => l.event === 'patch_started' && l.agent === 'agent-1')
+    const sleep = await waitFor('the patch command\'s sleep', () => descendants(run.child.pid!).find((p) => p.name === 'sleep'))
+    run.child.kill('SIGKILL')
+    await run.result
+    await writeFile(delay, '0')
+
+    const resumed = await kasmctl(...rotate('--resume', '--json'))
+    expect(resumed.exitCode, resumed.stderr + resumed.stdout).to.equal(0)
+    expect(resumed.stderr).to.contain(`stopping sleep (pid ${sleep.pid})`)
+    expect(running(sleep.pid)).to.equal(false)
+    // Each agent patched once, by the resumed run alone.
+    expect((await readFile(file, 'utf8')).trim().split('\n').sort()).to.deep.equal(DEFAULT_ZONE_AGENTS)
+  })
+
   it('Ctrl-C stops the rotation with its progress saved and says how to carry on; --resume finishes it', async () => {
     const file = join(dir, 'patched-interrupted')
     const run = startCli(rotate('--exec', `sh -c "sleep 1; echo {host} >> ${file}"`, '--json'), {env: sandbox.env})
@@ -167,10 +198,7 @@ describe('agent rotate', () => {
   it('--ssh runs the patch on each agent host over SSH (a real sshd), with the inventory of the context', async () => {
     const sshd = await startSshd()
     try {
-      const {stringify} = await import('yaml')
-      const config = join(dir, 'ssh-config.yaml')
-      const context = {...sandbox.context, hosts: DEFAULT_ZONE_AGENTS.map((name) => sshd.host(name, {roles: ['agent']}))}
-      await writeFile(config, stringify({contexts: [context], currentContext: context.name}), {mode: 0o600})
+      const config = await sshInventory(sshd, 'ssh-config.yaml')
       const file = join(dir, 'patched-ssh')
       const result = await runCli(rotate('--ssh', '--exec', `sh -c "echo {host} over \\$SSH_CONNECTION >> ${file}"`, '--json'), {env: {...sandbox.env, KASMCTL_CONFIG: config}})
       expect(result.exitCode, result.stderr + result.stdout).to.equal(0)
@@ -178,6 +206,22 @@ describe('agent rotate', () => {
       const lines = (await readFile(file, 'utf8')).trim().split('\n')
       expect(lines.map((l) => l.split(' ')[0])).to.deep.equal(DEFAULT_ZONE_AGENTS)
       expect(lines.every((l) => new RegExp(`over 127\\.0\\.0\\.1 \\d+ 127\\.0\\.0\\.1 ${sshd.port}$`).test(l))).to.equal(true)
+    } finally {
+      await sshd.stop()
+    }
+  })
+
+  it('--ssh: kill -9 mid-patch ends the patch command on the agent host too (it has a terminal, and the remote side hangs up)', async () => {
+    const sshd = await startSshd()
+    try {
+      const config = await sshInventory(sshd, 'ssh-kill-config.yaml')
+      const run = startCli(rotate('--ssh', '--exec', 'sh -c "sleep 297; echo {host}"', '--json'), {env: {...sandbox.env, KASMCTL_CONFIG: config}})
+      // The sshd runs on this machine: its session's processes are visible here.
+      const remoteSleep = (): number | undefined => processesNamed('sleep').find((p) => p.argv.join(' ') === 'sleep 297')?.pid
+      const sleep = await waitFor('the patch command on the agent host', remoteSleep)
+      run.child.kill('SIGKILL')
+      await run.result
+      await waitFor('the remote patch command to be gone', () => !running(sleep))
     } finally {
       await sshd.stop()
     }

@@ -6,7 +6,9 @@ import {join} from 'node:path'
 
 import {runCli, startCli} from '../../helpers/cli.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
-import {blockPgDump, createBackup, dockerStandIn, liveCounts, runningPgDump, waitFor, withSandboxAndDest} from './support.js'
+import {running} from '../../lib/process/support.js'
+import {parsePrometheus, sampleValue} from '../../helpers/prometheus.js'
+import {blockPgDump, createBackup, descendants, dockerStandIn, tempDir, liveCounts, runningPgDump, waitFor, withSandboxAndDest} from './support.js'
 
 const KEY_TABLES = ['installation', 'zones', 'managers', 'servers', 'kasms', 'users', 'images', 'settings', 'accounting', 'logs']
 
@@ -109,7 +111,108 @@ describe('backup create', function () {
     expect(lines[1]).to.match(/^\S+Z backup create status=failed exit=64 error="backup directory .* does not exist"$/)
   })
 
+  it('--metrics-file writes node_exporter textfile metrics that a Prometheus parser reads; a failed run keeps the last success', async () => {
+    const metrics = join(dest, 'textfile', 'kasmctl_backup.prom')
+    const ok = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--exclude-logs', '--json', '--metrics-file', metrics], {env: sandbox.env})
+    expect(ok.exitCode, ok.stderr).to.equal(0)
+    const json = JSON.parse(ok.stdout)
+    const first = await parsePrometheus(await readFile(metrics, 'utf8'))
+    expect(first.map((f) => [f.name, f.type])).to.deep.equal([
+      ['kasmctl_backup_last_run_success', 'gauge'],
+      ['kasmctl_backup_last_run_timestamp_seconds', 'gauge'],
+      ['kasmctl_backup_last_success_timestamp_seconds', 'gauge'],
+      ['kasmctl_backup_last_success_duration_seconds', 'gauge'],
+      ['kasmctl_backup_last_success_size_bytes', 'gauge'],
+    ])
+    const labels = {context: 'sandbox'}
+    expect(sampleValue(first, 'kasmctl_backup_last_run_success', labels)).to.equal(1)
+    expect(sampleValue(first, 'kasmctl_backup_last_success_size_bytes', labels)).to.equal(json.sizeBytes)
+    expect(sampleValue(first, 'kasmctl_backup_last_success_duration_seconds', labels)).to.equal(json.durationMs / 1000)
+    const succeededAt = sampleValue(first, 'kasmctl_backup_last_success_timestamp_seconds', labels)
+    expect(Math.abs(succeededAt * 1000 - Date.now())).to.be.below(60_000)
+    expect((await stat(metrics)).mode & 0o777).to.equal(0o644)
+
+    await sandbox.stopDatabase()
+    try {
+      const failed = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--metrics-file', metrics], {env: sandbox.env})
+      expect(failed.exitCode).to.equal(69)
+    } finally {
+      await sandbox.startDatabase()
+    }
+
+    const second = await parsePrometheus(await readFile(metrics, 'utf8'))
+    expect(sampleValue(second, 'kasmctl_backup_last_run_success', labels)).to.equal(0)
+    expect(sampleValue(second, 'kasmctl_backup_last_success_timestamp_seconds', labels)).to.equal(succeededAt)
+    expect(sampleValue(second, 'kasmctl_backup_last_success_size_bytes', labels)).to.equal(json.sizeBytes)
+    expect(sampleValue(second, 'kasmctl_backup_last_run_timestamp_seconds', labels)).to.be.above(succeededAt)
+    expect((await readdir(join(dest, 'textfile')))).to.deep.equal(['kasmctl_backup.prom'])
+  })
+
+  it('--dry-run says what would be dumped, where, and what retention would remove, and writes nothing', async () => {
+    const first = await createBackup(sandbox, dest, ['--exclude-logs'])
+    const before = (await readdir(dest)).sort()
+    const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--keep', '1', '--min-keep', '1', '--dry-run', '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stdout).to.equal(0)
+    const plan = JSON.parse(result.stdout)
+    expect(plan).to.deep.include({compression: 'zstd', damaged: [], dryRun: true, excludeLogs: false, format: 'tar', via: 'local'})
+    expect(plan.database).to.match(/^kasmapp@127\.0\.0\.1:\d+\/kasm/)
+    expect(plan.path).to.match(new RegExp(`^${dest}/kasm_db_sandbox_\\d{8}T\\d{6}Z\\.tar\\.zst$`))
+    expect(plan.wouldRemove.map((r: {file: string; reason: string}) => [r.file, r.reason])).to.deep.equal([[first.file, 'beyond --keep 1']])
+    const human = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--keep', '1', '--min-keep', '1', '--dry-run'], {env: sandbox.env})
+    expect(human.stdout).to.match(/^would dump kasmapp@127\.0\.0\.1:\d+\/kasm \(via local, pg_dump \d+/)
+    expect(human.stdout).to.contain(`would remove ${first.file} (beyond --keep 1)`)
+    expect((await readdir(dest)).sort()).to.deep.equal(before)
+  })
+
   describe('bad input and faults', () => {
+    it('checks every output path before dumping: a --log-file or --metrics-file that cannot be written is exit 64 naming it', async () => {
+      const file = join(dest, 'a-file')
+      await writeFile(file, '')
+      for (const [flag, path, why] of [
+        ['--log-file', dest, 'is a directory'],
+        ['--metrics-file', dest, 'is a directory'],
+        ['--log-file', join(file, 'run.log'), `${file} is not a directory`],
+        ['--metrics-file', join(file, 'sub', 'backup.prom'), `${file} is not a directory`],
+      ]) {
+        const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--json', flag, path], {env: sandbox.env})
+        expect(result.exitCode, `${flag} ${path}`).to.equal(64)
+        expect(JSON.parse(result.stdout).error.message).to.equal(`${flag} ${path}: ${why}`)
+        expect(await readdir(dest)).to.deep.equal(['a-file'])
+      }
+    })
+
+    it('a written backup is never reported failed: a report that cannot be written at the end (a full disk) is a warning', async () => {
+      const textfile = await tempDir()
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', textfile])
+      try {
+        await writeFile(join(textfile, 'filler'), Buffer.alloc(64 * 1024)).catch(() => undefined)
+        const metrics = join(textfile, 'kasmctl_backup.prom')
+        const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--exclude-logs', '--json', '--metrics-file', metrics], {env: sandbox.env})
+        expect(result.exitCode, result.stderr).to.equal(0)
+        const {path} = JSON.parse(result.stdout)
+        expect(result.stderr).to.contain(`${path} was written, but its run report was not`).and.contain('ENOSPC')
+        expect(await readdir(textfile)).to.deep.equal(['filler'])
+      } finally {
+        execFileSync('umount', [textfile])
+        await rm(textfile, {force: true, recursive: true})
+      }
+    })
+
+    it('with no space at all on the destination: DEST_FULL, exit 1, nothing left behind', async () => {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dest])
+      try {
+        await writeFile(join(dest, 'filler'), Buffer.alloc(64 * 1024)).catch(() => undefined) // fills it, whatever fits
+        for (const extra of [[], ['--quiet']]) {
+          const result = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--json', ...extra], {env: sandbox.env})
+          expect(result.exitCode, result.stdout).to.equal(1)
+          expect(JSON.parse(result.stdout).error).to.deep.include({code: 'DEST_FULL', message: `no space left in ${dest}: no backup was written, older backups untouched`})
+          expect(await readdir(dest)).to.deep.equal(['filler'])
+        }
+      } finally {
+        execFileSync('umount', [dest])
+      }
+    })
+
     it('rejects --keep 0 and an unknown --format with exit 64, naming the value', async () => {
       const keep = await runCli(['backup', 'create', '--dest', dest, '--keep', '0'], {env: sandbox.env})
       expect(keep.exitCode).to.equal(64)
@@ -227,6 +330,27 @@ describe('backup create', function () {
       expect((await readdir(dest)).filter((f) => f.endsWith('.partial') || f.startsWith('.'))).to.deep.equal([])
     })
 
+    it('kill -9 of kasmctl takes pg_dump, zstd and the snapshot psql with it; the rerun finds nothing of it running', async () => {
+      const blocker = await blockPgDump(sandbox)
+      const run = startCli(['backup', 'create', '--dest', dest, '--via', 'local', '--compress', 'zstd'], {env: sandbox.env})
+      let children: Array<{pid: number; name: string}> = []
+      try {
+        await waitFor('pg_dump to start', () => runningPgDump(run.child.pid!))
+        children = descendants(run.child.pid!)
+        expect(children.map((p) => p.name).sort()).to.include.members(['pg_dump', 'psql', 'zstd'])
+        run.child.kill('SIGKILL')
+        await run.result
+        await waitFor('every child of the killed run to be gone', () => children.every((p) => !running(p.pid)))
+      } finally {
+        await blocker.release()
+      }
+
+      const rerun = await runCli(['backup', 'create', '--dest', dest, '--via', 'local', '--exclude-logs', '--json'], {env: sandbox.env})
+      expect(rerun.exitCode, rerun.stderr).to.equal(0)
+      expect(rerun.stderr).to.contain('left by an interrupted run')
+      expect((await readdir(dest)).filter((f) => f.endsWith('.partial') || f.startsWith('.'))).to.deep.equal([])
+    })
+
     it('SIGTERM stops pg_dump, removes the partial file and releases the lock', async () => {
       const blocker = await blockPgDump(sandbox)
       const run = startCli(['backup', 'create', '--dest', dest, '--via', 'local'], {env: sandbox.env})
@@ -267,3 +391,4 @@ describe('backup create', function () {
     })
   })
 })
+

@@ -1,10 +1,18 @@
 import {expect} from 'chai'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdir, rm} from 'node:fs/promises'
-import {dirname} from 'node:path'
+import {existsSync} from 'node:fs'
+import {mkdir, mkdtemp, readdir, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {dirname, isAbsolute, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {CRON_TOOLS} from '../../../src/lib/backup/cron.js'
 
 import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+
+/** runCli runs kasmctl in the repository's root: relative paths resolve there. */
+const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 
 /** The current user's crontab through the real crontab binary ('' when there is none). */
 function crontab(): string {
@@ -38,6 +46,56 @@ describe('backup cron', function () {
     const json = JSON.parse(result.stdout)
     expect(json).to.include({changed: false, installed: false, schedule: '0 2 * * *'})
     expect(json.line).to.match(new RegExp(`^0 2 \\* \\* \\* PATH=${dirname(process.execPath)}:\\S+ KASMCTL_CONFIG=${sandbox.env.KASMCTL_CONFIG} \\S+ backup create --quiet --context sandbox --log-file '/var/log/kasm backup.log' # kasmctl backup: context sandbox$`))
+  })
+
+  it('keeps only the absolute PATH directories that hold a tool of the job, and the line runs under cron\'s bare environment', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'kasmctl-cron-path-'))
+    try {
+      const path = ['.', 'node_modules/.bin', '', empty, '/nonexistent', sandbox.env.PATH].join(':')
+      const result = await runCli(['backup', 'cron', '--schedule', '@daily', '--exclude-logs', '--json'], {env: {...sandbox.env, PATH: path}})
+      expect(result.exitCode, result.stderr).to.equal(0)
+      const {line} = JSON.parse(result.stdout)
+      const dirs = /PATH=(\S+)/.exec(line)![1].split(':')
+      expect(dirs[0]).to.equal(dirname(process.execPath))
+      for (const dir of dirs) {
+        expect(isAbsolute(dir), dir).to.equal(true)
+        expect(CRON_TOOLS.some((tool) => existsSync(join(dir, tool))), `${dir} holds a tool of the job`).to.equal(true)
+      }
+
+      expect(dirs).to.not.include.members([empty, '/nonexistent'])
+      // What cron runs: the line after its schedule, with only HOME and SHELL set.
+      const before = await readdir(sandbox.context.backup!.dir)
+      const run = spawnSync('/bin/sh', ['-c', line.replace(/^@daily /, '').replaceAll(String.raw`\%`, '%')], {encoding: 'utf8', env: {HOME: process.env.HOME, SHELL: '/bin/sh'}})
+      expect(run.status, run.stderr).to.equal(0)
+      expect(run.stdout).to.equal('')
+      const made = (await readdir(sandbox.context.backup!.dir)).filter((file) => !before.includes(file))
+      expect(made.map((file) => file.replace(/\d{8}T\d{6}Z/, 'TIME')).sort()).to.deep.equal(
+        ['kasm_db_sandbox_TIME.tar.zst', 'kasm_db_sandbox_TIME.tar.zst.manifest.json', 'kasm_db_sandbox_TIME.tar.zst.sha256'],
+      )
+      for (const file of made) await rm(join(sandbox.context.backup!.dir, file))
+    } finally {
+      await rm(empty, {force: true, recursive: true})
+    }
+  })
+
+  it('passes backup create\'s retention and format flags on, with absolute file paths, after checking them as a run would', async () => {
+    const flags = ['--keep', '7', '--min-keep', '3', '--keep-days', '14', '--verify', '--compress', 'gzip', '--format', 'custom', '--exclude-logs', '--metrics-file', 'textfile/kasmctl.prom']
+    const result = await runCli(['backup', 'cron', '--schedule', '0 2 * * *', ...flags, '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(JSON.parse(result.stdout).line).to.match(
+      / backup create --quiet --context sandbox --metrics-file \S+\/textfile\/kasmctl\.prom --exclude-logs --compress gzip --format custom --keep 7 --keep-days 14 --min-keep 3 --verify # kasmctl/,
+    )
+    expect(JSON.parse(result.stdout).line).to.contain(` --metrics-file ${join(ROOT, 'textfile', 'kasmctl.prom')} `)
+
+    for (const [args, message] of [
+      [['--keep', '1', '--min-keep', '2'], '--keep 1 is below --min-keep 2'],
+      [['--log-file', tmpdir()], `--log-file ${tmpdir()}: is a directory`],
+      [['--compress', 'lz4'], 'lz4'],
+    ] as const) {
+      const bad = await runCli(['backup', 'cron', '--schedule', '0 2 * * *', ...args, '--install'], {env: sandbox.env})
+      expect(bad.exitCode, args.join(' ')).to.equal(64)
+      expect(bad.stderr).to.contain(message)
+    }
   })
 
   it('rejects an invalid schedule with exit 64, naming the field and the valid range, and installs nothing', async () => {

@@ -1,5 +1,6 @@
 import {expect} from 'chai'
-import {copyFile, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {copyFile, readdir, readFile, rm, truncate, utimes, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {runCli} from '../../helpers/cli.js'
@@ -19,7 +20,7 @@ describe('backup list and backup prune', function () {
   this.timeout(120_000)
   let sandbox: TestSandbox
   let dest: string
-  let latest: {file: string; path: string}
+  let latest: {file: string; path: string; sizeBytes: number}
 
   before(async () => {
     sandbox = await useSandbox()
@@ -50,7 +51,7 @@ describe('backup list and backup prune', function () {
       ['2024-01-01', true, true],
     ])
     expect(Object.keys(json.backups[0]).sort()).to.deep.equal(
-      ['alembicRevision', 'checksumChecked', 'complete', 'compression', 'context', 'createdAt', 'excludeLogs', 'file', 'format', 'path', 'rowCounts', 'serverVersion', 'sizeBytes', 'verified'].sort(),
+      ['alembicRevision', 'checksumChecked', 'complete', 'compression', 'context', 'createdAt', 'damaged', 'excludeLogs', 'file', 'format', 'path', 'rowCounts', 'serverVersion', 'sizeBytes', 'verified'].sort(),
     )
     expect(json.backups[0]).to.include({checksumChecked: true, compression: 'zstd', context: 'sandbox', excludeLogs: true, file: latest.file, format: 'tar'})
 
@@ -79,6 +80,32 @@ describe('backup list and backup prune', function () {
     expect(noDir.stderr).to.contain('no context selected')
   })
 
+  it('a --dest that is a file is exit 64 for list and prune, as for create', async () => {
+    const file = join(dest, latest.file)
+    for (const command of [['list'], ['prune', '--keep', '3']]) {
+      const result = await runCli(['backup', ...command, '--dest', file, '--json'], {env: sandbox.env})
+      expect(result.exitCode, command[0]).to.equal(64)
+      expect(JSON.parse(result.stdout).error.message).to.equal(`backup destination ${file} is not a directory`)
+    }
+  })
+
+  it('prune on a file system too full for its lock file still frees space, with a warning, and leaves no lock file', async () => {
+    const full = await tempDir()
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', full])
+    try {
+      for (const file of await readdir(dest)) await copyFile(join(dest, file), join(full, file))
+      await writeFile(join(full, 'filler'), Buffer.alloc(4 * 1024 * 1024)).catch(() => undefined)
+      const result = await runCli(['backup', 'prune', '--dest', full, '--keep', '1', '--min-keep', '1', '--json'], {env: sandbox.env})
+      expect(result.exitCode, result.stdout + result.stderr).to.equal(0)
+      expect(result.stderr).to.contain(`no space left in ${full} for the lock file: pruning without it`)
+      expect(JSON.parse(result.stdout).removed).to.have.length(3)
+      expect((await readdir(full)).filter((f) => f.endsWith('.zst') || f.startsWith('.'))).to.deep.equal([latest.file])
+    } finally {
+      execFileSync('umount', [full])
+      await rm(full, {force: true, recursive: true})
+    }
+  })
+
   it('prune --dry-run shows what would go and removes nothing', async () => {
     const result = await runCli(['backup', 'prune', '--dest', dest, '--keep', '2', '--dry-run'], {env: sandbox.env})
     expect(result.exitCode, result.stderr).to.equal(0)
@@ -100,6 +127,52 @@ describe('backup list and backup prune', function () {
     expect(json).to.deep.include({dryRun: false, kept: 3})
     expect(json.removed).to.deep.equal([{createdAt: '2024-01-01T02:00:00.000Z', file: 'kasm_db_sandbox_20240101T020000Z.tar.zst', reason: 'older than 30 days'}])
     expect((await readdir(dest)).filter((f) => f.includes('20240101'))).to.deep.equal([])
+  })
+
+  it('a damaged backup shows as DAMAGED and never pushes the only good one out of --keep / --min-keep', async () => {
+    // The two newest damaged (issue 13): one truncated to 100 bytes, one to 0.
+    await truncate(latest.path, 100)
+    await truncate(join(dest, 'kasm_db_sandbox_20240103T020000Z.tar.zst'), 0)
+    const list = await runCli(['backup', 'list', '--dest', dest, '--json'], {env: sandbox.env})
+    expect(list.exitCode, list.stderr).to.equal(0)
+    const states = JSON.parse(list.stdout).backups.map((b: {createdAt: string; damaged: null | string; verified: boolean}) => [b.createdAt.slice(0, 10), b.verified, b.damaged])
+    expect(states.slice(1)).to.deep.equal([
+      ['2024-01-03', false, `it has 0 bytes where its manifest says ${latest.sizeBytes} (truncated or overwritten)`],
+      ['2024-01-02', true, null],
+      ['2024-01-01', true, null],
+    ])
+    expect(states[0]).to.deep.equal([states[0][0], false, `it has 100 bytes where its manifest says ${latest.sizeBytes} (truncated or overwritten)`])
+    const table = await runCli(['backup', 'list', '--dest', dest], {env: sandbox.env})
+    expect(table.stdout).to.match(/DAMAGED\s+kasm_db_sandbox_20240103T020000Z/)
+    expect(table.stdout).to.contain(`kasm_db_sandbox_20240103T020000Z.tar.zst: DAMAGED, it has 0 bytes`)
+
+    const prune = await runCli(['backup', 'prune', '--dest', dest, '--keep', '1', '--min-keep', '1', '--json'], {env: sandbox.env})
+    expect(prune.exitCode, prune.stderr).to.equal(0)
+    const json = JSON.parse(prune.stdout)
+    expect(json.removed.map((r: {file: string}) => r.file)).to.deep.equal(['kasm_db_sandbox_20240101T020000Z.tar.zst'])
+    expect(json.damaged.map((d: {file: string}) => d.file)).to.deep.equal([latest.file, 'kasm_db_sandbox_20240103T020000Z.tar.zst'])
+    expect(json.kept).to.equal(1)
+    expect(prune.stderr).to.contain('is damaged')
+    const left = (await readdir(dest)).filter((f) => f.endsWith('.zst')).sort()
+    expect(left).to.deep.equal([latest.file, 'kasm_db_sandbox_20240102T020000Z.tar.zst', 'kasm_db_sandbox_20240103T020000Z.tar.zst'].sort())
+  })
+
+  it('prune --verify hashes every backup first: a same-size corruption is caught before it counts', async () => {
+    const file = join(dest, 'kasm_db_sandbox_20240103T020000Z.tar.zst')
+    const bytes = await readFile(file)
+    bytes[bytes.length >> 1] ^= 0xff
+    await writeFile(file, bytes)
+    // Bit rot: same size, and an mtime from before kasmctl finished writing it. Only a hash can tell.
+    const {finishedAt} = JSON.parse(await readFile(`${file}.manifest.json`, 'utf8'))
+    const written = new Date(Date.parse(finishedAt) - 1000)
+    await utimes(file, written, written)
+    const cheap = await runCli(['backup', 'prune', '--dest', dest, '--keep', '2', '--min-keep', '2', '--dry-run', '--json'], {env: sandbox.env})
+    expect(JSON.parse(cheap.stdout).damaged).to.deep.equal([])
+    const verified = await runCli(['backup', 'prune', '--dest', dest, '--keep', '2', '--min-keep', '2', '--verify', '--json'], {env: sandbox.env})
+    expect(verified.exitCode, verified.stderr).to.equal(0)
+    const json = JSON.parse(verified.stdout)
+    expect(json.damaged).to.deep.equal([{createdAt: '2024-01-03T02:00:00.000Z', file: 'kasm_db_sandbox_20240103T020000Z.tar.zst', reason: 'its content does not match its .sha256 (checksum mismatch)'}])
+    expect(json.removed.map((r: {file: string}) => r.file)).to.deep.equal(['kasm_db_sandbox_20240101T020000Z.tar.zst'])
   })
 
   it('prune rejects --keep below --min-keep, and having no rule at all, with exit 64', async () => {

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
+import {createHash} from 'node:crypto'
 import {execa} from 'execa'
-import {rm, writeFile} from 'node:fs/promises'
+import {mkdir, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {stringify} from 'yaml'
 
@@ -51,6 +52,30 @@ describe('backup restore', function () {
     expect(plan.steps[1]).to.equal('check that role kasmapp may drop and create databases (SUPERUSER, or CREATEDB and owner of kasm)')
     expect(plan.steps[2]).to.match(/^stop Kasm on webapp-1 \(local\): \S+\/hosts\/webapp-1\/opt\/kasm\/bin\/stop$/)
     expect(plan.steps.at(-1)).to.equal(`drop ${plan.previousDatabase} once the web apps are healthy`)
+  })
+
+  it('--dry-run of a missing file, a directory or garbage is an error, as the real run would be, not a plan', async () => {
+    const dir = await tempDir()
+    try {
+      const name = (stamp: string): string => `${dir}/kasm_db_sandbox_${stamp}.tar.zst`
+      await mkdir(name('20260101T020000Z'))
+      await writeFile(name('20260102T020000Z'), 'not an archive at all')
+      await writeFile(`${name('20260102T020000Z')}.sha256`, `${createHash('sha256').update('not an archive at all').digest('hex')}  kasm_db_sandbox_20260102T020000Z.tar.zst\n`)
+      for (const [path, exitCode, code, message] of [
+        [name('20251231T020000Z'), 64, 'NOT_FOUND', `backup ${name('20251231T020000Z')} does not exist`],
+        [name('20260101T020000Z'), 64, 'USAGE', `${name('20260101T020000Z')} is a directory, not a backup file`],
+        [`${dir}/notes.txt`, 64, 'USAGE', `${dir}/notes.txt is not a kasmctl backup`],
+        [name('20260102T020000Z'), 1, 'VERIFY_FAILED', 'kasm_db_sandbox_20260102T020000Z.tar.zst failed verification (archive: pg_restore cannot read the archive'],
+      ] as const) {
+        const result = await runCli(['backup', 'restore', path, '--via', 'local', '--dry-run', '--json'], {env: sandbox.env})
+        expect(result.exitCode, path).to.equal(exitCode)
+        const {error} = JSON.parse(result.stdout)
+        expect(error.code, path).to.equal(code)
+        expect(error.message).to.contain(message)
+      }
+    } finally {
+      await rm(dir, {force: true, recursive: true})
+    }
   })
 
   it('without --yes on a non-terminal refuses (exit 64, naming --yes) and changes nothing', async () => {

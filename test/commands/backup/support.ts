@@ -41,8 +41,8 @@ export async function createBackup(sandbox: TestSandbox, dest: string, extra: st
   return JSON.parse(result.stdout)
 }
 
-/** Pids of a process's descendants with their command names and argv (from /proc). */
-export function descendants(pid: number): Array<{pid: number; name: string; argv: string[]}> {
+/** Every process (from /proc) with its parent, command name and argv. */
+function processTable(): Map<number, {ppid: number; name: string; argv: string[]}> {
   const parents = new Map<number, {ppid: number; name: string; argv: string[]}>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
@@ -56,6 +56,17 @@ export function descendants(pid: number): Array<{pid: number; name: string; argv
     }
   }
 
+  return parents
+}
+
+/** Processes with this command name, whoever started them. */
+export function processesNamed(name: string): Array<{pid: number; argv: string[]}> {
+  return [...processTable()].filter(([, info]) => info.name === name).map(([pid, info]) => ({argv: info.argv.filter((arg) => arg !== ''), pid}))
+}
+
+/** Pids of a process's descendants with their command names and argv (from /proc). */
+export function descendants(pid: number): Array<{pid: number; name: string; argv: string[]}> {
+  const parents = processTable()
   const found: Array<{pid: number; name: string; argv: string[]}> = []
   const walk = (parent: number): void => {
     for (const [child, info] of parents) {

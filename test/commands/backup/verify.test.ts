@@ -3,10 +3,11 @@ import {createHash} from 'node:crypto'
 import {mkdir, open, readFile, symlink, truncate, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {findExecutable} from '../../../src/lib/backup/processes.js'
-import {runCli} from '../../helpers/cli.js'
+import {findExecutable} from '../../../src/lib/process/children.js'
+import {runCli, startCli} from '../../helpers/cli.js'
+import {running} from '../../lib/process/support.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
-import {createBackup, dockerStandIn, liveCounts, withSandboxAndDest} from './support.js'
+import {createBackup, descendants, dockerStandIn, liveCounts, waitFor, withSandboxAndDest} from './support.js'
 
 describe('backup verify', function () {
   this.timeout(120_000)
@@ -32,6 +33,17 @@ describe('backup verify', function () {
     const live = await liveCounts(sandbox, Object.keys(created.rowCounts))
     expect(json.rowCounts).to.have.length(10)
     for (const row of json.rowCounts) expect(row, row.table).to.deep.equal({expected: live[row.table], restored: live[row.table], table: row.table})
+  })
+
+  it('--restore-test: kill -9 of kasmctl takes its throwaway PostgreSQL with it', async () => {
+    await createBackup(sandbox, dest, ['--exclude-logs'])
+    const run = startCli(['backup', 'verify', '--latest', '--dest', dest, '--restore-test'], {env: sandbox.env})
+    const server = await waitFor('the scratch server', () => descendants(run.child.pid!).find((p) => p.name === 'postgres' && p.argv.includes('-D')))
+    const scratch = descendants(run.child.pid!).filter((p) => p.name === 'postgres')
+    expect(scratch.map((p) => p.pid)).to.include(server.pid)
+    run.child.kill('SIGKILL')
+    await run.result
+    await waitFor('the scratch server and its backends to be gone', () => scratch.every((p) => !running(p.pid)))
   })
 
   it('--target-url restores into a scratch database on that server, then drops it', async () => {

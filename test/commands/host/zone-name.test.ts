@@ -103,7 +103,10 @@ describe('kasmctl host zone-name', function () {
     const [host] = result.hosts
     expect(host.files[0].backup).to.match(/api\.app\.config\.yaml\.kasmctl-\d{8}T\d{6}Z\.bak$/)
     expect(await readFile(host.files[0].backup!, 'utf8')).to.equal(before)
-    expect((await stat(host.files[0].backup!)).uid).to.equal(KASM_UID)
+    // The backup keeps the owner but not the 0644: it holds the service's tokens. So does the journal.
+    const backup = await stat(host.files[0].backup!)
+    expect({mode: backup.mode & 0o777, uid: backup.uid}).to.deep.equal({mode: 0o600, uid: KASM_UID})
+    expect((await stat(result.journal!)).mode & 0o777).to.equal(0o600)
 
     expect(result).to.deep.include({create_zone: false, dry_run: false, operation: 'change', status: 'done', zone: 'east'})
     expect(result.zone_id).to.match(/^[\da-f]{32}$/)
@@ -206,7 +209,7 @@ describe('kasmctl host zone-name', function () {
   for (const way of ['--resume', '--rollback'] as const) {
     it(`killed with kill -9 while webapp-2 is stopped: a new run is refused, and ${way} ends consistent`, async () => {
       const before = await apiConfigs(sandbox)
-      const cli = startCli(['host', 'zone-name', 'east', '--role', 'webapp', '--yes'], {env: {...sandbox.env, KASMCTL_TEST_PAUSE_AT: 'webapp-2:start'}, timeoutMs: 120_000})
+      const cli = startCli(['host', 'zone-name', 'east', '--role', 'webapp', '--yes'], {env: {...sandbox.env, KASMCTL_DEBUG_PAUSE_AT: 'webapp-2:start'}, timeoutMs: 120_000})
       await waitForStderr(cli, 'paused before start on webapp-2')
       cli.child.kill('SIGKILL')
       await cli.result
@@ -234,7 +237,7 @@ describe('kasmctl host zone-name', function () {
 
   it('a rollback killed midway: --resume moves every host forward again, none skipped half-restored', async () => {
     const killAt = async (args: string[], pauseAt: string) => {
-      const cli = startCli(args, {env: {...sandbox.env, KASMCTL_TEST_PAUSE_AT: pauseAt}, timeoutMs: 120_000})
+      const cli = startCli(args, {env: {...sandbox.env, KASMCTL_DEBUG_PAUSE_AT: pauseAt}, timeoutMs: 120_000})
       await waitForStderr(cli, 'paused before')
       cli.child.kill('SIGKILL')
       await cli.result
@@ -255,7 +258,7 @@ describe('kasmctl host zone-name', function () {
   })
 
   it('Ctrl-C mid-run exits 130 naming each host\'s state and the way on', async () => {
-    const cli = startCli(['host', 'zone-name', 'east', '--role', 'webapp', '--yes'], {env: {...sandbox.env, KASMCTL_TEST_PAUSE_AT: 'webapp-1:edit'}, timeoutMs: 120_000})
+    const cli = startCli(['host', 'zone-name', 'east', '--role', 'webapp', '--yes'], {env: {...sandbox.env, KASMCTL_DEBUG_PAUSE_AT: 'webapp-1:edit'}, timeoutMs: 120_000})
     await waitForStderr(cli, 'paused before edit on webapp-1')
     cli.child.kill('SIGINT')
     const result = await cli.result

@@ -1,7 +1,6 @@
 import {expect} from 'chai'
 
 import {checkPgDumpVersion, detectVia, type PgEndpoint, toolInvocation, toolVersion} from '../../../src/lib/backup/pg-tools.js'
-import {captureTool} from '../../../src/lib/backup/processes.js'
 import {OperationError} from '../../../src/lib/errors.js'
 
 const local: PgEndpoint = {
@@ -49,15 +48,6 @@ describe('lib/backup/pg-tools', () => {
       const tools = {...local, target: undefined}
       expect(await toolVersion(tools, 'pg_dump')).to.match(/^\d+\.\d+$/)
       expect(await toolVersion(tools, 'pg_restore')).to.equal(await toolVersion(tools, 'pg_dump'))
-    })
-
-    it('captureTool returns the output and exit, and stops a command that outlives its timeout', async () => {
-      const echoed = await captureTool('sh', 'sh', ['-c', 'echo out; echo err >&2; exit 3'], {timeoutMs: 10_000})
-      expect(echoed).to.deep.equal({exit: {code: 3, signal: null}, stderr: 'err', stdout: 'out\n'})
-      const hung = await captureTool('sleep', 'sleep', ['30'], {timeoutMs: 50})
-      expect(hung.exit).to.deep.equal({code: null, signal: 'SIGTERM'})
-      const missing = await captureTool('nope', 'kasmctl-no-such-tool', [], {timeoutMs: 10_000})
-      expect((missing.exit.error as NodeJS.ErrnoException).code).to.equal('ENOENT')
     })
 
     it('detectVia is local when no kasm_db container answers (there is no Docker engine here)', async () => {

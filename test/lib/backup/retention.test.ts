@@ -49,10 +49,20 @@ describe('lib/backup/retention', () => {
     expect(plan.remove.map(({entry}) => day(entry))).to.deep.equal([30, 26])
   })
 
+  it('gives a damaged backup no place in --keep and no part of --min-keep: it never pushes a good one out', () => {
+    // The two newest are damaged (a truncated file), as after a disk that filled up mid-copy.
+    const entries = daily(3, [{damage: 'truncated', verified: false}, {damage: 'empty', verified: false}])
+    const plan = planRetention(entries, {keep: 1, minKeep: 1}, NOW)
+    expect(plan.keep.map((e) => e.createdAt.getUTCDate())).to.deep.equal([28])
+    expect(plan.remove).to.deep.equal([])
+    expect(plan.damaged.map((e) => e.createdAt.getUTCDate())).to.deep.equal([30, 29])
+  })
+
   describe('retentionPolicy', () => {
     it('takes flags over the context settings, with min-keep 1 by default', () => {
       expect(retentionPolicy({keep: 3}, {dir: '/b', keep: 7, keepDays: 14})).to.deep.equal({keep: 3, keepDays: 14, minKeep: 1})
       expect(retentionPolicy({}, {dir: '/b'})).to.equal(undefined)
+      expect(retentionPolicy({keep: 3, verify: true}, undefined)).to.deep.equal({keep: 3, keepDays: undefined, minKeep: 1, verify: true})
     })
 
     for (const [flags, message] of [

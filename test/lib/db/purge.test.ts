@@ -3,7 +3,7 @@ import type pg from 'pg'
 
 import {LOG_PURGE_LOCK} from '../../../src/lib/db/advisory-lock.js'
 import {connectDatabase} from '../../../src/lib/db/connect.js'
-import {countPurge, fromMicros, purgeLogs, type PurgeOptions, type PurgeResult, resolveCutoffs, toMicros} from '../../../src/lib/db/purge.js'
+import {countPurge, fromMicros, purgeLogs, type PurgeOptions, type PurgeProgress, type PurgeResult, resolveCutoffs, toMicros} from '../../../src/lib/db/purge.js'
 import {AuthError, type KasmctlError, LockedError, NotFoundError, UnavailableError} from '../../../src/lib/errors.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
 import {countLogs, DEBUG_OLDER_THAN, OLDER_THAN, seedBands, survivors, withResetSandbox} from './fixture.js'
@@ -204,6 +204,78 @@ describe('lib/db/purge', () => {
     } finally {
       await admin.query('DROP DATABASE kasmctl_test_nologs')
     }
+  })
+})
+
+describe('lib/db/purge with stale statistics (a bulk load since the last ANALYZE)', () => {
+  let sandbox: TestSandbox
+  let admin: pg.Client
+  const BULK = 30_000
+
+  withResetSandbox((s, a) => {
+    sandbox = s
+    admin = a
+  })
+
+  beforeEach(async () => {
+    await seedBands(admin, 200) // ANALYZEd: the planner believes in 600 rows over ten days
+    // Autovacuum must not bring the statistics up to date during the test.
+    await admin.query('ALTER TABLE logs SET (autovacuum_enabled = false)')
+    await admin.query(
+      `INSERT INTO logs (ingest_date, host, levelname, data)
+       SELECT (now() AT TIME ZONE 'utc') - interval '9 days' + i * interval '1 millisecond', 'webapp-1', 'INFO', jsonb_build_object('band', 'old', 'bulk', true)
+         FROM generate_series(1, $1::int) AS i`,
+      [BULK],
+    )
+  })
+
+  afterEach(async () => {
+    await admin.query('ALTER TABLE logs RESET (autovacuum_enabled)')
+  })
+
+  /** Purges with the fixture's cutoffs, recording every progress report. */
+  async function purgeRecording(options: PurgeOptions): Promise<{result: PurgeResult; reports: PurgeProgress[]}> {
+    const db = await connectDatabase(sandbox.context)
+    const reports: PurgeProgress[] = []
+    try {
+      const result = await purgeLogs(db, await resolveCutoffs(db, OLDER_THAN, DEBUG_OLDER_THAN), {...options, onProgress: (p) => reports.push(p)})
+      return {reports, result}
+    } finally {
+      await db.end()
+    }
+  }
+
+  /** Rows each batch deleted, from the running totals of the reports. */
+  const perBatch = (reports: PurgeProgress[]): number[] => reports.map((r, i) => r.deletedRows - (i === 0 ? 0 : reports[i - 1].deletedRows))
+
+  it('keeps every batch within --batch-size, reports progress by rows, and stops as soon as no row is left', async () => {
+    const {rows} = await admin.query<{n: number}>(`SELECT (reltuples)::int AS n FROM pg_class WHERE relname = 'logs'`)
+    expect(rows[0].n).to.be.below(1000) // the statistics are stale indeed
+    const inRange = await countLogs(admin, `ingest_date < (now() AT TIME ZONE 'utc') - interval '4 hours'`)
+    const before = await survivors(admin)
+
+    const {reports, result} = await purgeRecording({batchSize: 1000})
+    expect(result.deletedRows).to.equal(BULK + 200 + 50)
+    expect(await survivors(admin)).to.deep.equal(before)
+    expect(Math.max(...perBatch(reports))).to.be.at.most(1000)
+    // Each batch walks fewer than 1000 rows: the walk ends with the last of them, not after empty ranges.
+    expect(result.batches).to.be.at.most(Math.ceil(inRange / 999) + 1)
+    for (const report of reports) {
+      // Walked rows: at least the deleted ones, at most those and the 150 kept ones of the middle band.
+      expect(report.fraction).to.be.within(report.deletedRows / inRange - 1e-9, (report.deletedRows + 150) / inRange + 1e-9)
+    }
+
+    expect(reports.at(-1)!.fraction).to.equal(1)
+  })
+
+  it('holds --max-rate from the first batch on, and sizes batches by measuring, not by the statistics', async () => {
+    const maxRate = 10_000
+    const {reports, result} = await purgeRecording({maxRate})
+    expect(result.deletedRows).to.equal(BULK + 250)
+    expect(perBatch(reports)[0]).to.be.at.most(5000) // the first batch's size, whatever reltuples says
+    expect(Math.max(...perBatch(reports))).to.be.at.most(maxRate)
+    // Never ahead of the rate by more than the batch in flight.
+    for (const report of reports) expect(report.deletedRows).to.be.at.most((maxRate * report.elapsedMs) / 1000 + maxRate)
   })
 })
 

@@ -5,7 +5,8 @@
  * backups as `kasmctl backup create` leaves them (a stand-in file, its .sha256 and manifest).
  */
 import {execFile} from 'node:child_process'
-import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {mkdir, readFile, utimes, writeFile} from 'node:fs/promises'
 import {createServer, type Server} from 'node:https'
 import type {AddressInfo} from 'node:net'
 import {join} from 'node:path'
@@ -95,8 +96,10 @@ export async function serveHealthcheck(pair: CertPair): Promise<{url: string; se
 export async function fakeBackup(dir: string, context: string, hoursAgo: number): Promise<string> {
   const createdAt = new Date(Date.now() - hoursAgo * 3_600_000)
   const path = join(dir, backupFileName(context, createdAt, 'tar', 'none'))
-  const sha256 = 'ab'.repeat(32)
-  await writeFile(path, 'a stand-in for a pg_dump archive')
+  const content = 'a stand-in for a pg_dump archive'
+  const sha256 = createHash('sha256').update(content).digest('hex')
+  await writeFile(path, content)
+  await utimes(path, createdAt, createdAt) // written then, as kasmctl leaves it (mtime before the manifest's finishedAt)
   await writeChecksumFile(path, sha256)
   await writeManifest(path, {
     context,
@@ -110,7 +113,7 @@ export async function fakeBackup(dir: string, context: string, hoursAgo: number)
     pgDumpVersion: '15.4',
     rowCounts: {},
     sha256,
-    sizeBytes: 32,
+    sizeBytes: Buffer.byteLength(content),
     startedAt: createdAt.toISOString(),
     via: 'local',
   })

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import type {Server} from 'node:https'
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, rm, truncate, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -282,6 +282,17 @@ describe('health checks (against the sandbox)', function () {
       const fresh = await backupCheck(stale)
       expect(fresh.status).to.equal('OK')
       expect(fresh.value).to.be.within(3500, 3700)
+    })
+
+    it('grades by the newest sound backup, and warns about a damaged newer one', async () => {
+      const damaged = join(dir, 'damaged')
+      await mkdir(damaged)
+      await fakeBackup(damaged, 'sandbox', 2)
+      await truncate(await fakeBackup(damaged, 'sandbox', 1), 5)
+      const check = await backupCheck(damaged)
+      expect(check).to.include({status: 'WARNING'})
+      expect(check.value).to.be.within(7100, 7300)
+      expect(check.message).to.contain('1 damaged backup(s) not counted')
     })
 
     it('warns when there is no backup yet, or only an incomplete one', async () => {

@@ -72,13 +72,13 @@ describe('remote: host files', () => {
         expect(await resolveHostPath(host(), join(dir, 'gone'))).to.equal(undefined)
       })
 
-      it('copies a file for backup keeping owner and mode, and never overwrites one', async () => {
+      it('copies a file for backup keeping its owner, readable by that owner alone (0600: Kasm configs hold tokens), and never overwrites one', async () => {
         const path = join(dir, 'api.app.config.yaml')
         await writeFile(path, 'zone_name: default\n', {mode: 0o644})
         await chown(path, KASM_UID, KASM_UID)
         await copyHostFile(host(), path, `${path}.bak`)
         const copy = await stat(`${path}.bak`)
-        expect({mode: copy.mode & 0o777, uid: copy.uid}).to.deep.equal({mode: 0o644, uid: KASM_UID})
+        expect({mode: copy.mode & 0o777, uid: copy.uid}).to.deep.equal({mode: 0o600, uid: KASM_UID})
         const error = await copyHostFile(host(), path, `${path}.bak`).catch((error_: Error) => error_)
         expect(error).to.be.instanceOf(OperationError)
         expect((error as Error).message).to.include('already exists')

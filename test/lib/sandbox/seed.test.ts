@@ -33,7 +33,7 @@ describe('sandbox seed (real PostgreSQL)', () => {
     expect(zones.find((z) => z.zone_name === 'default')).to.include({load_strategy: 'least_load', search_alternate_zones: true})
     expect(zones.find((z) => z.zone_name === 'east')).to.include({load_strategy: 'most_kasms', upstream_auth_address: '$request_host$'})
     expect(zones.find((z) => z.zone_name === 'enclave')).to.include({search_alternate_zones: true})
-    const [autoscale] = await query('SELECT z.zone_name, a.enabled FROM autoscale_configs a JOIN zones z USING (zone_id)')
+    const [autoscale] = await query(`SELECT z.zone_name, a.enabled FROM autoscale_configs a JOIN zones z USING (zone_id) WHERE autoscale_config_name = 'east-autoscale'`)
     expect(autoscale).to.deep.equal({enabled: true, zone_name: 'east'})
   })
 

@@ -99,7 +99,7 @@ describe('zones file', () => {
     expect(problems[5]).to.equal('zones.yaml:8:21: east.proxy_hostname: 12 is not a string (quote it)')
     expect(problems[6]).to.match(/^zones\.yaml:9:3: zone name " padded" has surrounding whitespace/)
     expect(problems[7]).to.equal('zones.yaml:11:14: lab.enclave: "maybe" is not a boolean: use true or false')
-    expect(problems[8]).to.equal('zones.yaml:12:1: unknown key "extra": the top level has version and zones')
+    expect(problems[8]).to.equal('zones.yaml:12:1: unknown key "extra": the top level has version, zones and autoscale')
   })
 
   it('refuses what is not YAML, and YAML that is not a zones document, with positions', () => {

@@ -85,9 +85,9 @@ describe('zone lint', () => {
       }
     })
 
-    it('without a database, infers AutoScaling from autoscaled agents', async () => {
+    it('when Kasm does not show its autoscale configs (key without AUTOSCALE_VIEW) and there is no database, infers AutoScaling from autoscaled agents', async () => {
       const sandbox = await useSandbox()
-      const [client, db] = await Promise.all([sandbox.client(), sandbox.db()])
+      const [client, db] = await Promise.all([sandbox.client('limited'), sandbox.db()])
       try {
         const before = await lintZones({client, context: sandbox.context})
         expect(before.map((f) => f.rule)).to.not.include('autoscale-upstream-auth')
@@ -99,6 +99,21 @@ describe('zone lint', () => {
         client.close()
         await db.end()
         await sandbox.reset()
+      }
+    })
+
+    it('reads the enabled configs from Kasm\'s API when it shows them, without a database', async () => {
+      const sandbox = await useSandbox()
+      const client = await sandbox.client()
+      try {
+        const findings = await lintZones({client, context: sandbox.context})
+        expect(findings.find((f) => f.rule === 'autoscale-upstream-auth')).to.include({zone: 'east'})
+        await sandbox.fault({kind: 'autoscale-unlicensed'})
+        const unlicensed = await lintZones({client, context: sandbox.context})
+        expect(unlicensed.map((f) => f.rule), 'no licence: inferred from agents (none autoscaled)').to.not.include('autoscale-upstream-auth')
+      } finally {
+        client.close()
+        await sandbox.clearFaults()
       }
     })
 

@@ -27,17 +27,21 @@ export async function backupChecks(run: RunContext): Promise<HealthCheck[]> {
         return {message: `no backup yet: ${dir} does not exist; ${start}`, status: 'WARNING', threshold, unit: 's', value: null}
       }
 
-      const newest = entries.find((entry) => entry.complete)
+      // A damaged backup is no backup: age is measured from the newest sound one, and the damage is named.
+      const damaged = entries.filter((entry) => entry.complete && entry.damage).length
+      const damage = damaged > 0 ? `; ${damaged} damaged backup(s) not counted (see \`kasmctl backup list\`)` : ''
+      const newest = entries.find((entry) => entry.complete && !entry.damage)
       if (!newest) {
         const partial = entries.length > 0 ? ` (${entries.length} incomplete: a backup run failed or is running)` : ''
-        return {message: `no complete backup of context "${run.context.name}" yet${partial}; ${start}`, status: 'WARNING', threshold, unit: 's', value: null}
+        return {message: `no complete backup of context "${run.context.name}" yet${partial}${damage}; ${start}`, status: 'WARNING', threshold, unit: 's', value: null}
       }
 
       const age = Math.max(0, Math.round((run.now.getTime() - newest.createdAt.getTime()) / 1000))
-      const status = grade(age, threshold)
+      const graded = grade(age, threshold)
+      const status = damaged > 0 && graded === 'OK' ? 'WARNING' : graded
       const checksum = newest.verified ? '' : ', checksum file missing or wrong'
-      const limit = status === 'OK' ? '' : ` (${limits}): is the backup cron job running?`
-      return {message: `${newest.file} is ${formatAge(newest.createdAt, run.now)} old${checksum}${limit}`, status, threshold, unit: 's', value: age}
+      const limit = graded === 'OK' ? '' : ` (${limits}): is the backup cron job running?`
+      return {message: `${newest.file} is ${formatAge(newest.createdAt, run.now)} old${checksum}${damage}${limit}`, status, threshold, unit: 's', value: age}
     }),
   ]
 }

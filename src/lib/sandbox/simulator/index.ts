@@ -1,4 +1,4 @@
-import {createSign, generateKeyPairSync, type KeyObject} from 'node:crypto'
+import {createPublicKey, createSign, createVerify, generateKeyPairSync, type KeyObject} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 
 import type {Deployment, DeploymentOptions, Fault} from '../contract.js'
@@ -48,6 +48,19 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     return `${unsigned}.${base64url(createSign('RSA-SHA256').update(unsigned).sign(signingKey))}`
   }
 
+  /** The claims of a JWT registrationJwt signed (RS256 with this deployment's key), else undefined. */
+  const verifyJwt = (token: string): Record<string, unknown> | undefined => {
+    const [header, payload, signature] = token.split('.')
+    if (!signingKey || !header || !payload || !signature) return undefined
+    const valid = createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(createPublicKey(signingKey), Buffer.from(signature, 'base64url'))
+    if (!valid) return undefined
+    try {
+      return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>
+    } catch {
+      return undefined
+    }
+  }
+
   const webappFaults = (name: string) => {
     const result: {delayMs?: number; status?: number} = {}
     for (const f of faults) {
@@ -74,12 +87,14 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   const apiDown = () => faults.some((f) => f.kind === 'api-down')
 
   const shared = {
+    autoscaleLicensed: () => !faults.some((f) => f.kind === 'autoscale-unlicensed'),
     checkinWindowMs: Math.max(5000, MISSED_TICKS * tickMs),
     db,
     faultsFor: webappFaults,
     installationId,
     log,
     registrationJwt,
+    verifyJwt,
     version: options.kasmVersion,
   }
   const webapps = new Map(options.webapps.map((w) => [w.name, new WebApp(w, shared)]))
@@ -113,20 +128,26 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     )
   ).filter((id): id is string => Boolean(id))
 
-  let ticking: Promise<void> | undefined
-  const tick = (): Promise<void> => {
-    ticking ??= liveTick(db, {
+  // Ticks run one after another; tick() always runs one that starts after the call, so a test that
+  // changed the database and then ticks sees the loop act on its change.
+  let queue: Promise<void> = Promise.resolve()
+  let pending = 0
+  const runTick = async (): Promise<void> => {
+    const {destroyed} = await liveTick(db, {
+      autoscale: {checkinJwt: registrationJwt, log},
       connectionProxyIds,
       managerIds: [...webapps.values()].filter((w) => w.running && w.managerId).map((w) => w.managerId as string),
       silentAgents: faults.flatMap((f) => (f.kind === 'agent-no-checkin' ? [f.target] : [])),
     })
-      .then(({destroyed}) => {
-        if (destroyed) log(`live loop: ${destroyed} session(s) destroyed`)
-      })
-      .finally(() => {
-        ticking = undefined
-      })
-    return ticking
+    if (destroyed) log(`live loop: ${destroyed} session(s) destroyed`)
+  }
+
+  const tick = (): Promise<void> => {
+    const run = queue.catch(() => {}).then(runTick)
+    queue = run
+    pending++
+    run.finally(() => pending--).catch(() => {})
+    return run
   }
 
   const findWebapp = (name: string): WebApp => {
@@ -172,7 +193,8 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   }
 
   const timer = setInterval(() => {
-    tick().catch((error: Error) => log(`live loop: ${error.message}`))
+    // The timer never piles ticks up behind a slow one.
+    if (pending === 0) tick().catch((error: Error) => log(`live loop: ${error.message}`))
   }, tickMs)
   timer.unref()
 
@@ -184,7 +206,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
 
     async close() {
       clearInterval(timer)
-      await ticking?.catch(() => {})
+      await queue.catch(() => {})
       await closeAll()
       await db.end()
     },

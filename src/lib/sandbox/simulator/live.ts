@@ -1,3 +1,4 @@
+import {type AutoscaleHooks, autoscaleTick} from './autoscaler.js'
 import type {Queryable} from './db.js'
 
 /** Session states that mean "being deleted": the live loop finishes them off. */
@@ -34,13 +35,22 @@ export interface TickTargets {
   managerIds: string[]
   /** Connection proxies (guac) of the deployment. */
   connectionProxyIds: string[]
+  /** The autoscaler's view of the deployment (check-in JWTs); no autoscaling without it. */
+  autoscale?: AutoscaleHooks
 }
 
 /**
  * One live-loop tick: running agents, web apps' managers and guac proxies check in; sessions past
- * their expiration_date are destroyed ('expired'); sessions marked for deletion are removed.
+ * their expiration_date are destroyed ('expired'); sessions marked for deletion are removed; then
+ * the autoscaler takes its step (autoscaler.ts).
  */
 export async function liveTick(db: Queryable, targets: TickTargets): Promise<{destroyed: number}> {
+  const destroyed = await checkinsAndExpiry(db, targets)
+  if (targets.autoscale) await autoscaleTick(db, targets.autoscale)
+  return {destroyed}
+}
+
+async function checkinsAndExpiry(db: Queryable, targets: TickTargets): Promise<number> {
   const [, , , destroyed] = await Promise.all([
     db.query(
       `UPDATE servers SET last_reported = localtimestamp
@@ -66,5 +76,5 @@ export async function liveTick(db: Queryable, targets: TickTargets): Promise<{de
                                  ELSE CASE WHEN g.operational_status = ANY($1::text[]) THEN 'destroyed' ELSE 'expired' END END`,
     ),
   ])
-  return {destroyed}
+  return destroyed
 }

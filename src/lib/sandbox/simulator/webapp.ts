@@ -7,6 +7,7 @@ import type {Duplex} from 'node:stream'
 import type pg from 'pg'
 
 import {KASM_RELEASES} from '../../kasm/version.js'
+import {autoscaleEndpoints} from './api/autoscale.js'
 import type {ApiContext, Endpoint, Row} from './api/context.js'
 import {imageEndpoints} from './api/images.js'
 import {reportEndpoints} from './api/reports.js'
@@ -27,11 +28,15 @@ export const ENDPOINTS: Record<string, Endpoint> = {
   ...sessionEndpoints,
   ...settingEndpoints,
   ...reportEndpoints,
+  ...autoscaleEndpoints,
   ...imageEndpoints,
 }
 
 /** Exactly what Kasm answers: 12 bytes. */
 const HEALTHY = '{"ok": true}'
+/** The authorization a server's check-in JWT must carry. */
+const SERVER_AGENT = 70
+const SERVER_STATUSES = ['running', 'starting', 'delete_pending', 'destroying', 'missing', 'dead']
 const API_ROUTE = /^\/api\/(?:public|admin)\/([\w.-]+)\/?$/
 
 /** What every web app shares: the database, the version it imitates, and the faults set on it. */
@@ -44,6 +49,10 @@ export interface WebAppShared {
   registrationJwt(serverId: string): string
   /** Faults currently set on this web app. */
   faultsFor(name: string): {delayMs?: number; status?: number}
+  /** False under the fault autoscale-unlicensed. */
+  autoscaleLicensed(): boolean
+  /** The claims of a JWT this deployment signed, or undefined when the signature does not verify. */
+  verifyJwt(token: string): Row | undefined
 }
 
 export interface WebAppOptions {
@@ -167,6 +176,7 @@ export class WebApp {
     const path = (req.url ?? '/').split('?')[0]
     if (fault.status && path.startsWith('/api')) return sendPage(res, fault.status)
     if (path === '/api/__healthcheck') return this.healthcheck(req, res)
+    if (path === '/api/set_server_status') return this.setServerStatus(req, res)
     const route = API_ROUTE.exec(path)
     const endpoint = route ? ENDPOINTS[route[1]] : undefined
     if (!route || !endpoint) return sendPage(res, 404)
@@ -174,6 +184,7 @@ export class WebApp {
     try {
       const body = parseBody(req, await readBody(req))
       const key = await authenticate(this.shared.db, credentials(body, req.headers, this.shared.version))
+      if (endpoint.licensed === 'autoscale' && !this.shared.autoscaleLicensed()) throw statusError(403, 'Access Denied. Auto Scaling is not licensed')
       if ((endpoint.write && key.readOnly) || !key.has(...endpoint.permissions)) throw statusError(401, 'Unauthorized')
       const ctx: ApiContext = {
         body,
@@ -187,6 +198,38 @@ export class WebApp {
         zoneName: this.zoneName,
       }
       sendJson(res, 200, await endpoint.handle(ctx))
+    } catch (error) {
+      if (!(error instanceof KasmReply)) throw error
+      sendReply(res, error)
+    }
+  }
+
+  /**
+   * How an autoscaled server checks in (kasm-api.md §4 set_server_status): a JWT in ?token= or the
+   * body, signed by this deployment and holding authorization 70 (SERVER_AGENT) and the server id.
+   */
+  private async setServerStatus(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return sendPage(res, 405)
+    try {
+      const body = parseBody(req, await readBody(req))
+      const token = new URL(req.url ?? '/', 'http://sandbox').searchParams.get('token') ?? (typeof body.token === 'string' ? body.token : undefined)
+      if (!token) return sendJson(res, 200, {error_message: 'JWT token missing from request'})
+      const claims = this.shared.verifyJwt(token)
+      if (!claims || (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now())) return sendJson(res, 403, {error_message: 'Access Denied.'})
+      if (!Array.isArray(claims.authorizations) || !claims.authorizations.includes(SERVER_AGENT)) {
+        return sendJson(res, 401, {error_message: 'Unauthorized Action'})
+      }
+
+      // A missing or unknown status, or an unknown server: Kasm answers with an empty body.
+      if (!SERVER_STATUSES.includes(body.status as string)) return sendText(res, 400, '', 'application/json')
+      const {rowCount} = await this.shared.db.query(
+        `UPDATE servers SET operational_status = $2::varchar, last_reported = CASE WHEN $2::varchar = 'running' THEN localtimestamp ELSE last_reported END
+          WHERE server_id = $1`,
+        [asUuid(claims.server_id) ?? null, body.status],
+      )
+      if (!rowCount) return sendText(res, 404, '', 'application/json')
+      this.shared.log(`${this.name}: server ${String(claims.server_id)} checked in as ${String(body.status)}`)
+      sendJson(res, 200, {status: body.status})
     } catch (error) {
       if (!(error instanceof KasmReply)) throw error
       sendReply(res, error)

@@ -29,6 +29,8 @@ export interface Endpoint {
   permissions: number[]
   /** Read-only keys are refused on writes (401 "Unauthorized"). */
   write: boolean
+  /** A licensed feature: with the sandbox fault autoscale-unlicensed Kasm refuses it (403). */
+  licensed?: 'autoscale'
   handle(ctx: ApiContext): Promise<Row>
 }
 
@@ -69,4 +71,14 @@ export function typed(value: unknown, kind: Kind): boolean | number | string | u
   }
 
   throw unhandled()
+}
+
+/** Runs a write, mapping constraint violations to the unhandled-exception page as Kasm would. */
+export async function write<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    if ((error as {code?: string}).code?.startsWith('23')) throw unhandled()
+    throw error
+  }
 }

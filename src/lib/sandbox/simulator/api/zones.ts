@@ -1,8 +1,8 @@
 import {ZONE_TOTAL_STATES} from '../../../capacity/model.js'
 import {asUuid, type Queryable, storedColumnsOnly} from '../db.js'
-import {businessError, unhandled} from '../http.js'
+import {businessError} from '../http.js'
 import {loadManagers, loadServers, managerJson} from '../views.js'
-import {type ApiContext, type Endpoint, type Row, target, typed} from './context.js'
+import {type ApiContext, type Endpoint, type Row, target, typed, write} from './context.js'
 
 /** Every documented spelling: 1.15 UI/DB values, and the HELM preseed's session-named variants. */
 export const LOAD_STRATEGIES = ['least_load', 'most_load', 'least_kasms', 'most_kasms', 'fewest_sessions', 'most_sessions']
@@ -53,15 +53,6 @@ async function zoneChanges(db: Queryable, input: Row): Promise<Row> {
   return storedColumnsOnly(db, 'zones', changes)
 }
 
-/** Runs a write, mapping constraint violations to the unhandled-exception page as Kasm would. */
-async function write<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (error) {
-    if ((error as {code?: string}).code?.startsWith('23')) throw unhandled()
-    throw error
-  }
-}
 
 export async function loadZones(db: Queryable, ctx: Pick<ApiContext, 'version'>, options: {brief?: boolean; zoneId?: string} = {}): Promise<Row[]> {
   const managersLoaded = loadManagers(db)
