@@ -8,5 +8,12 @@ import {join} from 'node:path'
 // dynamic import below. The cache is disposable; when it cannot be written Node carries on without it.
 module.enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kasmctl', 'compile-cache'))
 
+// Started by the launcher of a self-contained build (scripts/dist.sh): commands that write out how to
+// run kasmctl again (`backup cron`) must name that launcher, which brings its own Node, not this file.
+if (process.env.KASMCTL_LAUNCHER) {
+  process.argv[1] = process.env.KASMCTL_LAUNCHER
+  delete process.env.KASMCTL_LAUNCHER
+}
+
 const {execute} = await import('@oclif/core')
 await execute({dir: import.meta.url})

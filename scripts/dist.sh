@@ -51,6 +51,9 @@ assemble() { # DIR ARCH
 #!/bin/sh
 # kasmctl with its own Node runtime: nothing outside this tree is used, whatever node is on PATH.
 here="$(dirname "$(readlink -f "$0")")"
+# How kasmctl names itself to others (the command in `backup cron` lines): this launcher, not run.js.
+case "$0" in /*) KASMCTL_LAUNCHER="$0" ;; *) KASMCTL_LAUNCHER="$PWD/$0" ;; esac
+export KASMCTL_LAUNCHER
 exec "$here/../lib/node/bin/node" "$here/../lib/kasmctl/bin/run.js" "$@"
 LAUNCHER
   chmod 755 "$dir/bin/kasmctl"

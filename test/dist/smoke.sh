@@ -46,6 +46,10 @@ scenario() { # LABEL KASMCTL
   mkdir -m 700 "$work/backups"
   bare "$kasmctl" backup create --dest "$work/backups"
   ls "$work/backups"/kasm_db_sandbox_*
+  # A cron line must run the launcher (with its own Node), not run.js (which needs node on PATH).
+  bare "$kasmctl" backup cron --schedule '0 2 * * *' --dest "$work/backups" --print | tee "$work/cron"
+  grep -q "kasmctl backup create " "$work/cron"
+  if grep -q 'run\.js' "$work/cron"; then echo "smoke: the cron line runs run.js, which needs node on PATH" >&2; exit 1; fi
   bare "$kasmctl" sandbox down --purge --yes
   rm -rf "$work/backups" "$work/home" "$work/cache"
 }
