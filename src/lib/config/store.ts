@@ -1,7 +1,6 @@
 import {readFile, stat} from 'node:fs/promises'
 
 import {ConfigError, NotFoundError, UsageError, listValues} from '../errors.js'
-import {writeFileAtomic} from '../fs-util.js'
 import {configPath} from './paths.js'
 import {AUTH_STYLES, type ConfigFile, type ContextConfig, HOST_ROLES} from './types.js'
 import {parseYamlSubset} from './yaml-subset.js'
@@ -47,7 +46,8 @@ export async function loadConfig(path = configPath()): Promise<LoadedConfig> {
 
 /** Writes the config atomically with mode 0600. */
 export async function saveConfig(loaded: LoadedConfig): Promise<void> {
-  const {stringify} = await import('yaml')
+  // Only writers pay for yaml and fs-util (which loads node:crypto): reading a context is on every command's start.
+  const [{stringify}, {writeFileAtomic}] = await Promise.all([import('yaml'), import('../fs-util.js')])
   await writeFileAtomic(loaded.path, stringify(loaded.file, {lineWidth: 0}), 0o600)
 }
 
