@@ -102,7 +102,8 @@ CONTROL
 done
 
 cd "$out"
-sha256sum "${built[@]}" >SHA256SUMS
+# Every build of this version here, also those of an earlier run for the other architecture.
+sha256sum kasmctl-"$version"-linux-*.tar.xz kasmctl_"$version"_*.deb >SHA256SUMS
 for file in "${built[@]}"; do
   printf '%-40s %8s  sha256 %s\n' "$file" "$(du -h "$file" | cut -f1)" "$(sha256sum "$file" | cut -d' ' -f1)"
 done
