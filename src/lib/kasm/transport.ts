@@ -34,7 +34,7 @@ export interface TransportOptions {
   timeoutMs: number
   /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read (default process.env). */
   env?: NodeJS.ProcessEnv
-  /** Receives one line per origin: the proxy it goes through, or why none. */
+  /** Receives one line per origin when a proxy is set: the proxy it goes through, or the NO_PROXY entry that bypasses it. */
   debug?: (line: string) => void
 }
 
@@ -110,7 +110,8 @@ export class HttpTransport {
     const secure = target.protocol === 'https:'
     const tlsOptions = {ca: this.options.caPem, keepAlive: true, rejectUnauthorized: !this.options.insecure}
     const {proxy, reason} = proxyFor(target, this.options.env)
-    this.options.debug?.(proxy ? `${target.origin} via proxy ${describeProxy(proxy)} (${reason})` : `${target.origin} directly (${reason})`)
+    if (proxy) this.options.debug?.(`${target.origin} via proxy ${describeProxy(proxy)} (${reason})`)
+    else if (reason.startsWith('NO_PROXY')) this.options.debug?.(`${target.origin} directly (${reason})`)
     if (proxy) {
       const tunnel = await import('./proxy-tunnel.js')
       const via = describeProxy(proxy)
