@@ -31,8 +31,8 @@ export async function run() {
       on({baseline: 'minimal node:https script', metric: 'kasmctl zone list --json', ...compare([node.path, script], zoneList, {env: sandbox.env}), target: 1.5})
     }
   } finally {
-    sandbox.stop()
     bare.remove()
+    sandbox.stop()
   }
 
   return results
