@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {runCli} from '../helpers/cli.js'
-import {parseOpenMetrics} from '../helpers/openmetrics.js'
+import {parseOpenMetrics} from '../helpers/prometheus.js'
 import {type TestSandbox, useSandbox} from '../helpers/sandbox.js'
 
 describe('kasmctl health -o prometheus', function () {

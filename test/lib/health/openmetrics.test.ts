@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import {renderOpenMetrics} from '../../../src/lib/health/render.js'
 import {above, below, summarize, worstStatus} from '../../../src/lib/health/status.js'
 import type {HealthCheck, HealthReport} from '../../../src/lib/health/types.js'
-import {parseOpenMetrics} from '../../helpers/openmetrics.js'
+import {parseOpenMetrics} from '../../helpers/prometheus.js'
 
 function report(checks: HealthCheck[]): HealthReport {
   const status = worstStatus(checks.map((c) => c.status))
