@@ -8,7 +8,7 @@ module.exports = {
   // Load test files with import(), not require(esm): otherwise a test's static imports and the code's
   // dynamic import()s get two copies of each module, and `instanceof UsageError` fails across them.
   'node-option': ['import=tsx', 'no-experimental-require-module'],
-  require: ['test/setup.ts'],
+  require: ['test/system-tools.ts', 'test/setup.ts'],
   timeout: 60000,
   'forbid-only': true,
   reporter: './test/reporter.cjs',

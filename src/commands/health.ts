@@ -4,7 +4,8 @@ import {BaseCommand} from '../base-command.js'
 import {exitCodeHelp} from '../lib/errors.js'
 import {AGE_RANGE, durationFlag, integerFlag, zoneFlag} from '../flags.js'
 import {formatDuration} from '../lib/duration.js'
-import {yamlRenderer} from '../lib/output/format.js'
+import {UsageError} from '../lib/errors.js'
+import {OUTPUT_FORMATS, yamlRenderer} from '../lib/output/format.js'
 import type {HealthReport} from '../lib/health/types.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS, HEALTH_ROLES} from '../lib/health/types.js'
 
@@ -25,6 +26,7 @@ export default class Health extends BaseCommand<typeof Health> {
     '<%= config.bin %> health --role proxy,webapp --timeout 3s',
     '<%= config.bin %> health --all --nagios',
     '<%= config.bin %> health --all --json',
+    '<%= config.bin %> health --all -o prometheus > /var/lib/node_exporter/textfile/kasm.prom.$$ && mv /var/lib/node_exporter/textfile/kasm.prom.$$ /var/lib/node_exporter/textfile/kasm.prom',
     '<%= config.bin %> health --all --zone east --watch 30s',
     '<%= config.bin %> health --role agent --warn-checkin 60s --crit-checkin 3m',
   ]
@@ -33,6 +35,8 @@ export default class Health extends BaseCommand<typeof Health> {
   static exitCodes = exitCodeHelp([[0, 'OK'], [1, 'WARNING'], [2, 'CRITICAL'], [3, 'UNKNOWN: bad flags, no usable context, or an internal error']])
 
   static flags = {
+    // The global -o, plus prometheus for this command.
+    output: Flags.option({char: 'o', description: 'output format; prometheus: every check as OpenMetrics text', helpGroup: 'GLOBAL', options: [...OUTPUT_FORMATS, 'prometheus'] as const})(),
     all: Flags.boolean({description: 'check every role the context can check (database and backups when configured)'}),
     role: Flags.option({delimiter: ',', description: 'roles to check (comma-separated)', exclusive: ['all'], multiple: true, options: HEALTH_ROLES})(),
     zone: zoneFlag,
@@ -52,7 +56,11 @@ export default class Health extends BaseCommand<typeof Health> {
 
   async run(): Promise<HealthReport | undefined> {
     const {flags} = this
-    const [{runHealth, resolveThresholds}, {renderNagios, renderReport}, {context}] = await Promise.all([
+    if (flags.output === 'prometheus' && flags.watch !== undefined) {
+      throw new UsageError('-o prometheus prints one run: leave out --watch and let the scraper or a timer repeat it')
+    }
+
+    const [{runHealth, resolveThresholds}, {renderNagios, renderOpenMetrics, renderReport}, {context}] = await Promise.all([
       import('../lib/health/run.js'),
       import('../lib/health/render.js'),
       this.resolvedContext(),
@@ -91,6 +99,11 @@ export default class Health extends BaseCommand<typeof Health> {
     process.exitCode = report.exitCode
     if (flags.nagios) {
       this.log(renderNagios(report))
+      return undefined
+    }
+
+    if (flags.output === 'prometheus') {
+      this.log(renderOpenMetrics(report))
       return undefined
     }
 

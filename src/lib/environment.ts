@@ -17,5 +17,6 @@ export const ENVIRONMENT: ReadonlyArray<readonly [name: string, meaning: string]
   ['KASMCTL_SANDBOX_DIR', 'sandbox directory (default: $XDG_DATA_HOME/kasmctl/sandbox)'],
   ['KASMCTL_PG_BIN', "PostgreSQL's bin directory for the sandbox"],
   ['KASMCTL_SANDBOX_DAEMON', 'internal: set by `sandbox up` for its daemon process'],
+  ['KASMCTL_LAUNCHER', 'internal: set by the bin/kasmctl launcher of the self-contained archives'],
   ['KASMCTL_DEBUG_PAUSE_AT', 'debugging aid: host:step at which `host zone-name` waits (docs/ARCHITECTURE.md)'],
 ]

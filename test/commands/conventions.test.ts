@@ -53,10 +53,13 @@ describe('conventions, on every command', () => {
   })
 
   it('every --help has a usage line without empty alternatives, EXIT CODES, and ENVIRONMENT with every KASMCTL_* variable kasmctl reads', async () => {
-    const sources = (await readdir(join(ROOT, 'src'), {recursive: true})).filter((file) => file.endsWith('.ts'))
+    const sources = [
+      ...(await readdir(join(ROOT, 'src'), {recursive: true})).filter((file) => file.endsWith('.ts')).map((file) => join('src', file)),
+      ...(await readdir(join(ROOT, 'bin'))).map((file) => join('bin', file)),
+    ]
     const read = new Set<string>()
     for (const file of sources) {
-      const text = await readFile(join(ROOT, 'src', file), 'utf8')
+      const text = await readFile(join(ROOT, file), 'utf8')
       const constants = new Set([...text.matchAll(/const (KASMCTL_\w+) =/g)].map((m) => m[1]))
       for (const [name] of text.matchAll(/\bKASMCTL_[A-Z][A-Z_]*\b/g)) if (!constants.has(name)) read.add(name)
     }

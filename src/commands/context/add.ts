@@ -18,7 +18,7 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
   static examples = [
     'printf %s "$SECRET" | <%= config.bin %> context add prod --api-url https://kasm.example.com --api-key AbCdEf123456 --api-secret-stdin',
     '<%= config.bin %> context add lab --api-url https://kasm.lab --api-key K --api-secret-env KASM_SECRET --ca-file lab-ca.pem --use',
-    '<%= config.bin %> context add prod --overwrite --api-url https://kasm.example.com --api-key K --api-secret-file /etc/kasm/secret --db-url "postgres://kasmapp@db.internal:5432/kasm?sslmode=require" --db-password-file /etc/kasm/dbpass --host name=web1,address=10.0.0.5,roles=webapp,ssh=root@10.0.0.5 --proxy https://kasm.example.com --backup-dir /var/backups/kasm',
+    '<%= config.bin %> context add prod --overwrite --api-url https://kasm.example.com --api-key K --api-secret-file /etc/kasm/secret --db-url "postgres://kasmapp@db.internal:5432/kasm?sslmode=require" --db-password-file /etc/kasm/dbpass --host name=web1,address=10.0.0.5,roles=webapp,ssh=root@10.0.0.5 --reverse-proxy https://kasm.example.com --backup-dir /var/backups/kasm',
   ]
 
   static flags = {
@@ -29,7 +29,10 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
     'api-url': Flags.string({description: 'Kasm URL, e.g. https://kasm.example.com', required: true}),
     auth: Flags.option({default: 'body', description: 'how the API key is sent (basic: only newer Kasm reads it; 1.15 does not)', options: AUTH_STYLES})(),
     'backup-dir': Flags.string({description: 'backup directory for `kasmctl backup`'}),
-    'ca-file': Flags.string({description: 'PEM CA that signed the Kasm certificate'}),
+    'ca-file': Flags.string({
+      description:
+        'PEM CA bundle that signed the Kasm certificate. It REPLACES the system CAs and NODE_EXTRA_CA_CERTS for the API: include public roots in it if a public certificate must verify too',
+    }),
     'db-password-env': Flags.string({description: 'database password from this environment variable', exclusive: ['db-password-file']}),
     'db-password-file': Flags.string({description: 'database password from this file'}),
     'db-url': Flags.string({description: 'database URL without password, e.g. postgres://kasmapp@db:5432/kasm?sslmode=require'}),
@@ -37,7 +40,12 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
     host: Flags.string({description: 'inventory host: name=,address=,roles=webapp+agent+db+connection-proxy+proxy,ssh=,kasm-root=,url=', multiple: true}),
     insecure: Flags.boolean({description: 'do not verify the TLS certificate (warned about on every use)'}),
     overwrite: Flags.boolean({description: 'replace an existing context of that name'}),
-    proxy: Flags.string({description: 'reverse proxy / load balancer URL in front of the web apps', multiple: true}),
+    'reverse-proxy': Flags.string({
+      aliases: ['proxy'],
+      deprecateAliases: true,
+      description: 'URL of a Kasm reverse proxy / load balancer in front of the web apps, checked by `health` (not a forward proxy: kasmctl uses HTTPS_PROXY for that). --proxy is a deprecated alias',
+      multiple: true,
+    }),
     use: Flags.boolean({description: 'make it the current context'}),
     'dry-run': dryRunFlag,
     yes: yesFlag,
@@ -61,7 +69,7 @@ variable or a file at each use (--api-secret-env, --api-secret-file), or type it
         defaultZone: flags['default-zone'],
         hosts: flags.host?.map((spec) => parseHostSpec(spec)),
         name: this.args.name,
-        proxies: flags.proxy,
+        proxies: flags['reverse-proxy'],
       },
       {overwrite: flags.overwrite, use: flags.use},
     )

@@ -131,3 +131,58 @@ function perfdata(report: HealthReport): string[] {
     }),
   ]
 }
+
+/** A check's value in the metric's base unit (OpenMetrics: seconds, bytes, ratios), and which metric holds it. */
+const OPENMETRICS_VALUE: Record<HealthUnit, {suffix: string; unit?: string; toBase: (value: number) => number}> = {
+  '%': {suffix: '_ratio', toBase: (value) => value / 100},
+  B: {suffix: '_bytes', toBase: (value) => value, unit: 'bytes'},
+  count: {suffix: '', toBase: (value) => value},
+  d: {suffix: '_seconds', toBase: (value) => value * 86_400, unit: 'seconds'},
+  ms: {suffix: '_seconds', toBase: (value) => value / 1000, unit: 'seconds'},
+  s: {suffix: '_seconds', toBase: (value) => value, unit: 'seconds'},
+}
+
+const STATUS_CODE: Record<HealthStatus, number> = {CRITICAL: 2, OK: 0, UNKNOWN: 3, WARNING: 1}
+
+/**
+ * The report as OpenMetrics text (what Prometheus scrapes, e.g. through node_exporter's textfile
+ * collector): every check's status (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as the exit codes), its
+ * numeric value in base units (latency and ages in seconds, sizes in bytes, shares as ratios) and
+ * its duration, each labelled with context, role, target and check; then the run's status, counts,
+ * duration and time. Families are contiguous and the text ends with `# EOF`, as the format requires.
+ */
+export function renderOpenMetrics(report: HealthReport): string {
+  const families: Array<{name: string; help: string; unit?: string; samples: string[]}> = []
+  const family = (name: string, help: string, unit?: string) => {
+    let found = families.find((f) => f.name === name)
+    if (!found) families.push((found = {help, name, samples: [], unit}))
+    return found
+  }
+
+  const base = {context: report.context}
+  for (const check of report.checks) {
+    const labels = {...base, role: check.role, target: check.target, check: check.check}
+    family('kasmctl_health_check_status', 'Status of one check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN').samples.push(sample(labels, STATUS_CODE[check.status]))
+    if (typeof check.value === 'number' && check.unit !== null) {
+      const {suffix, toBase, unit} = OPENMETRICS_VALUE[check.unit]
+      family(`kasmctl_health_check_value${suffix}`, `Value measured by a check${unit ? ` (${unit})` : check.unit === '%' ? ' (ratio)' : ''}`, unit).samples.push(sample(labels, toBase(check.value)))
+    }
+
+    family('kasmctl_health_check_duration_seconds', 'Time one check took', 'seconds').samples.push(sample(labels, check.durationMs / 1000))
+  }
+
+  family('kasmctl_health_status', 'Status of the whole run (its exit code): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN').samples.push(sample(base, report.exitCode))
+  const checks = family('kasmctl_health_checks', 'Checks of the run by status')
+  for (const status of ['ok', 'warning', 'critical', 'unknown'] as const) checks.samples.push(sample({...base, status}, report.summary[status]))
+  family('kasmctl_health_duration_seconds', 'Time the whole run took', 'seconds').samples.push(sample(base, report.durationMs / 1000))
+  family('kasmctl_health_checked_timestamp_seconds', 'When the run started (Unix time)', 'seconds').samples.push(sample(base, Date.parse(report.checkedAt) / 1000))
+
+  const lines = families.flatMap((f) => [`# TYPE ${f.name} gauge`, ...(f.unit ? [`# UNIT ${f.name} ${f.unit}`] : []), `# HELP ${f.name} ${f.help}`, ...f.samples.map((s) => `${f.name}${s}`)])
+  return `${lines.join('\n')}\n# EOF`
+}
+
+function sample(labels: Record<string, string>, value: number): string {
+  const escape = (text: string) => text.replaceAll('\\', '\\\\').replaceAll('"', String.raw`\"`).replaceAll('\n', String.raw`\n`)
+  const pairs = Object.entries(labels).map(([key, text]) => `${key}="${escape(text)}"`)
+  return `{${pairs.join(',')}} ${Number.isFinite(value) ? value : Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf'}`
+}

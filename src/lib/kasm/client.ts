@@ -339,7 +339,12 @@ export class KasmClient {
   }
 
   private http(): HttpTransport {
-    this.transport ??= new HttpTransport({caPem: this.options.caPem, insecure: this.options.insecure, timeoutMs: this.options.timeoutMs ?? 15_000})
+    this.transport ??= new HttpTransport({
+      caPem: this.options.caPem,
+      debug: this.options.debug,
+      insecure: this.options.insecure,
+      timeoutMs: this.options.timeoutMs ?? 15_000,
+    })
     return this.transport
   }
 
@@ -457,6 +462,14 @@ function networkError(url: string, error: unknown): UnavailableError {
     ETIMEDOUT: 'timed out',
     EAI_AGAIN: 'DNS lookup failed',
   }
+  const via = error instanceof NetworkError ? error.via : undefined
+  if (via) {
+    return new UnavailableError(`cannot reach ${url} through proxy ${via}: ${what[code] ?? reason}`, {
+      details: {code, proxy: via},
+      hint: 'check the proxy (HTTPS_PROXY / HTTP_PROXY), or name the Kasm host in NO_PROXY to connect directly',
+    })
+  }
+
   return new UnavailableError(`cannot reach ${url}: ${what[code] ?? reason}`, {
     details: {code},
     hint: 'check the context API URL and that the web app (or its proxy) is up: `kasmctl health`',
