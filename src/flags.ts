@@ -147,8 +147,14 @@ export const fromHostFlag = Flags.string({
 /** Backup retention (backup create / backup prune); defaults come from the context's `backup:` settings. */
 export const backupRetentionFlags = {
   keep: integerFlag({description: 'keep at most N backups of this context (default: backup.keep in the context)', max: 100_000, min: 1}),
-  'keep-days': integerFlag({description: 'remove backups older than D days (default: backup.keepDays in the context)', max: 36_500, min: 1}),
-  'min-keep': integerFlag({description: 'never go below M verified backups, whatever --keep/--keep-days say (default: backup.minKeep, else 1)', max: 100_000, min: 0}),
+  'keep-age': durationFlag({description: 'remove backups older than this, e.g. 14d (default: backup.keepDays in the context)', exclusive: ['keep-days'], range: AGE_RANGE}),
+  'keep-days': integerFlag({deprecated: {to: 'keep-age'}, description: 'deprecated: --keep-age Nd', max: 36_500, min: 1}),
+  'min-keep': integerFlag({description: 'never go below M verified backups, whatever --keep/--keep-age say (default: backup.minKeep, else 1)', max: 100_000, min: 0}),
+}
+
+/** --keep-age in milliseconds, or the deprecated --keep-days converted. */
+export function backupKeepAgeMs(flags: {'keep-age'?: number; 'keep-days'?: number}): number | undefined {
+  return flags['keep-age'] ?? (flags['keep-days'] === undefined ? undefined : flags['keep-days'] * 86_400_000)
 }
 
 export const backupDestFlag = Flags.string({description: 'backup directory (default: backup.dir in the context)'})

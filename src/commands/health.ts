@@ -9,6 +9,10 @@ import {OUTPUT_FORMATS, yamlRenderer} from '../lib/output/format.js'
 import type {HealthReport} from '../lib/health/types.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS, HEALTH_ROLES} from '../lib/health/types.js'
 
+const DAY_MS = 86_400_000
+/** Certificates are graded by days to expiry: 0 up to 10 years. */
+const CERT_EXPIRY_RANGE = {max: 3650 * DAY_MS, min: 0}
+
 /** Any failure of the tool itself (bad flag, no context, internal error) is UNKNOWN to a monitoring system. */
 const UNKNOWN = 3
 
@@ -29,6 +33,7 @@ export default class Health extends BaseCommand<typeof Health> {
     '<%= config.bin %> health --all -o prometheus > /var/lib/node_exporter/textfile/kasm.prom.$$ && mv /var/lib/node_exporter/textfile/kasm.prom.$$ /var/lib/node_exporter/textfile/kasm.prom',
     '<%= config.bin %> health --all --zone east --watch 30s',
     '<%= config.bin %> health --role agent --warn-checkin 60s --crit-checkin 3m',
+    '<%= config.bin %> health --role webapp --warn-cert-expiry 30d --crit-cert-expiry 7d',
   ]
 
   static usageExitCode = UNKNOWN
@@ -48,8 +53,10 @@ export default class Health extends BaseCommand<typeof Health> {
     'crit-latency': durationFlag({description: 'latency critical (default 3s)', helpGroup: 'THRESHOLDS'}),
     'warn-checkin': durationFlag({description: 'check-in age warning for agents, managers, connection proxies (default 90s)', helpGroup: 'THRESHOLDS', range: AGE_RANGE}),
     'crit-checkin': durationFlag({description: 'check-in age critical (default 5m)', helpGroup: 'THRESHOLDS', range: AGE_RANGE}),
-    'warn-cert-days': integerFlag({description: 'certificate days-to-expiry warning (default 21)', helpGroup: 'THRESHOLDS', max: 3650, min: 0}),
-    'crit-cert-days': integerFlag({description: 'certificate days-to-expiry critical (default 7)', helpGroup: 'THRESHOLDS', max: 3650, min: 0}),
+    'warn-cert-expiry': durationFlag({description: 'certificate time-to-expiry warning, e.g. 30d (default 21d)', exclusive: ['warn-cert-days'], helpGroup: 'THRESHOLDS', range: CERT_EXPIRY_RANGE}),
+    'crit-cert-expiry': durationFlag({description: 'certificate time-to-expiry critical (default 7d)', exclusive: ['crit-cert-days'], helpGroup: 'THRESHOLDS', range: CERT_EXPIRY_RANGE}),
+    'warn-cert-days': integerFlag({deprecated: {to: 'warn-cert-expiry'}, description: 'deprecated: --warn-cert-expiry Nd', helpGroup: 'THRESHOLDS', max: 3650, min: 0}),
+    'crit-cert-days': integerFlag({deprecated: {to: 'crit-cert-expiry'}, description: 'deprecated: --crit-cert-expiry Nd', helpGroup: 'THRESHOLDS', max: 3650, min: 0}),
     'warn-backup-age': durationFlag({description: 'newest backup age warning (default 26h)', helpGroup: 'THRESHOLDS', range: AGE_RANGE}),
     'crit-backup-age': durationFlag({description: 'newest backup age critical (default 50h)', helpGroup: 'THRESHOLDS', range: AGE_RANGE}),
   }
@@ -66,9 +73,10 @@ export default class Health extends BaseCommand<typeof Health> {
       this.resolvedContext(),
     ])
     const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000)
+    const days = (ms: number | undefined) => (ms === undefined ? undefined : ms / DAY_MS)
     const thresholds = resolveThresholds({
       backupAgeSeconds: {critical: seconds(flags['crit-backup-age']), warning: seconds(flags['warn-backup-age'])},
-      certDays: {critical: flags['crit-cert-days'], warning: flags['warn-cert-days']},
+      certDays: {critical: flags['crit-cert-days'] ?? days(flags['crit-cert-expiry']), warning: flags['warn-cert-days'] ?? days(flags['warn-cert-expiry'])},
       checkinSeconds: {critical: seconds(flags['crit-checkin']), warning: seconds(flags['warn-checkin'])},
       latencyMs: {critical: flags['crit-latency'], warning: flags['warn-latency']},
     })

@@ -59,6 +59,18 @@ export function formatDuration(ms: number): string {
   return out.join('') || '0s'
 }
 
+/** 90061001 → "1d1h1m1s1ms": every unit, so parseDuration reads back exactly this value (for generated command lines). */
+export function formatDurationExact(ms: number): string {
+  let rest = Math.max(0, Math.round(ms))
+  const out: string[] = []
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+    if (rest >= size) out.push(`${Math.floor(rest / size)}${unit}`)
+    rest %= size
+  }
+
+  return out.join('') || '0s'
+}
+
 /** Age of a date for tables, kubectl-style ("45s", "3m", "2h", "5d"). */
 export function formatAge(from: Date | undefined, now = new Date()): string {
   if (!from) return '-'

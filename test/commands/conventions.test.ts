@@ -29,7 +29,7 @@ async function manifestCommands(): Promise<ManifestCommand[]> {
 describe('conventions, on every command', () => {
   it('every command that declares it changes something takes --yes and --dry-run', async () => {
     const mutating = (await manifestCommands()).filter((command) => command.mutates)
-    expect(mutating.map((c) => c.id)).to.include.members(['agent:enable', 'agent:disable', 'context:remove', 'context:add', 'zone:create'])
+    expect(mutating.map((c) => c.id)).to.include.members(['agent:enable', 'agent:disable', 'context:remove', 'context:add', 'zone:create', 'sandbox:up', 'backup:cron'])
     for (const command of mutating) {
       expect(command.flags, command.id).to.include.keys('yes', 'dry-run')
     }

@@ -181,6 +181,11 @@ describe('kasmctl health', function () {
         expect(result.exitCode).to.equal(2)
         expect(result.stdout).to.match(/^KASM CRITICAL - 3 critical: /)
         expect(result.stdout).to.match(/ webapp_certificate_days=-\d+;21:;7:;0;/)
+        // Thresholds are durations (--warn-cert-expiry 400d); the old whole-day flags are deprecated aliases.
+        for (const flags of [['--warn-cert-expiry', '400d', '--crit-cert-expiry', '10d'], ['--warn-cert-days', '400', '--crit-cert-expiry', '240h']]) {
+          const thresholds = await health(['--role', 'webapp', '--nagios', ...flags, ...patient], env)
+          expect(thresholds.stdout, flags.join(' ')).to.match(/ webapp_certificate_days=-\d+;400:;10:;0;/)
+        }
       } finally {
         for (const server of servers) server.close()
       }
@@ -198,11 +203,17 @@ describe('kasmctl health', function () {
         health(['--no-such-flag']),
         health(['--all', '--role', 'db']),
         health(['--watch', '0s']),
+        health(['--warn-cert-expiry', '10d', '--crit-cert-expiry', '30d']),
+        health(['--warn-cert-expiry', '30d', '--warn-cert-days', '30']),
+        health(['--crit-cert-expiry', '7x']),
       ])
       for (const result of results) expect(result.exitCode, result.stderr).to.equal(3)
       expect(results[0].stderr).to.match(/nope/)
       expect(results[1].stderr).to.include('--timeout "5x" is not a duration')
       expect(results[2].stderr).to.include('--warn-latency (5000 ms) must not be above --crit-latency (1000 ms)')
+      expect(results[8].stderr).to.include('--warn-cert-expiry (10 days) must not be below --crit-cert-expiry (30 days)')
+      expect(results[9].stderr).to.include('--warn-cert-days').and.include('--warn-cert-expiry')
+      expect(results[10].stderr).to.include('--crit-cert-expiry "7x" is not a duration')
     })
 
     it('in --nagios and --json modes too', async () => {

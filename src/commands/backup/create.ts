@@ -2,7 +2,7 @@ import {Errors, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {exitCodeHelp} from '../../lib/errors.js'
-import {backupDestFlag, backupRetentionFlags, backupVerifyFlag, dryRunFlag, yesFlag} from '../../flags.js'
+import {backupDestFlag, backupKeepAgeMs, backupRetentionFlags, backupVerifyFlag, dryRunFlag, yesFlag} from '../../flags.js'
 import type {BackupCreateJson, BackupPlanJson} from '../../lib/backup/render.js'
 
 export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
@@ -56,7 +56,7 @@ export default class BackupCreate extends BaseCommand<typeof BackupCreate> {
     const {context} = await this.resolvedContext()
     this.contextName = context.name
     const {flags} = this
-    const retention = retentionPolicy({keep: flags.keep, keepDays: flags['keep-days'], minKeep: flags['min-keep'], verify: flags.verify}, context.backup)
+    const retention = retentionPolicy({keep: flags.keep, keepAgeMs: backupKeepAgeMs(flags), minKeep: flags['min-keep'], verify: flags.verify}, context.backup)
     // Checked before the dump: a backup is never written and then reported failed for its log or metrics.
     if (flags['log-file']) await checkOutputFile(flags['log-file'], '--log-file')
     if (flags['metrics-file']) await checkOutputFile(flags['metrics-file'], '--metrics-file')

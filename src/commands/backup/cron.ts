@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
+import {userInfo} from 'node:os'
 import {resolve} from 'node:path'
 
 import {BaseCommand} from '../../base-command.js'
-import {backupDestFlag, backupRetentionFlags, backupVerifyFlag} from '../../flags.js'
+import {backupDestFlag, backupKeepAgeMs, backupRetentionFlags, backupVerifyFlag, dryRunFlag, yesFlag} from '../../flags.js'
 
 export default class BackupCron extends BaseCommand<typeof BackupCron> {
   static summary = 'Print or install the crontab line that runs `backup create --quiet` on a schedule'
@@ -14,8 +15,11 @@ export default class BackupCron extends BaseCommand<typeof BackupCron> {
   static examples = [
     "<%= config.bin %> backup cron --schedule '0 2 * * *' --print",
     "<%= config.bin %> backup cron --schedule '30 1 * * mon-fri' --install --log-file /var/log/kasmctl-backup.log",
-    "<%= config.bin %> backup cron --schedule @daily --keep 7 --min-keep 3 --compress zstd --exclude-logs --print",
+    "<%= config.bin %> backup cron --schedule @daily --keep 7 --keep-age 14d --min-keep 3 --compress zstd --exclude-logs --print",
+    "<%= config.bin %> backup cron --schedule '0 2 * * *' --install --dry-run   # the line, and whether your crontab would change",
   ]
+
+  static mutates = true
 
   static flags = {
     schedule: Flags.string({description: 'cron schedule: 5 fields (minute hour day-of-month month day-of-week) or @daily', required: true}),
@@ -29,22 +33,26 @@ export default class BackupCron extends BaseCommand<typeof BackupCron> {
     format: Flags.option({description: 'pg_dump archive format of each backup (default: tar)', options: ['tar', 'custom'] as const})(),
     ...backupRetentionFlags,
     ...backupVerifyFlag,
+    'dry-run': dryRunFlag,
+    yes: yesFlag,
   }
 
-  async run(): Promise<{schedule: string; line: string; installed: boolean; changed: boolean}> {
-    const [{cronLine, cronPath, installCronLine, validateSchedule}, {backupDir, checkDestination}, {retentionPolicy}, {checkOutputFile}, {UsageError}] = await Promise.all([
+  async run(): Promise<{schedule: string; line: string; installed: boolean; changed: boolean; dryRun: boolean}> {
+    const [{cronLine, cronPath, installCronLine, validateSchedule}, {backupDir, checkDestination}, {retentionPolicy}, {checkOutputFile}, {UsageError}, {formatDurationExact}] = await Promise.all([
       import('../../lib/backup/cron.js'),
       import('../../lib/backup/destination.js'),
       import('../../lib/backup/retention.js'),
       import('../../lib/fs-util.js'),
       import('../../lib/errors.js'),
+      import('../../lib/duration.js'),
     ])
     const {flags} = this
     const schedule = validateSchedule(flags.schedule)
     const {config, context, source} = await this.resolvedContext()
     if (source === 'env') throw new UsageError('cron needs a saved context: environment-only contexts (KASMCTL_API_URL) are not available to cron jobs', {hint: 'save one with `kasmctl context add`'})
     // Checked now, as each run would check them: a line that can only fail is never installed.
-    retentionPolicy({keep: flags.keep, keepDays: flags['keep-days'], minKeep: flags['min-keep']}, context.backup)
+    const keepAgeMs = backupKeepAgeMs(flags)
+    retentionPolicy({keep: flags.keep, keepAgeMs, minKeep: flags['min-keep']}, context.backup)
     const dest = resolve(backupDir(flags.dest, context))
     await checkDestination(dest)
     // Absolute: cron starts the job in the home directory.
@@ -53,7 +61,7 @@ export default class BackupCron extends BaseCommand<typeof BackupCron> {
     const passed: Array<[string, boolean | number | string | undefined]> = [
       ['--dest', flags.dest && dest], ...Object.entries(files).map(([flag, path]): [string, string | undefined] => [flag, path && resolve(path)]),
       ['--exclude-logs', flags['exclude-logs']], ['--compress', flags.compress], ['--format', flags.format],
-      ['--keep', flags.keep], ['--keep-days', flags['keep-days']], ['--min-keep', flags['min-keep']], ['--verify', flags.verify],
+      ['--keep', flags.keep], ['--keep-age', keepAgeMs === undefined ? undefined : formatDurationExact(keepAgeMs)], ['--min-keep', flags['min-keep']], ['--verify', flags.verify],
     ]
     const line = cronLine({
       configPath: config.path,
@@ -63,8 +71,14 @@ export default class BackupCron extends BaseCommand<typeof BackupCron> {
       path: cronPath(process.env, process.execPath),
       schedule,
     })
-    if (!flags.install) return this.emit({changed: false, installed: false, line, schedule}, (r) => r.line)
-    const {changed} = await installCronLine(line, context.name)
-    return this.emit({changed, installed: true, line, schedule}, (r) => `${r.changed ? 'installed' : 'already installed, unchanged'}: ${r.line}`)
+    const dryRun = flags['dry-run']
+    if (!flags.install) return this.emit({changed: false, dryRun, installed: false, line, schedule}, (r) => r.line)
+    const {changed} = await installCronLine(line, context.name, {dryRun})
+    const crontab = `the crontab of ${userInfo().username}`
+    return this.emit({changed, dryRun, installed: !dryRun, line, schedule}, (r) =>
+      r.dryRun
+        ? `${r.changed ? `would install into ${crontab}` : `already in ${crontab}, would be unchanged`} (dry run): ${r.line}`
+        : `${r.changed ? 'installed' : 'already installed, unchanged'}: ${r.line}`,
+    )
   }
 }

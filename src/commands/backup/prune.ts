@@ -1,20 +1,20 @@
 import {BaseCommand} from '../../base-command.js'
 import {exitCodeHelp} from '../../lib/errors.js'
-import {backupDestFlag, backupRetentionFlags, backupVerifyFlag, dryRunFlag, yesFlag} from '../../flags.js'
+import {backupDestFlag, backupKeepAgeMs, backupRetentionFlags, backupVerifyFlag, dryRunFlag, yesFlag} from '../../flags.js'
 import type {DamagedJson, RemovedJson} from '../../lib/backup/render.js'
 
 export default class BackupPrune extends BaseCommand<typeof BackupPrune> {
   static exitCodes = exitCodeHelp([0, 1, 64, 69, 75, 77])
   static summary = 'Remove old backups by count and age, never below --min-keep verified ones'
   static description =
-    'A backup goes when it is beyond the newest --keep, or older than --keep-days; the newest --min-keep verified ' +
+    'A backup goes when it is beyond the newest --keep, or older than --keep-age; the newest --min-keep verified ' +
     "backups always stay. Only this context's backups are considered. Takes the backup directory's lock. " +
     'A damaged backup (size unlike its manifest, checksum mismatch; --verify hashes every file first) takes no place in --keep, ' +
     'never counts towards --min-keep, and is left in place with a warning.'
 
   static examples = [
     '<%= config.bin %> backup prune --keep 7 --dry-run',
-    '<%= config.bin %> backup prune --keep-days 14 --min-keep 3',
+    '<%= config.bin %> backup prune --keep-age 14d --min-keep 3',
     '<%= config.bin %> backup prune --keep 7 --verify   # hash every backup before deciding',
   ]
 
@@ -37,10 +37,10 @@ export default class BackupPrune extends BaseCommand<typeof BackupPrune> {
     ])
     const {context} = await this.resolvedContext()
     const {flags} = this
-    const policy = retentionPolicy({keep: flags.keep, keepDays: flags['keep-days'], minKeep: flags['min-keep'], verify: flags.verify}, context.backup)
+    const policy = retentionPolicy({keep: flags.keep, keepAgeMs: backupKeepAgeMs(flags), minKeep: flags['min-keep'], verify: flags.verify}, context.backup)
     if (!policy) {
       const {UsageError} = await import('../../lib/errors.js')
-      throw new UsageError('nothing to prune by: pass --keep N and/or --keep-days D, or set backup.keep / backup.keepDays in the context')
+      throw new UsageError('nothing to prune by: pass --keep N and/or --keep-age DURATION, or set backup.keep / backup.keepDays in the context')
     }
 
     const dir = backupDir(flags.dest, context)

@@ -2,6 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
 import {exitCodeHelp} from '../../lib/errors.js'
+import {dryRunFlag, yesFlag} from '../../flags.js'
+import type {UpPlan} from '../../lib/sandbox/manager.js'
 import {KASM_VERSIONS, type KasmVersion} from '../../lib/kasm/version.js'
 
 export interface SandboxUpJson {
@@ -16,7 +18,11 @@ export interface SandboxUpJson {
   databaseUrl: string
   webapps: Array<{name: string; url: string}>
   proxies: string[]
+  dryRun: false
 }
+
+/** `sandbox up --dry-run`: the plan, nothing started or written. */
+export type SandboxUpPlanJson = UpPlan & {dryRun: true}
 
 export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
   static exitCodes = exitCodeHelp([0, 1, 64])
@@ -32,7 +38,10 @@ State lives in $KASMCTL_SANDBOX_DIR, else $XDG_DATA_HOME/kasmctl/sandbox.`
     '<%= config.bin %> sandbox up --use-context',
     '<%= config.bin %> sandbox up --kasm-version 1.15 --json',
     '<%= config.bin %> sandbox up --kasm-version 1.16',
+    '<%= config.bin %> sandbox up --dry-run   # what would be started, changing nothing',
   ]
+
+  static mutates = true
 
   static flags = {
     'kasm-version': Flags.option({
@@ -40,15 +49,22 @@ State lives in $KASMCTL_SANDBOX_DIR, else $XDG_DATA_HOME/kasmctl/sandbox.`
       options: KASM_VERSIONS,
     })(),
     'use-context': Flags.boolean({description: 'make "sandbox" the current context even if another one is current'}),
+    'dry-run': dryRunFlag,
+    yes: yesFlag,
   }
 
-  async run(): Promise<SandboxUpJson> {
-    const [{sandboxUp}, {sandboxDir}, {withProgress}] = await Promise.all([
+  async run(): Promise<SandboxUpJson | SandboxUpPlanJson> {
+    const [{planSandboxUp, sandboxUp}, {sandboxDir}, {withProgress}] = await Promise.all([
       import('../../lib/sandbox/manager.js'),
       import('../../lib/sandbox/state.js'),
       import('../../lib/output/progress.js'),
     ])
     const dir = sandboxDir()
+    if (this.flags['dry-run']) {
+      const plan = await planSandboxUp({dir, kasmVersion: this.flags['kasm-version']})
+      return this.emit({...plan, dryRun: true as const}, (r) => [`Sandbox in ${r.dir} is ${r.state}. Would (dry run, nothing changed):`, ...r.steps.map((step) => `  ${step}`)].join('\n'))
+    }
+
     const tty = this.term.stdoutIsTTY && this.format === 'table'
     const quiet = this.format !== 'table'
     const result = await withProgress({plainEveryMs: 0, title: 'sandbox up', tty}, (report) =>
@@ -66,6 +82,7 @@ State lives in $KASMCTL_SANDBOX_DIR, else $XDG_DATA_HOME/kasmctl/sandbox.`
       current: result.madeCurrent,
       databaseUrl: context.database!.url,
       dir,
+      dryRun: false,
       elapsedMs: Math.round(result.elapsedMs),
       kasmVersion: state.kasmVersion,
       proxies: context.proxies ?? [],

@@ -109,8 +109,11 @@ export interface CronInstallResult {
   replaced: number
 }
 
-/** Installs the line into the current user's crontab (`crontab -l` / `crontab -`), replacing this context's previous one. */
-export async function installCronLine(line: string, context: string): Promise<CronInstallResult> {
+/**
+ * Installs the line into the current user's crontab (`crontab -l` / `crontab -`), replacing this context's previous one.
+ * With `dryRun` the crontab is read but not written: `changed` says whether it would be.
+ */
+export async function installCronLine(line: string, context: string, options: {dryRun?: boolean} = {}): Promise<CronInstallResult> {
   const listed = await runChild('crontab', 'crontab', ['-l'])
   if (listed.exit.error) {
     throw new OperationError(`cannot run crontab: ${(listed.exit.error as NodeJS.ErrnoException).code ?? listed.exit.error.message}`, {
@@ -129,6 +132,7 @@ export async function installCronLine(line: string, context: string): Promise<Cr
   const ours = current.filter((existing) => existing.endsWith(marker))
   if (ours.length === 1 && ours[0] === line) return {changed: false, replaced: 0}
   const others = current.filter((existing) => !existing.endsWith(marker))
+  if (options.dryRun) return {changed: true, replaced: ours.length}
   while (others.length > 0 && others.at(-1) === '') others.pop()
   const written = await runChild('crontab', 'crontab', ['-'], {input: `${[...others, line].join('\n')}\n`})
   if (written.exit.code !== 0) throw new OperationError(`crontab refused the new table: ${written.stderr.trim()}`, {code: 'CRONTAB_FAILED'})

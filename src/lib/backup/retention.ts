@@ -1,19 +1,21 @@
 import {rm} from 'node:fs/promises'
 
 import type {BackupConfig} from '../config/types.js'
+import {formatDuration} from '../duration.js'
 import {UsageError} from '../errors.js'
 import {type BackupEntry, listBackups} from './catalog.js'
 import {checksumPath} from './checksum.js'
 import {manifestPath} from './manifest.js'
 
 /**
- * pg_back-style retention: remove backups beyond the newest `keep`, and those older than `keepDays`,
+ * pg_back-style retention: remove backups beyond the newest `keep`, and those older than `keepAgeMs`,
  * but never the newest `minKeep` verified ones (so a run of failed backups cannot age out the last
  * good ones). Damaged backups take no place in `keep` and never count towards `minKeep`.
  */
 export interface RetentionPolicy {
   keep?: number
-  keepDays?: number
+  /** --keep-age (or the context's backup.keepDays), in milliseconds. */
+  keepAgeMs?: number
   minKeep: number
   /** Hash every backup before deciding (--verify); otherwise only the cheap checks (listBackups). */
   verify?: boolean
@@ -21,7 +23,7 @@ export interface RetentionPolicy {
 
 export interface RetentionDecision {
   entry: BackupEntry
-  /** Why it goes, e.g. "beyond --keep 7" or "older than 14 days". */
+  /** Why it goes, e.g. "beyond --keep 7", "older than 14 days" or "older than 1d12h". */
   reason: string
 }
 
@@ -35,14 +37,16 @@ export interface RetentionPlan {
 const DAY_MS = 86_400_000
 
 /** Flags override the context's `backup:` settings; undefined when no rule is set at all. Rejects nonsense (exit 64). */
-export function retentionPolicy(flags: {keep?: number; keepDays?: number; minKeep?: number; verify?: boolean}, config: BackupConfig | undefined): RetentionPolicy | undefined {
+export function retentionPolicy(flags: {keep?: number; keepAgeMs?: number; minKeep?: number; verify?: boolean}, config: BackupConfig | undefined): RetentionPolicy | undefined {
   const keep = flags.keep ?? config?.keep
-  const keepDays = flags.keepDays ?? config?.keepDays
   const minKeep = flags.minKeep ?? config?.minKeep ?? 1
+  // --keep-age is checked when parsed (a duration in its range); the context's keepDays here.
+  const configDays = flags.keepAgeMs === undefined ? config?.keepDays : undefined
+  const keepAgeMs = flags.keepAgeMs ?? (configDays === undefined ? undefined : configDays * DAY_MS)
   const source = (flag: number | undefined, name: string, key: string): string => (flag === undefined ? `backup.${key} in the context` : `--${name}`)
   for (const [value, flag, name, key] of [
     [keep, flags.keep, 'keep', 'keep'],
-    [keepDays, flags.keepDays, 'keep-days', 'keepDays'],
+    [configDays, undefined, 'keep-age', 'keepDays'],
     [minKeep, flags.minKeep, 'min-keep', 'minKeep'],
   ] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
@@ -58,8 +62,13 @@ export function retentionPolicy(flags: {keep?: number; keepDays?: number; minKee
     })
   }
 
-  if (keep === undefined && keepDays === undefined) return undefined
-  return {keep, keepDays, minKeep, ...(flags.verify ? {verify: true} : {})}
+  if (keep === undefined && keepAgeMs === undefined) return undefined
+  return {keep, keepAgeMs, minKeep, ...(flags.verify ? {verify: true} : {})}
+}
+
+/** "14 days" for whole days (the JSON reason kept from --keep-days), else the duration ("1d12h"). */
+function describeAge(ms: number): string {
+  return ms % DAY_MS === 0 ? `${ms / DAY_MS} days` : formatDuration(ms)
 }
 
 /**
@@ -85,9 +94,9 @@ export function planRetention(entries: BackupEntry[], policy: RetentionPolicy, n
       continue
     }
 
-    const ageDays = (now.getTime() - entry.createdAt.getTime()) / DAY_MS
+    const ageMs = now.getTime() - entry.createdAt.getTime()
     if (policy.keep !== undefined && position > policy.keep) plan.remove.push({entry, reason: `beyond --keep ${policy.keep}`})
-    else if (policy.keepDays !== undefined && ageDays > policy.keepDays) plan.remove.push({entry, reason: `older than ${policy.keepDays} days`})
+    else if (policy.keepAgeMs !== undefined && ageMs > policy.keepAgeMs) plan.remove.push({entry, reason: `older than ${describeAge(policy.keepAgeMs)}`})
     else plan.keep.push(entry)
   }
 

@@ -33,7 +33,7 @@ type Pair = {critical: number; warning: number}
 const PAIRS: Array<[keyof HealthThresholds, string, 'above' | 'below', string]> = [
   ['latencyMs', 'latency', 'above', 'ms'],
   ['checkinSeconds', 'checkin', 'above', 's'],
-  ['certDays', 'cert-days', 'below', 'days'],
+  ['certDays', 'cert-expiry', 'below', 'days'],
   ['backupAgeSeconds', 'backup-age', 'above', 's'],
 ]
 

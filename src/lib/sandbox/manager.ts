@@ -67,6 +67,50 @@ export function isRunning(state: SandboxState): boolean {
   return Boolean(postgresPid(state)) && processAlive(state.daemon.pid)
 }
 
+/** A running sandbox keeps its Kasm version: another one is a usage error saying how to switch. */
+function checkSameVersion(existing: SandboxState, requested: SandboxState['kasmVersion'] | undefined): void {
+  if (requested && requested !== existing.kasmVersion) {
+    throw new UsageError(`the sandbox in ${existing.dir} already runs Kasm ${existing.kasmVersion}, not ${requested}`, {
+      hint: `run \`kasmctl sandbox down\` first, then \`kasmctl sandbox up --kasm-version ${requested}\``,
+    })
+  }
+}
+
+export interface UpPlan {
+  dir: string
+  /** As `sandbox status` reads it now. */
+  state: SandboxStatus['state']
+  kasmVersion: SandboxState['kasmVersion']
+  /** What `sandbox up` would do, in order. */
+  steps: string[]
+}
+
+/** What sandboxUp would do, changing nothing (`sandbox up --dry-run`); the same version check. */
+export async function planSandboxUp(options: Pick<UpOptions, 'dir' | 'kasmVersion'>): Promise<UpPlan> {
+  const {dir} = options
+  const existing = await readState(dir)
+  const current = await sandboxStatus(dir)
+  const daemonAlive = Boolean(existing && processAlive(existing.daemon.pid))
+  if (existing && daemonAlive) checkSameVersion(existing, options.kasmVersion)
+
+  const context = `write the "${CONTEXT_NAME}" context to the config`
+  const kasmVersion = (daemonAlive && existing?.kasmVersion) || (options.kasmVersion ?? '1.19')
+  if (existing && daemonAlive) {
+    const steps = postgresPid(existing) ? [] : ['start PostgreSQL, stopped on purpose (sandbox fault db-stop)']
+    return {dir, kasmVersion, state: current.state, steps: [...steps, context]}
+  }
+
+  return {
+    dir, kasmVersion, state: current.state,
+    steps: [
+      ...(existing ? ['clean up the sandbox that is no longer running'] : []),
+      `create the TLS certificates and a PostgreSQL cluster in ${dir}, seeded like Kasm ${kasmVersion}`,
+      `start the daemon: the API simulator web apps (${WEBAPPS.join(', ')}) and the reverse proxies (${PROXY_HOSTS.map((p) => p.name).join(', ')})`,
+      context,
+    ],
+  }
+}
+
 /** Brings the sandbox up (idempotent): fresh cluster, seed, host dirs, daemon, context. */
 export async function sandboxUp(options: UpOptions): Promise<UpResult> {
   const started = performance.now()
@@ -82,12 +126,7 @@ export async function sandboxUp(options: UpOptions): Promise<UpResult> {
   }
 
   if (existing && isRunning(existing)) {
-    if (options.kasmVersion && options.kasmVersion !== existing.kasmVersion) {
-      throw new UsageError(`the sandbox in ${dir} already runs Kasm ${existing.kasmVersion}, not ${options.kasmVersion}`, {
-        hint: `run \`kasmctl sandbox down\` first, then \`kasmctl sandbox up --kasm-version ${options.kasmVersion}\``,
-      })
-    }
-
+    checkSameVersion(existing, options.kasmVersion)
     const context = buildContext(existing)
     const madeCurrent = await writeContext(context, options)
     return {alreadyRunning: true, context, elapsedMs: performance.now() - started, madeCurrent, state: existing}

@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {mkdir, mkdtemp, readdir, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {tmpdir, userInfo} from 'node:os'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -79,11 +79,11 @@ describe('backup cron', function () {
   })
 
   it('passes backup create\'s retention and format flags on, with absolute file paths, after checking them as a run would', async () => {
-    const flags = ['--keep', '7', '--min-keep', '3', '--keep-days', '14', '--verify', '--compress', 'gzip', '--format', 'custom', '--exclude-logs', '--metrics-file', 'textfile/kasmctl.prom']
+    const flags = ['--keep', '7', '--min-keep', '3', '--keep-age', '36h', '--verify', '--compress', 'gzip', '--format', 'custom', '--exclude-logs', '--metrics-file', 'textfile/kasmctl.prom']
     const result = await runCli(['backup', 'cron', '--schedule', '0 2 * * *', ...flags, '--json'], {env: sandbox.env})
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(JSON.parse(result.stdout).line).to.match(
-      / backup create --quiet --context sandbox --metrics-file \S+\/textfile\/kasmctl\.prom --exclude-logs --compress gzip --format custom --keep 7 --keep-days 14 --min-keep 3 --verify # kasmctl/,
+      / backup create --quiet --context sandbox --metrics-file \S+\/textfile\/kasmctl\.prom --exclude-logs --compress gzip --format custom --keep 7 --keep-age 1d12h --min-keep 3 --verify # kasmctl/,
     )
     expect(JSON.parse(result.stdout).line).to.contain(` --metrics-file ${join(ROOT, 'textfile', 'kasmctl.prom')} `)
 
@@ -96,6 +96,27 @@ describe('backup cron', function () {
       expect(bad.exitCode, args.join(' ')).to.equal(64)
       expect(bad.stderr).to.contain(message)
     }
+  })
+
+  it('writes the deprecated --keep-days N as --keep-age Nd, with a deprecation warning', async () => {
+    const result = await runCli(['backup', 'cron', '--schedule', '0 2 * * *', '--keep-days', '14', '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(JSON.parse(result.stdout).line).to.contain(' --keep-age 14d # kasmctl').and.not.contain('--keep-days')
+    expect(result.stderr).to.contain('"keep-days" flag has been deprecated. Use "keep-age" instead')
+  })
+
+  it('--install --dry-run shows the line and whether the crontab would change, and writes nothing', async () => {
+    execFileSync('crontab', ['-'], {input: '# unrelated job\n15 4 * * * /usr/bin/true\n'})
+    const before = crontab()
+    const result = await runCli(['backup', 'cron', '--schedule', '0 3 * * *', '--install', '--dry-run', '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const json = JSON.parse(result.stdout)
+    expect(json).to.include({changed: true, dryRun: true, installed: false})
+    expect(json.line).to.match(/^0 3 \* \* \* PATH=\S+ .* backup create --quiet --context sandbox # kasmctl backup: context sandbox$/)
+    expect(crontab()).to.equal(before)
+    const text = await runCli(['backup', 'cron', '--schedule', '0 3 * * *', '--install', '--dry-run'], {env: sandbox.env})
+    expect(text.stdout).to.equal(`would install into the crontab of ${userInfo().username} (dry run): ${json.line}\n`)
+    expect(crontab()).to.equal(before)
   })
 
   it('rejects an invalid schedule with exit 64, naming the field and the valid range, and installs nothing', async () => {

@@ -121,7 +121,12 @@ describe('backup list and backup prune', function () {
   })
 
   it('prune removes by age but never below --min-keep, with the backup\'s .sha256 and manifest', async () => {
-    const result = await runCli(['backup', 'prune', '--dest', dest, '--keep-days', '30', '--min-keep', '3', '--json'], {env: sandbox.env})
+    // The deprecated --keep-days 30 is --keep-age 30d: the same plan.
+    const legacy = await runCli(['backup', 'prune', '--dest', dest, '--keep-days', '30', '--min-keep', '3', '--dry-run', '--json'], {env: sandbox.env})
+    expect(legacy.exitCode, legacy.stderr).to.equal(0)
+    expect(legacy.stderr).to.contain('"keep-days" flag has been deprecated. Use "keep-age" instead')
+    expect(JSON.parse(legacy.stdout).removed.map((r: {reason: string}) => r.reason)).to.deep.equal(['older than 30 days'])
+    const result = await runCli(['backup', 'prune', '--dest', dest, '--keep-age', '30d', '--min-keep', '3', '--json'], {env: sandbox.env})
     expect(result.exitCode, result.stderr).to.equal(0)
     const json = JSON.parse(result.stdout)
     expect(json).to.deep.include({dryRun: false, kept: 3})

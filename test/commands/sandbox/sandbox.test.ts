@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {existsSync} from 'node:fs'
 import {mkdtemp, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -42,6 +43,18 @@ describe('kasmctl sandbox up | status | fault | reset | down', function () {
     expect(await json(['sandbox', 'status'])).to.deep.equal({dir: env.KASMCTL_SANDBOX_DIR, faults: [], proxies: [], state: 'absent', webapps: []})
   })
 
+  it('up --dry-run says what it would start, and starts and writes nothing', async () => {
+    const config = await readFile(env.KASMCTL_CONFIG!, 'utf8')
+    const plan = await json(['sandbox', 'up', '--dry-run'])
+    expect(plan).to.include({dir: env.KASMCTL_SANDBOX_DIR, dryRun: true, kasmVersion: '1.19', state: 'absent'})
+    expect(plan.steps).to.have.length(3)
+    expect(plan.steps[0]).to.include('PostgreSQL cluster').and.include(env.KASMCTL_SANDBOX_DIR)
+    expect(plan.steps[1]).to.include('webapp-1, webapp-2').and.include('proxy-http, proxy-https')
+    expect(plan.steps[2]).to.equal('write the "sandbox" context to the config')
+    expect(existsSync(env.KASMCTL_SANDBOX_DIR!)).to.equal(false)
+    expect(await readFile(env.KASMCTL_CONFIG!, 'utf8')).to.equal(config)
+  })
+
   it('up starts the sandbox, and --use-context makes it current', async () => {
     const up = await json(['sandbox', 'up', '--use-context'])
     expect(up).to.include({context: 'sandbox', current: true, dir: env.KASMCTL_SANDBOX_DIR, kasmVersion: '1.19', status: 'started'})
@@ -61,6 +74,15 @@ describe('kasmctl sandbox up | status | fault | reset | down', function () {
     const other = await runCli(['sandbox', 'up', '--kasm-version', '1.15'], {env})
     expect(other.exitCode).to.equal(64)
     expect(other.stderr).to.include(`the sandbox in ${env.KASMCTL_SANDBOX_DIR} already runs Kasm 1.19, not 1.15`).and.include('kasmctl sandbox down')
+  })
+
+  it('up --dry-run on a running sandbox would only write the context', async () => {
+    expect(await json(['sandbox', 'up', '--dry-run'])).to.deep.equal({
+      dir: env.KASMCTL_SANDBOX_DIR, dryRun: true, kasmVersion: '1.19', state: 'running', steps: ['write the "sandbox" context to the config'],
+    })
+    const other = await runCli(['sandbox', 'up', '--kasm-version', '1.15', '--dry-run'], {env})
+    expect(other.exitCode).to.equal(64)
+    expect(other.stderr).to.include('already runs Kasm 1.19, not 1.15')
   })
 
   it('up again says it is already running, in words a person reads', async () => {

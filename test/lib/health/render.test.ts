@@ -71,6 +71,6 @@ describe('health rendering', () => {
     expect(resolveThresholds({checkinSeconds: {warning: 30}}).checkinSeconds).to.deep.equal({critical: 300, warning: 30})
     expect(resolveThresholds({latencyMs: {critical: undefined, warning: undefined}}).latencyMs).to.deep.equal(DEFAULT_THRESHOLDS.latencyMs)
     expect(() => resolveThresholds({latencyMs: {critical: 500, warning: 2000}})).to.throw(UsageError, '--warn-latency (2000 ms) must not be above --crit-latency (500 ms)')
-    expect(() => resolveThresholds({certDays: {critical: 30, warning: 10}})).to.throw(UsageError, '--warn-cert-days (10 days) must not be below --crit-cert-days (30 days)')
+    expect(() => resolveThresholds({certDays: {critical: 30, warning: 10}})).to.throw(UsageError, '--warn-cert-expiry (10 days) must not be below --crit-cert-expiry (30 days)')
   })
 })
