@@ -4,8 +4,7 @@ import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
 import {exitCodeHelp} from '../../lib/errors.js'
 import {dryRunFlag, integerFlag, yesFlag} from '../../flags.js'
 import {MAX_TIMER_MS} from '../../lib/duration.js'
-import type {Fault} from '../../lib/sandbox/contract.js'
-import {FAULT_KINDS} from '../../lib/sandbox/control.js'
+import {FAULT_KINDS, type Fault} from '../../lib/sandbox/contract.js'
 
 export interface SandboxFaultJson {
   faults: Fault[]

@@ -101,3 +101,20 @@ export const CONTROL_ROUTES = {
   tick: 'POST /tick',
   shutdown: 'POST /shutdown',
 } as const
+
+/** The kinds `sandbox fault` takes: the deployment's faults plus db-stop / db-start (here, not in control.ts, so
+ *  the command's flags load no node:http). */
+export const FAULT_KINDS = [
+  'webapp-status',
+  'webapp-delay',
+  'api-down',
+  'proxy-down',
+  'proxy-delay',
+  'proxy-strip-upgrade',
+  'proxy-idle-timeout',
+  'agent-no-checkin',
+  'autoscale-unlicensed',
+  'db-stop',
+  'db-start',
+] as const
+export type FaultKind = (typeof FAULT_KINDS)[number]

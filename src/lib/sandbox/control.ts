@@ -2,7 +2,7 @@ import {createServer, request, type IncomingMessage, type Server, type ServerRes
 import type {AddressInfo} from 'node:net'
 
 import {OperationError, UnavailableError, UsageError, listValues} from '../errors.js'
-import type {Deployment, Fault, SandboxState} from './contract.js'
+import type {Deployment, Fault, FaultKind, SandboxState} from './contract.js'
 
 /** What `GET /status` answers. */
 export interface ControlStatus {
@@ -160,20 +160,6 @@ export async function startControlServer(options: {
 }
 
 /** Fault kinds `kasmctl sandbox fault` accepts: the deployment's, plus stopping/starting PostgreSQL. */
-export const FAULT_KINDS = [
-  'webapp-status',
-  'webapp-delay',
-  'api-down',
-  'proxy-down',
-  'proxy-delay',
-  'proxy-strip-upgrade',
-  'proxy-idle-timeout',
-  'agent-no-checkin',
-  'autoscale-unlicensed',
-  'db-stop',
-  'db-start',
-] as const
-export type FaultKind = (typeof FAULT_KINDS)[number]
 
 export interface FaultInput {
   target?: string
