@@ -38,7 +38,7 @@ export default class BackupCron extends BaseCommand<typeof BackupCron> {
   }
 
   async run(): Promise<{schedule: string; line: string; installed: boolean; changed: boolean; dryRun: boolean}> {
-    const [{cronLine, cronPath, installCronLine, validateSchedule}, {backupDir, checkDestination}, {retentionPolicy}, {checkOutputFile}, {UsageError}, {formatDurationExact}] = await Promise.all([
+    const [{cronCreateArgs, cronLine, cronPath, installCronLine, validateSchedule}, {backupDir, checkDestination}, {retentionPolicy}, {checkOutputFile}, {UsageError}, {formatDurationExact}] = await Promise.all([
       import('../../lib/backup/cron.js'),
       import('../../lib/backup/destination.js'),
       import('../../lib/backup/retention.js'),
@@ -56,17 +56,26 @@ export default class BackupCron extends BaseCommand<typeof BackupCron> {
     const dest = resolve(backupDir(flags.dest, context))
     await checkDestination(dest)
     // Absolute: cron starts the job in the home directory.
-    const files = {'--log-file': flags['log-file'], '--metrics-file': flags['metrics-file']}
-    for (const [flag, path] of Object.entries(files)) if (path) await checkOutputFile(resolve(path), flag)
-    const passed: Array<[string, boolean | number | string | undefined]> = [
-      ['--dest', flags.dest && dest], ...Object.entries(files).map(([flag, path]): [string, string | undefined] => [flag, path && resolve(path)]),
-      ['--exclude-logs', flags['exclude-logs']], ['--compress', flags.compress], ['--format', flags.format],
-      ['--keep', flags.keep], ['--keep-age', keepAgeMs === undefined ? undefined : formatDurationExact(keepAgeMs)], ['--min-keep', flags['min-keep']], ['--verify', flags.verify],
-    ]
+    const logFile = flags['log-file'] && resolve(flags['log-file'])
+    const metricsFile = flags['metrics-file'] && resolve(flags['metrics-file'])
+    if (logFile) await checkOutputFile(logFile, '--log-file')
+    if (metricsFile) await checkOutputFile(metricsFile, '--metrics-file')
+    const createArgs = cronCreateArgs({
+      compress: flags.compress,
+      dest: flags.dest && dest,
+      excludeLogs: flags['exclude-logs'],
+      format: flags.format,
+      keep: flags.keep,
+      keepAge: keepAgeMs === undefined ? undefined : formatDurationExact(keepAgeMs),
+      logFile,
+      metricsFile,
+      minKeep: flags['min-keep'],
+      verify: flags.verify,
+    })
     const line = cronLine({
       configPath: config.path,
       context: context.name,
-      createArgs: passed.flatMap(([flag, value]) => (value === undefined || value === false || value === '' ? [] : value === true ? [flag] : [flag, String(value)])),
+      createArgs,
       kasmctl: process.argv[1],
       path: cronPath(process.env, process.execPath),
       schedule,

@@ -94,6 +94,38 @@ export function cronPath(env: NodeJS.ProcessEnv, execPath: string, tools: readon
 }
 
 /** Identifies the job in the crontab so that re-installing replaces it instead of adding a second one. */
+/** What each cron run passes on to `backup create`: paths already absolute (cron starts in the home directory). */
+export interface CronCreateOptions {
+  dest?: string
+  logFile?: string
+  metricsFile?: string
+  excludeLogs?: boolean
+  compress?: string
+  format?: string
+  keep?: number
+  /** Written as a duration (`14d`), the one syntax `--keep-age` reads. */
+  keepAge?: string
+  minKeep?: number
+  verify?: boolean
+}
+
+/** `backup create`'s arguments for the cron line: a flag for each option given, in a fixed order. */
+export function cronCreateArgs(options: CronCreateOptions): string[] {
+  const flags: Array<[string, boolean | number | string | undefined]> = [
+    ['--dest', options.dest],
+    ['--log-file', options.logFile],
+    ['--metrics-file', options.metricsFile],
+    ['--exclude-logs', options.excludeLogs],
+    ['--compress', options.compress],
+    ['--format', options.format],
+    ['--keep', options.keep],
+    ['--keep-age', options.keepAge],
+    ['--min-keep', options.minKeep],
+    ['--verify', options.verify],
+  ]
+  return flags.flatMap(([flag, value]) => (value === undefined || value === false || value === '' ? [] : value === true ? [flag] : [flag, String(value)]))
+}
+
 export const cronMarker = (context: string): string => `# kasmctl backup: context ${context}`
 
 /** The crontab line: schedule, environment, `kasmctl backup create --quiet --context X ...`, marker. `%` is escaped (cron turns it into a newline). */

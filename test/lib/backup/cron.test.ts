@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {cronLine, validateSchedule} from '../../../src/lib/backup/cron.js'
+import {cronCreateArgs, cronLine, validateSchedule} from '../../../src/lib/backup/cron.js'
 import {ExitCode, UsageError} from '../../../src/lib/errors.js'
 
 describe('lib/backup/cron', () => {
@@ -62,5 +62,12 @@ describe('lib/backup/cron', () => {
         String.raw`0 2 * * * PATH=/usr/local/bin:/usr/bin:/bin KASMCTL_CONFIG=/root/.config/kasmctl/config.yaml /usr/local/bin/kasmctl backup create --quiet --context prod --log-file '/var/log/kasm backup \%d.log' # kasmctl backup: context prod`,
       )
     })
+  })
+
+  it('passes on to backup create only the options given, flags without a value for the switches, in a fixed order', () => {
+    expect(cronCreateArgs({})).to.deep.equal([])
+    expect(cronCreateArgs({compress: 'none', excludeLogs: true, keep: 7, keepAge: '14d', logFile: '/var/log/k.log', minKeep: 3, verify: false})).to.deep.equal([
+      '--log-file', '/var/log/k.log', '--exclude-logs', '--compress', 'none', '--keep', '7', '--keep-age', '14d', '--min-keep', '3',
+    ])
   })
 })
