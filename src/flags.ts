@@ -1,7 +1,7 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
 import {AUTOSCALE_FIELDS, type AutoscaleFieldKind} from './lib/autoscale/fields.js'
-import {AGE_RANGE, describeDurationRange, type DurationRange, parseDuration, TIMER_RANGE} from './lib/duration.js'
+import {AGE_RANGE, DAY_MS, describeDurationRange, type DurationRange, parseDuration, TIMER_RANGE} from './lib/duration.js'
 import {UsageError} from './lib/errors.js'
 import {PLAN_INPUTS} from './lib/plan/inputs.js'
 import {BOOLEAN_WORDS_HELP, parseBooleanWord, STRATEGY_NAMES, ZONE_SETTINGS} from './lib/zones/settings.js'
@@ -154,7 +154,7 @@ export const backupRetentionFlags = {
 
 /** --keep-age in milliseconds, or the deprecated --keep-days converted. */
 export function backupKeepAgeMs(flags: {'keep-age'?: number; 'keep-days'?: number}): number | undefined {
-  return flags['keep-age'] ?? (flags['keep-days'] === undefined ? undefined : flags['keep-days'] * 86_400_000)
+  return flags['keep-age'] ?? (flags['keep-days'] === undefined ? undefined : flags['keep-days'] * DAY_MS)
 }
 
 export const backupDestFlag = Flags.string({description: 'backup directory (default: backup.dir in the context)'})

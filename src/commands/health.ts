@@ -1,15 +1,13 @@
 import {Errors, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {exitCodeHelp} from '../lib/errors.js'
 import {AGE_RANGE, durationFlag, integerFlag, zoneFlag} from '../flags.js'
-import {formatDuration} from '../lib/duration.js'
-import {UsageError} from '../lib/errors.js'
+import {DAY_MS, formatDuration} from '../lib/duration.js'
+import {UsageError, exitCodeHelp} from '../lib/errors.js'
 import {OUTPUT_FORMATS, yamlRenderer} from '../lib/output/format.js'
 import type {HealthReport} from '../lib/health/types.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS, HEALTH_ROLES} from '../lib/health/types.js'
 
-const DAY_MS = 86_400_000
 /** Certificates are graded by days to expiry: 0 up to 10 years. */
 const CERT_EXPIRY_RANGE = {max: 3650 * DAY_MS, min: 0}
 

@@ -1,6 +1,8 @@
 import {UsageError} from './errors.js'
 
-const UNITS: Record<string, number> = {d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1, s: 1000, w: 604_800_000}
+export const DAY_MS = 86_400_000
+
+const UNITS: Record<string, number> = {d: DAY_MS, h: 3_600_000, m: 60_000, ms: 1, s: 1000, w: 604_800_000}
 
 /** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days): anything longer fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1

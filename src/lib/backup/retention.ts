@@ -1,7 +1,7 @@
 import {rm} from 'node:fs/promises'
 
 import type {BackupConfig} from '../config/types.js'
-import {formatDuration} from '../duration.js'
+import {DAY_MS, formatDuration} from '../duration.js'
 import {UsageError} from '../errors.js'
 import {type BackupEntry, listBackups} from './catalog.js'
 import {checksumPath} from './checksum.js'
@@ -34,7 +34,6 @@ export interface RetentionPlan {
   damaged: BackupEntry[]
 }
 
-const DAY_MS = 86_400_000
 
 /** Flags override the context's `backup:` settings; undefined when no rule is set at all. Rejects nonsense (exit 64). */
 export function retentionPolicy(flags: {keep?: number; keepAgeMs?: number; minKeep?: number; verify?: boolean}, config: BackupConfig | undefined): RetentionPolicy | undefined {

@@ -1,7 +1,16 @@
 import {createHash, randomBytes} from 'node:crypto'
-import http from 'node:http'
-import https from 'node:https'
+import type {Agent as HttpsAgent} from 'node:https'
+import type {ClientRequest, RequestOptions} from 'node:http'
+import {createRequire} from 'node:module'
 import {createSecureContext, rootCertificates, type TLSSocket} from 'node:tls'
+
+import {DAY_MS} from '../duration.js'
+
+// require, not an ESM import, as in the API client (kasm/transport.ts): on Node 22+ importing node:http builds
+// its ESM facade, which loads undici, http2 and zlib (~60 ms on every health run).
+const require = createRequire(import.meta.url)
+const http = require('node:http') as typeof import('node:http')
+const https = require('node:https') as typeof import('node:https')
 
 /** The certificate a server presented, judged the way a browser would. */
 export interface TlsInfo {
@@ -38,7 +47,7 @@ export interface ProberOptions {
 }
 
 const BODY_LIMIT = 4096
-const DAY_MS = 86_400_000
+
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 
 /**
@@ -48,7 +57,7 @@ const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
  */
 export class Prober {
   private readonly httpAgent = new http.Agent({keepAlive: true})
-  private httpsAgent?: https.Agent
+  private httpsAgent?: HttpsAgent
 
   constructor(private readonly options: ProberOptions) {}
 
@@ -65,7 +74,7 @@ export class Prober {
         resolve({...result, latencyMs: elapsed()})
       }
 
-      let request: http.ClientRequest
+      let request: ClientRequest
       try {
         request = this.request(url, {headers: {Accept: 'application/json'}, method: 'GET'})
       } catch (error) {
@@ -107,7 +116,7 @@ export class Prober {
         resolve({...result, latencyMs: Math.round(performance.now() - started)})
       }
 
-      let request: http.ClientRequest
+      let request: ClientRequest
       try {
         request = this.request(url, {
           headers: {Connection: 'Upgrade', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13', Upgrade: 'websocket'},
@@ -142,7 +151,7 @@ export class Prober {
     this.httpsAgent?.destroy()
   }
 
-  private request(url: string, options: http.RequestOptions): http.ClientRequest {
+  private request(url: string, options: RequestOptions): ClientRequest {
     const parsed = new URL(url)
     if (parsed.protocol === 'https:') {
       // One secure context for every connection, built on first use: building one with all the roots is costly.
