@@ -33,17 +33,8 @@ need. Exit codes follow the monitoring-plugin convention in every output mode, a
   async run(): Promise<AutoscaleStatusReport> {
     const timeout = this.flags['checkin-timeout']
     if (timeout <= 0) throw new UsageError(`--checkin-timeout must be longer than 0, e.g. 10m`)
-    const [client, {loadInventory, resolveConfig}, {autoscaleStatus}, {renderStatus}] = await Promise.all([
-      this.kasm(),
-      import('../../lib/autoscale/configs.js'),
-      import('../../lib/autoscale/status.js'),
-      import('../../lib/autoscale/render.js'),
-    ])
-    const inventory = await loadInventory(client)
-    const configs = this.args.config === undefined ? inventory.configs : [resolveConfig(inventory.configs, this.args.config)]
-    const dockerConfigs = configs.some((c) => c.autoscale_type !== 'Server Pool')
-    const [servers, {kasms}] = await Promise.all([client.getServers(), dockerConfigs ? client.getKasms() : {kasms: []}])
-    const report = autoscaleStatus({...inventory, kasms, servers}, configs, {checkinTimeoutSeconds: Math.round(timeout / 1000), now: new Date()})
+    const [client, {readAutoscaleStatus}, {renderStatus}] = await Promise.all([this.kasm(), import('../../lib/autoscale/status.js'), import('../../lib/autoscale/render.js')])
+    const report = await readAutoscaleStatus(client, this.args.config, {checkinTimeoutSeconds: Math.round(timeout / 1000), now: new Date()})
     process.exitCode = report.exitCode
     return this.emit(report, renderStatus)
   }

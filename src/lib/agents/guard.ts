@@ -25,7 +25,7 @@ export function parseHeadroom(text: string): Headroom {
   return match[2]?.toLowerCase().startsWith('agent') ? {agents: count} : {sessions: count}
 }
 
-export function describeHeadroom(headroom: Headroom): string {
+function describeHeadroom(headroom: Headroom): string {
   if ('agents' in headroom) return plural(headroom.agents, 'agent')
   return plural(headroom.sessions, 'session')
 }
@@ -138,7 +138,7 @@ export function formatMemory(bytes: number): string {
   return `${gib >= 10 ? Math.round(gib) : Math.round(gib * 10) / 10} GiB`
 }
 
-export function formatCores(cores: number): string {
+function formatCores(cores: number): string {
   return `${Math.round(cores * 10) / 10} core${cores === 1 ? '' : 's'}`
 }
 

@@ -84,6 +84,13 @@ function asValue(value: unknown): AutoscaleValue {
   return Number.isFinite(Number(value)) ? Number(value) : null
 }
 
+/** Kasm keeps counts and the backoff in PostgreSQL INTEGER columns: more is refused with an HTTP 500. */
+const MAX_KASM_INTEGER = 2 ** 31 - 1
+
+function refuseTooLarge(value: number, max: number, source: string, raw: unknown, unit?: string): void {
+  if (value > max) throw new UsageError(`${source}: ${show(raw)} is more than Kasm can store: use at most ${max}${unit ? ` ${unit}` : ''}`)
+}
+
 /**
  * Validates one value (from a flag or a file) and returns it in kasmctl's form. `source` names where
  * it came from: `--standby-memory`, or `rdp-autoscale.standby_memory_bytes` in a file.
@@ -102,20 +109,30 @@ export function parseAutoscaleValue(spec: AutoscaleFieldSpec, raw: unknown, sour
       const count = text !== undefined && /^\d+$/.test(text) ? Number(text) : Number.NaN
       const min = spec.min ?? 0
       if (!Number.isInteger(count) || count < min) throw new UsageError(`${source}: ${show(raw)} is not a whole number of ${min} or more`)
+      refuseTooLarge(count, MAX_KASM_INTEGER, source, raw)
       return count
     }
 
     case 'duration': {
-      if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) return raw
-      if (text === undefined) throw new UsageError(`${source}: ${show(raw)} is not a duration: use e.g. 0, 90s, 10m, 1h`)
-      const ms = parseDuration(text, source)
-      if (ms % 1000 !== 0) throw new UsageError(`${source}: ${show(raw)} is not a whole number of seconds (Kasm keeps the backoff in seconds)`)
-      return ms / 1000
+      let seconds: number
+      if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) {
+        seconds = raw
+      } else {
+        if (text === undefined) throw new UsageError(`${source}: ${show(raw)} is not a duration: use e.g. 0, 90s, 10m, 1h`)
+        const ms = parseDuration(text, source)
+        if (ms % 1000 !== 0) throw new UsageError(`${source}: ${show(raw)} is not a whole number of seconds (Kasm keeps the backoff in seconds)`)
+        seconds = ms / 1000
+      }
+
+      refuseTooLarge(seconds, MAX_KASM_INTEGER, source, raw, 'seconds')
+      return seconds
     }
 
     case 'memory': {
       const bytes = text === undefined ? undefined : parseBytes(text)
       if (bytes === undefined) throw new UsageError(`${source}: ${show(raw)} is not a size: use bytes or a unit, e.g. 512MiB, 8GiB, 16GB, 0`)
+      // 1.15 keeps memory in an INTEGER of MB, so that is the most any release takes.
+      refuseTooLarge(bytes, MAX_KASM_INTEGER * 1e6, source, raw, 'bytes')
       return bytes
     }
   }

@@ -30,7 +30,7 @@ export interface AutoscalePlan {
  * Compares the file's configs with Kasm's. A config Kasm lacks, or one the file places in another
  * zone or pool, is a usage error (exit 64) before anything is sent; so is a 1.19 field on older Kasm.
  */
-export function planAutoscale(inventory: AutoscaleInventory, desired: readonly DesiredAutoscale[]): AutoscalePlan {
+function planAutoscale(inventory: AutoscaleInventory, desired: readonly DesiredAutoscale[]): AutoscalePlan {
   const actions: AutoscalePlanAction[] = []
   const unchanged: string[] = []
   for (const wanted of desired) {

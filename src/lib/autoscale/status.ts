@@ -14,12 +14,13 @@ import {formatDuration} from '../duration.js'
 import type {HealthStatus} from '../health/types.js'
 import {STATUS_EXIT_CODE} from '../health/types.js'
 import {worstStatus} from '../health/status.js'
+import type {KasmClient} from '../kasm/client.js'
 import {sameId} from '../kasm/ids.js'
 import {parseKasmDate} from '../kasm/normalize.js'
 import type {Kasm, RawAutoscaleConfig, Server, Zone} from '../kasm/types.js'
 import {formatBytes} from '../output/units.js'
 import {isDefaultUpstream} from '../zones/settings.js'
-import {type AutoscaleInventory, configView} from './configs.js'
+import {type AutoscaleInventory, configView, loadInventory, resolveConfig} from './configs.js'
 import {settingsOfConfig} from './fields.js'
 
 export const DEFAULT_CHECKIN_TIMEOUT_SECONDS = 600
@@ -97,6 +98,15 @@ export interface StatusInput extends AutoscaleInventory {
   servers: Server[]
   /** get_kasms: session sizes for the Docker-agent rule. */
   kasms: Kasm[]
+}
+
+/** Reads what `autoscale status` needs from Kasm (sessions only when a Docker-agent config is shown) and grades it. */
+export async function readAutoscaleStatus(client: KasmClient, configRef: string | undefined, options: {checkinTimeoutSeconds: number; now: Date}): Promise<AutoscaleStatusReport> {
+  const inventory = await loadInventory(client)
+  const configs = configRef === undefined ? inventory.configs : [resolveConfig(inventory.configs, configRef)]
+  const dockerConfigs = configs.some((c) => c.autoscale_type !== 'Server Pool')
+  const [servers, {kasms}] = await Promise.all([client.getServers(), dockerConfigs ? client.getKasms() : {kasms: []}])
+  return autoscaleStatus({...inventory, kasms, servers}, configs, options)
 }
 
 export function autoscaleStatus(input: StatusInput, configs: readonly RawAutoscaleConfig[], options: {checkinTimeoutSeconds: number; now: Date}): AutoscaleStatusReport {

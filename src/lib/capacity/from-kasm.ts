@@ -33,11 +33,11 @@ export function isDockerAgent(server: Server): boolean {
 }
 
 /** Label of a session's image for messages: friendly name, else name, else id. */
-export function sessionImageLabel(kasm: Kasm): string {
+function sessionImageLabel(kasm: Kasm): string {
   return kasm.image?.friendly_name || kasm.image?.name || kasm.image_id || 'unknown image'
 }
 
-export function sessionLoad(kasm: Kasm): SessionLoad {
+function sessionLoad(kasm: Kasm): SessionLoad {
   return {
     id: kasm.kasm_id,
     image: sessionImageLabel(kasm),
@@ -48,7 +48,7 @@ export function sessionLoad(kasm: Kasm): SessionLoad {
 }
 
 /** One agent with its sessions that hold resources (paused and stopped ones do not). */
-export function agentCapacity(server: Server, kasms: Kasm[]): AgentCapacity {
+function agentCapacity(server: Server, kasms: Kasm[]): AgentCapacity {
   return {
     autoscaled: Boolean(server.autoscale_config_id ?? server.is_autoscaled),
     available: isAvailable(server),

@@ -59,11 +59,11 @@ export function holdsResources(status: null | string | undefined): boolean {
 
 export const NO_RESOURCES: Resources = Object.freeze({cores: 0, memory: 0, gpus: 0})
 
-export function addResources(a: Resources, b: Resources): Resources {
+function addResources(a: Resources, b: Resources): Resources {
   return {cores: a.cores + b.cores, gpus: a.gpus + b.gpus, memory: a.memory + b.memory}
 }
 
-export function subtractResources(a: Resources, b: Resources): Resources {
+function subtractResources(a: Resources, b: Resources): Resources {
   return {cores: a.cores - b.cores, gpus: a.gpus - b.gpus, memory: a.memory - b.memory}
 }
 

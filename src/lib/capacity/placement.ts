@@ -26,7 +26,7 @@ const CANONICAL: Record<string, LoadStrategyRule> = {
   most_sessions: 'most_kasms',
 }
 
-export function canonicalStrategy(strategy: null | string | undefined): LoadStrategyRule {
+function canonicalStrategy(strategy: null | string | undefined): LoadStrategyRule {
   return CANONICAL[strategy ?? ''] ?? 'least_load'
 }
 

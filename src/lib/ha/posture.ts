@@ -19,7 +19,7 @@ import type {Kasm, Zone} from '../kasm/types.js'
 import {type Citation, citeText, HA_RULES, HA_SUMMARY, type HaRole, LOGS_BUILTIN_BELOW, RULES, WEBAPP_ROWS} from '../plan/guide.js'
 import type {PlanInputs} from '../plan/inputs.js'
 import {webappSessionsPerServer, webappsNeeded} from '../plan/sizing.js'
-import {autoscaleFromAgents, autoscaleFromApi, autoscaleFromDatabase, type LintFinding, lintZones} from '../zones/lint.js'
+import {autoscaleFromAgents, autoscaleFromApi, autoscaleFromDatabase, type LintFinding, lintLiveZones} from '../zones/lint.js'
 import {REQUEST_HOST} from '../zones/settings.js'
 import {managedService, readReplication, readSessionHistory, type Replication, type SessionHistory} from './facts.js'
 
@@ -69,21 +69,24 @@ export async function assessHa(options: HaOptions): Promise<HaReport> {
   const now = options.now ?? new Date()
   const since = new Date(now.getTime() - options.historyMs)
   const client = await options.client()
-  const [health, zones, database, retention, kasms] = await Promise.all([
+  // Zones and Kasm's autoscale configs are read once: zone lint and the agent rows both use them.
+  const live = client.getZones().then(async (zones) => ({fromApi: await autoscaleFromApi(client, zones), zones}))
+  const lint = async (db?: pg.Client) => live.then(({fromApi, zones}) => lintLiveZones(zones, fromApi, {context: options.context, db}))
+  const [health, {fromApi, zones}, database, retention, kasms] = await Promise.all([
     runHealth({client: options.client, context: options.context, now, roles: ['webapp', 'agent', 'connection-proxy', 'db', 'backup']}),
-    client.getZones(),
-    readDatabaseFacts(client, options.context, since),
+    live,
+    readDatabaseFacts(lint, options.context, since),
     getRetention(client).catch(() => undefined),
     client.getKasms().then((r) => r.kasms),
   ])
-  const findings = database.findings ?? (await lintZones({client, context: options.context}).catch(() => []))
+  const findings = database.findings ?? (await lint().catch(() => []))
   const checks = (role: HealthCheck['role'], check: string) => health.checks.filter((c) => c.role === role && c.check === check)
   const peak = database.history
     ? {sessions: database.history.peak, source: 'accounting' as const}
     : {sessions: kasms.length, source: 'live-sessions' as const}
   const zonesWithSessions = database.history?.zones ?? zonesOfSessions(zones, kasms)
   // The same sources, in the same order, as zone lint: Kasm's own configs, else the database, else autoscaled agents.
-  const autoscale = (await autoscaleFromApi(client, zones))?.enabled ?? database.autoscale ?? autoscaleFromAgents(zones)
+  const autoscale = fromApi?.enabled ?? database.autoscale ?? autoscaleFromAgents(zones)
   const rows: HaRow[] = [
     databaseRow(options.context, checks('db', 'connect')[0], database),
     backupRow(checks('backup', 'newest')[0] ?? checks('backup', 'configured')[0]),
@@ -111,7 +114,7 @@ function zonesOfSessions(zones: Zone[], kasms: Kasm[]): Set<string> {
   return new Set(kasms.flatMap((kasm) => zoneOfServer.get(normalizeId(kasm.server_id ?? '')) ?? []))
 }
 
-async function readDatabaseFacts(client: KasmClient, context: ContextConfig, since: Date): Promise<DatabaseFacts> {
+async function readDatabaseFacts(lint: (db: pg.Client) => Promise<LintFinding[]>, context: ContextConfig, since: Date): Promise<DatabaseFacts> {
   if (!context.database) return {error: `context "${context.name}" has no database`}
   let db: pg.Client
   try {
@@ -123,7 +126,7 @@ async function readDatabaseFacts(client: KasmClient, context: ContextConfig, sin
   try {
     return {
       autoscale: await autoscaleFromDatabase(db),
-      findings: await lintZones({client, context, db}),
+      findings: await lint(db),
       history: await readSessionHistory(db, since),
       replication: await readReplication(db),
     }

@@ -5,7 +5,7 @@
  */
 import {listValues, UsageError} from '../errors.js'
 import {formatBytes, parseBytes} from '../output/units.js'
-import {ARCHITECTURES, type Architecture, DEFAULT_AGENT, DEFAULT_WORKSPACE, type Spec, USE_CASES, type UseCase} from './guide.js'
+import {ARCHITECTURES, type Architecture, DEFAULT_AGENT, DEFAULT_WORKSPACE, GiB, type Spec, USE_CASES, type UseCase} from './guide.js'
 
 export type PlanInputKind = 'boolean' | 'bytes' | 'choice' | 'count' | 'size' | 'workspace'
 
@@ -179,13 +179,13 @@ function parseWorkspaces(texts: readonly string[]): WorkspacePlanInput[] {
 
 /** "2c4g" for a spec (memory in whole GiB when it is, else MiB). */
 export function formatSpec(spec: Spec): string {
-  const gib = spec.memory / 1024 ** 3
+  const gib = spec.memory / GiB
   const memory = Number.isInteger(gib) ? `${gib}g` : `${Math.round(spec.memory / 1024 ** 2)}m`
   return `${spec.cores}c${memory}`
 }
 
 /** "4 CPUs, 8 GiB RAM, 100 GiB disk", the guide's way of writing a server. */
 export function describeSpec(spec: Spec): string {
-  const size = (bytes: number) => (Number.isInteger(bytes / 1024 ** 3) ? `${bytes / 1024 ** 3} GiB` : formatBytes(bytes))
+  const size = (bytes: number) => (Number.isInteger(bytes / GiB) ? `${bytes / GiB} GiB` : formatBytes(bytes))
   return [`${spec.cores} CPUs`, `${size(spec.memory)} RAM`, ...(spec.disk === undefined ? [] : [`${size(spec.disk)} disk`])].join(', ')
 }

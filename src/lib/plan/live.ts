@@ -28,7 +28,7 @@ import type {HealthCheck} from '../health/types.js'
 import type {KasmClient} from '../kasm/client.js'
 import {sameId} from '../kasm/ids.js'
 import type {ConnectionProxy, Image, Kasm, Server, Zone} from '../kasm/types.js'
-import {type Citation, CONNECTION_PROXY_MINIMUM, DATABASE_ROWS, LOGS_BUILTIN_BELOW, RULES, type Spec} from './guide.js'
+import {type Citation, CONNECTION_PROXY_MINIMUM, DATABASE_ROWS, GiB, LOGS_BUILTIN_BELOW, RULES, type Spec} from './guide.js'
 import {formatSpec, type PlanInputs} from './inputs.js'
 import {recommendedOverride, sessionsPerAgent, webappSessionsPerServer, webappsNeeded} from './sizing.js'
 
@@ -293,7 +293,7 @@ function targets(facts: LiveFacts, inputs: PlanInputs, zones: Zone[], healthy: n
     need: tier ? 1 : null,
     role: 'database',
     spare: 0,
-    summary: `${tier ? `size it ${formatSpec(tier.spec)} with ${tier.spec.disk! / 1024 ** 3} GB disk (the ${tier.from}-${tier.to} tier)` : `${n} sessions: outside the guide's table (${DATABASE_ROWS[0].from} to ${DATABASE_ROWS.at(-1)!.to}): no tier given`}${logs}`,
+    summary: `${tier ? `size it ${formatSpec(tier.spec)} with ${tier.spec.disk! / GiB} GB disk (the ${tier.from}-${tier.to} tier)` : `${n} sessions: outside the guide's table (${DATABASE_ROWS[0].from} to ${DATABASE_ROWS.at(-1)!.to}): no tier given`}${logs}`,
     target: 'deployment',
     why: [...(tier ? [tier.source] : [RULES.databaseVertical]), ...(logging ? [RULES.logsSiem] : [])],
   })

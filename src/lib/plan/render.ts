@@ -7,7 +7,7 @@ import {describeInputs, type PlanJson} from './plan.js'
 import type {PlanRow} from './sizing.js'
 
 /** The plan as a table (role · count · spec · how), then each role's notes and the rules it cites. */
-export function renderPlanRows(rows: readonly PlanRow[]): string {
+function renderPlanRows(rows: readonly PlanRow[]): string {
   const table = renderTable(
     [
       {get: (row: PlanRow) => row.role, header: 'role'},

@@ -62,8 +62,12 @@ export interface LintFacts {
 
 export async function lintZones(input: LintInput): Promise<LintFinding[]> {
   const live = await input.client.getZones()
+  return lintLiveZones(live, await autoscaleFromApi(input.client, live, input.file), input)
+}
+
+/** Lint zones already read, with what autoscaleFromApi found: for a caller that needs both itself (ha). */
+export async function lintLiveZones(live: Zone[], fromApi: AutoscaleFromApi | undefined, input: Omit<LintInput, 'client'>): Promise<LintFinding[]> {
   const zones = input.file ? overlay(live, input.file) : live
-  const fromApi = await autoscaleFromApi(input.client, live, input.file)
   const autoscale = fromApi?.enabled ?? (input.db ? await autoscaleFromDatabase(input.db) : autoscaleFromAgents(live))
   const enclaves = new Set([...(input.context.enclaves ?? []), ...(input.file?.zones.filter((zone) => zone.enclave).map((zone) => zone.name) ?? [])])
   return evaluateLint(zones, {autoscale, autoscaleFindings: fromApi?.findings, enclaves, proxies: proxiesOf(input.context)})
@@ -74,7 +78,12 @@ export async function lintZones(input: LintInput): Promise<LintFinding[]> {
  * Kasm refuses them (no Auto Scaling licence, or the key lacks AUTOSCALE_VIEW / SERVER_POOLS_VIEW):
  * the caller then falls back on the database, else on autoscaled agents.
  */
-export async function autoscaleFromApi(client: KasmClient, zones: readonly Zone[], file?: ZonesFile): Promise<undefined | {enabled: Map<string, string[]>; findings: AutoscaleFinding[]}> {
+export interface AutoscaleFromApi {
+  enabled: Map<string, string[]>
+  findings: AutoscaleFinding[]
+}
+
+export async function autoscaleFromApi(client: KasmClient, zones: readonly Zone[], file?: ZonesFile): Promise<AutoscaleFromApi | undefined> {
   try {
     const [live, pools] = await Promise.all([client.getAutoscaleConfigs(), client.getServerPools()])
     // With a zones file: the configs as its `autoscale:` section would leave them.

@@ -83,6 +83,10 @@ describe('kasmctl pool / autoscale (list, get, set, enable, disable)', () => {
     await expectRefused(['autoscale', 'set', 'rdp-autoscale', '--standby-memory', 'lots', '--yes'], /--standby-memory: "lots" is not a size: use bytes or a unit, e\.g\. 512MiB, 8GiB/)
     await expectRefused(['autoscale', 'set', 'rdp-autoscale', '--max-sessions-per-server', '0', '--yes'], /--max-sessions-per-server: "0" is not a whole number of 1 or more/)
     await expectRefused(['autoscale', 'set', 'rdp-autoscale', '--downscale-backoff', 'soon', '--yes'], /"soon" is not a duration/)
+    // More than Kasm's INTEGER columns hold: Kasm answers HTTP 500, so kasmctl refuses it first.
+    await expectRefused(['autoscale', 'set', 'rdp-autoscale', '--min-available', '99999999999', '--yes'], /--min-available: "99999999999" is more than Kasm can store: use at most 2147483647$/m)
+    await expectRefused(['autoscale', 'set', 'rdp-autoscale', '--downscale-backoff', '100000d', '--yes'], /--downscale-backoff: "100000d" is more than Kasm can store: use at most 2147483647 seconds/)
+    await expectRefused(['autoscale', 'set', 'east-autoscale', '--standby-memory', '99999999TiB', '--yes'], /--standby-memory: "99999999TiB" is more than Kasm can store/)
     await expectRefused(['autoscale', 'set', 'rdp-autoscale', '--require-checkin=maybe', '--yes'], /"maybe" is not a boolean value for --require-checkin/)
     await expectRefused(['autoscale', 'set', 'rdp-autoscale', '--yes'], /nothing to set: give at least one field flag/)
     await expectRefused(['autoscale', 'set', 'nope', '--min-available', '3', '--yes'], /no autoscale config "nope": known autoscale configs: east-autoscale, rdp-autoscale/)
