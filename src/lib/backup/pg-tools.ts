@@ -8,7 +8,6 @@ import {findExecutable, runChild, startChild} from '../process/children.js'
 
 /** Where pg_dump / pg_restore / psql run: this machine's client tools, or inside Kasm's `kasm_db` container. */
 export type Via = 'docker' | 'local'
-export const VIAS: readonly Via[] = ['docker', 'local']
 export const KASM_DB_CONTAINER = 'kasm_db'
 
 /** A database and the way to run PostgreSQL client tools against it. Never holds a password in argv. */
