@@ -282,11 +282,14 @@ async function adminSession(endpoint: PgEndpoint, waitMs: number): Promise<Admin
   if (waitMs === 0) return openAdminSession(endpoint)
   const deadline = Date.now() + waitMs
   for (;;) {
+    let session: AdminSession | undefined
     try {
-      const session = await openAdminSession(endpoint)
+      session = await openAdminSession(endpoint)
       await session.value('SELECT 1')
       return session
     } catch (error) {
+      // Connected but not yet serving (the database is still starting): do not leak that connection.
+      await session?.close()
       if (Date.now() >= deadline) throw error
       await sleep(500)
     }
