@@ -143,7 +143,7 @@ async function removeStaleLock(path: string, stale: LockHolder | undefined): Pro
 }
 
 /** A dead holder's children that still run: each child's process group, members started after the child. */
-export function orphansOf(holder: LockHolder): ProcStat[] {
+function orphansOf(holder: LockHolder): ProcStat[] {
   if (holder.hostname !== hostname()) return []
   return (holder.children ?? []).flatMap((child) => groupMembers(child.pid, child.start))
 }
