@@ -150,7 +150,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (detected.warning) this.warn(detected.warning)
   }
 
-    protected trackSecret(secret: string | undefined): void {
+  protected trackSecret(secret: string | undefined): void {
     if (secret) this.secrets.push(secret)
   }
 

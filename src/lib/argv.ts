@@ -62,7 +62,7 @@ function globalFlag(token: string, flags: Record<string, GlobalFlagSpec>): {need
 }
 
 /** --json, -o json, -ojson, --output json or --output=json before any `--`. */
-export function wantsJson(tokens: readonly string[]): boolean {
+function wantsJson(tokens: readonly string[]): boolean {
   const end = tokens.includes('--') ? tokens.indexOf('--') : tokens.length
   return tokens.slice(0, end).some((token, index) => {
     if (token === '--json' || token === '-ojson' || token === '--output=json') return true

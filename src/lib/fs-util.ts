@@ -4,13 +4,18 @@ import {dirname, join, basename} from 'node:path'
 
 import {UsageError} from './errors.js'
 
+/** A fresh temporary name beside `path` (same directory, so a rename over `path` is atomic; a dot name, skipped by globs). */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+}
+
 /**
  * Writes a file atomically: a temp file in the same directory, fsynced, renamed over the target.
  * A crash leaves either the old file or the new one, never half of either.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   await mkdir(dirname(path), {recursive: true, mode: 0o700})
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  const tmp = tempPathFor(path)
   const handle = await open(tmp, 'wx', mode)
   try {
     await handle.writeFile(data)

@@ -2,10 +2,11 @@ import {randomBytes} from 'node:crypto'
 import {readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {link, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
-import {basename, dirname, join} from 'node:path'
+import {dirname} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {LockedError, OperationError} from './errors.js'
+import {tempPathFor} from './fs-util.js'
 import {type ChildRecord, liveChildren, watchChildren} from './process/children.js'
 import {groupMembers, processStartTime, type ProcStat} from './process/proc.js'
 
@@ -56,7 +57,7 @@ export async function acquireLock(path: string, options: AcquireLockOptions): Pr
     purpose: options.purpose,
     startedAt: new Date().toISOString(),
   }
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  const tmp = tempPathFor(path)
   try {
     await writeFile(tmp, `${JSON.stringify(holder)}\n`, {mode: 0o600})
   } catch (error) {
@@ -142,7 +143,7 @@ async function removeStaleLock(path: string, stale: LockHolder | undefined): Pro
 }
 
 /** A dead holder's children that still run: each child's process group, members started after the child. */
-export function orphansOf(holder: LockHolder): ProcStat[] {
+function orphansOf(holder: LockHolder): ProcStat[] {
   if (holder.hostname !== hostname()) return []
   return (holder.children ?? []).flatMap((child) => groupMembers(child.pid, child.start))
 }
@@ -192,7 +193,8 @@ class PidLock implements Lock {
   ) {
     process.once('exit', this.onExit)
     this.unwatch = watchChildren((children) => this.recordChildren(children))
-    if (liveChildren().length > 0) this.recordChildren(liveChildren())
+    const children = liveChildren()
+    if (children.length > 0) this.recordChildren(children)
   }
 
   /**
@@ -202,7 +204,7 @@ class PidLock implements Lock {
    */
   private recordChildren(children: ChildRecord[]): void {
     if (this.released) return
-    const tmp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`)
+    const tmp = tempPathFor(this.path)
     try {
       writeFileSync(tmp, `${JSON.stringify({...this.holder, children})}\n`, {mode: 0o600})
       renameSync(tmp, this.path)

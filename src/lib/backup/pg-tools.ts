@@ -2,13 +2,12 @@ import type {ChildProcessWithoutNullStreams} from 'node:child_process'
 import {createInterface} from 'node:readline'
 
 import type {ContextConfig} from '../config/types.js'
-import {describeTarget, parseDatabaseUrl, type DatabaseTarget, targetFromContext} from '../db/target.js'
+import {describeTarget, parseDatabaseUrl, quoteLiteral, type DatabaseTarget, targetFromContext} from '../db/target.js'
 import {OperationError, UnavailableError} from '../errors.js'
 import {findExecutable, runChild, startChild} from '../process/children.js'
 
 /** Where pg_dump / pg_restore / psql run: this machine's client tools, or inside Kasm's `kasm_db` container. */
 export type Via = 'docker' | 'local'
-export const VIAS: readonly Via[] = ['docker', 'local']
 export const KASM_DB_CONTAINER = 'kasm_db'
 
 /** A database and the way to run PostgreSQL client tools against it. Never holds a password in argv. */
@@ -158,7 +157,7 @@ function scalarSql(table: string, column: string): string {
 
 /** Exact row counts of those of `tables` that exist in schema public, as one JSON object. */
 export function rowCountsSql(tables: readonly string[]): string {
-  const list = tables.map((t) => `'${t.replaceAll("'", "''")}'`).join(', ')
+  const list = tables.map((t) => quoteLiteral(t)).join(', ')
   return `SELECT coalesce(json_object_agg(c.relname, (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint ORDER BY c.relname), '{}')::text AS json
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname IN (${list})`

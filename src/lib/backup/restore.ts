@@ -4,7 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {resolveSecret} from '../config/secrets.js'
 import type {ContextConfig, HostEntry, SecretRef} from '../config/types.js'
 import {connectTarget} from '../db/connect.js'
-import {quoteIdent} from '../db/target.js'
+import {quoteIdent, quoteLiteral} from '../db/target.js'
 import {AuthError, OperationError} from '../errors.js'
 import {failureOf, runChild} from '../process/children.js'
 import type {KasmClient} from '../kasm/client.js'
@@ -128,7 +128,7 @@ export async function runRestore(context: ContextConfig, plan: RestorePlan, opti
   }
 
   const abandon = async (what: string, error: unknown): Promise<never> => {
-    await admin?.exec(`DROP DATABASE IF EXISTS ${plan.stagingDatabase}`).catch(() => undefined)
+    await admin?.exec(`DROP DATABASE IF EXISTS ${quoteIdent(plan.stagingDatabase)}`).catch(() => undefined)
     const notStarted = await restartKasm()
     await admin?.close()
     throw new OperationError(
@@ -163,7 +163,7 @@ export async function runRestore(context: ContextConfig, plan: RestorePlan, opti
   try {
     onEvent(`restoring ${plan.file} into ${plan.stagingDatabase}`)
     // Owned by the application's role, which restores into it as Kasm's db_restore does (pg_restore -U kasmapp).
-    await admin.exec(`CREATE DATABASE ${plan.stagingDatabase}${plan.adminUser === endpoint.user ? '' : ` OWNER ${quoteIdent(endpoint.user)}`}`)
+    await admin.exec(`CREATE DATABASE ${quoteIdent(plan.stagingDatabase)}${plan.adminUser === endpoint.user ? '' : ` OWNER ${quoteIdent(endpoint.user)}`}`)
     const staging: PgEndpoint = {...endpoint, database: plan.stagingDatabase, target: endpoint.target && {...endpoint.target, database: plan.stagingDatabase}}
     const manifest = await readManifest(plan.path)
     const parsed = parseBackupName(plan.file)!
@@ -178,23 +178,23 @@ export async function runRestore(context: ContextConfig, plan: RestorePlan, opti
   try {
     onEvent(`swapping ${plan.stagingDatabase} in as ${plan.database}`)
     // Kasm is stopped; sessions left over from this role (pools, cron jobs) would block the rename.
-    await admin.exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${plan.database}' AND usename = '${endpoint.user}' AND pid <> pg_backend_pid()`)
-    await admin.exec(`ALTER DATABASE ${plan.database} RENAME TO ${plan.previousDatabase}`)
+    await admin.exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(plan.database)} AND usename = ${quoteLiteral(endpoint.user)} AND pid <> pg_backend_pid()`)
+    await admin.exec(`ALTER DATABASE ${quoteIdent(plan.database)} RENAME TO ${quoteIdent(plan.previousDatabase)}`)
   } catch (error) {
     return abandon('the swap failed', error)
   }
 
   try {
-    await admin.exec(`ALTER DATABASE ${plan.stagingDatabase} RENAME TO ${plan.database}`)
+    await admin.exec(`ALTER DATABASE ${quoteIdent(plan.stagingDatabase)} RENAME TO ${quoteIdent(plan.database)}`)
   } catch (error) {
-    await admin.exec(`ALTER DATABASE ${plan.previousDatabase} RENAME TO ${plan.database}`).catch(() => undefined)
+    await admin.exec(`ALTER DATABASE ${quoteIdent(plan.previousDatabase)} RENAME TO ${quoteIdent(plan.database)}`).catch(() => undefined)
     return abandon('the swap failed', error)
   }
 
   const notStarted = await restartKasm()
   const health = notStarted.length > 0 ? [] : await healthCheck(hosts, options.client, onEvent)
   const healthy = notStarted.length === 0 && health.every((h) => h.ok)
-  if (healthy && !options.keepPrevious) await admin.exec(`DROP DATABASE ${plan.previousDatabase}`).catch(() => undefined)
+  if (healthy && !options.keepPrevious) await admin.exec(`DROP DATABASE ${quoteIdent(plan.previousDatabase)}`).catch(() => undefined)
   await admin.close()
   if (!healthy) {
     throw new OperationError(
@@ -202,7 +202,7 @@ export async function runRestore(context: ContextConfig, plan: RestorePlan, opti
         `The previous database is kept as ${plan.previousDatabase}`,
       {
         code: 'RESTORE_UNHEALTHY',
-        hint: `check the web apps' logs; to roll back, stop Kasm, then: ALTER DATABASE ${plan.database} RENAME TO ${plan.stagingDatabase}; ALTER DATABASE ${plan.previousDatabase} RENAME TO ${plan.database}; and start Kasm`,
+        hint: `check the web apps' logs; to roll back, stop Kasm, then: ALTER DATABASE ${quoteIdent(plan.database)} RENAME TO ${quoteIdent(plan.stagingDatabase)}; ALTER DATABASE ${quoteIdent(plan.previousDatabase)} RENAME TO ${quoteIdent(plan.database)}; and start Kasm`,
       },
     )
   }
@@ -252,7 +252,7 @@ async function checkAdminRole(endpoint: PgEndpoint, database: string): Promise<v
     role = JSON.parse(
       await session.value(
         "SELECT json_build_object('user', current_user, 'super', rolsuper, 'createdb', rolcreatedb, " +
-          `'owner', (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '${database.replaceAll("'", "''")}'))::text FROM pg_roles WHERE rolname = current_user`,
+          `'owner', (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ${quoteLiteral(database)}))::text FROM pg_roles WHERE rolname = current_user`,
       ),
     )
   } finally {
@@ -282,11 +282,14 @@ async function adminSession(endpoint: PgEndpoint, waitMs: number): Promise<Admin
   if (waitMs === 0) return openAdminSession(endpoint)
   const deadline = Date.now() + waitMs
   for (;;) {
+    let session: AdminSession | undefined
     try {
-      const session = await openAdminSession(endpoint)
+      session = await openAdminSession(endpoint)
       await session.value('SELECT 1')
       return session
     } catch (error) {
+      // Connected but not yet serving (the database is still starting): do not leak that connection.
+      await session?.close()
       if (Date.now() >= deadline) throw error
       await sleep(500)
     }

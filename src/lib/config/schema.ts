@@ -19,8 +19,8 @@ type Schema =
 type Field = Schema & {required?: boolean}
 
 /** Context names become directory names (drain records, rotations): one safe pattern, a length limit. */
-export const CONTEXT_NAME_PATTERN = /^[A-Za-z0-9][\w.@-]*$/
-export const CONTEXT_NAME_MAX = 63
+const CONTEXT_NAME_PATTERN = /^[A-Za-z0-9][\w.@-]*$/
+const CONTEXT_NAME_MAX = 63
 
 export function contextNameProblem(name: string): string | undefined {
   if (name.length > CONTEXT_NAME_MAX) return `is ${name.length} characters long: at most ${CONTEXT_NAME_MAX}`
@@ -47,7 +47,7 @@ export function httpUrlProblem(value: string): string | undefined {
 }
 
 /** What is wrong with a database URL, if anything: postgres(ql)://, and never a password in it. */
-export function databaseUrlProblem(value: string): string | undefined {
+function databaseUrlProblem(value: string): string | undefined {
   const url = parseUrl(value, 'postgres://kasmapp@db:5432/kasm?sslmode=require')
   if (typeof url === 'string') return url
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return `must be a postgres:// URL, not ${url.protocol.replace(':', '')}`

@@ -29,7 +29,7 @@ export interface PurgeTable {
 }
 
 /** Kasm's logs: ingest_date, and DEBUG rows at debug_retention. */
-export const LOGS_TABLE: PurgeTable = {debugRows: `levelname = 'DEBUG'`, level: `coalesce(levelname, '(none)')`, name: 'logs', timeColumn: 'ingest_date'}
+const LOGS_TABLE: PurgeTable = {debugRows: `levelname = 'DEBUG'`, level: `coalesce(levelname, '(none)')`, name: 'logs', timeColumn: 'ingest_date'}
 
 /** The tables `db logs purge --table` can trim: logs, and Kasm 1.19's system_metrics, which grows the same way. */
 export const PURGE_TABLES = ['logs', 'system_metrics'] as const

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 
 import {formatDuration} from '../duration.js'
+import {OperationError} from '../errors.js'
 import {renderTable} from '../output/table.js'
 import {formatBytes, formatCount} from '../output/units.js'
 import {indexedTimeColumn} from './purge.js'
@@ -176,7 +177,11 @@ async function logsReport(db: pg.Client): Promise<LogsReport> {
 
 async function systemMetricsReport(db: pg.Client): Promise<SystemMetricsReport> {
   const figures = await tableFigures(db, 'system_metrics')
-  const timeColumn = await indexedTimeColumn(db, 'system_metrics').catch(() => null)
+  // No single indexed timestamp column is reported as null; a lost connection or a denied read still fails the report.
+  const timeColumn = await indexedTimeColumn(db, 'system_metrics').catch((error: unknown) => {
+    if (error instanceof OperationError && error.code === 'NO_TIME_COLUMN') return null
+    throw error
+  })
   const column = timeColumn && quoteIdent(timeColumn)
   const range = column
     ? (await db.query(`SELECT min(${column}) AS oldest, max(${column}) AS newest FROM system_metrics`)).rows[0]

@@ -107,6 +107,11 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
 }
 
+/** A string quoted as an SQL literal (for statements sent without parameters, e.g. through psql). */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`
+}
+
 /** `kasmapp@db.example.com:5432/kasm`, for messages. */
 export function describeTarget(target: Pick<DatabaseTarget, 'database' | 'host' | 'port' | 'user'>): string {
   return `${target.user}@${target.host}:${target.port}/${target.database}`

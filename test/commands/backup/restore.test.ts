@@ -113,12 +113,12 @@ describe('backup restore', function () {
     // The role check comes first, before anything is stopped.
     expect(calls.shift()).to.match(/^exec -i kasm_db psql -U kasmapp -X -q -At -v ON_ERROR_STOP=1 -c SELECT json_build_object\('user', current_user, 'super', rolsuper, 'createdb', rolcreatedb, .* -d postgres$/)
     expect(calls).to.deep.equal([
-      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c CREATE DATABASE ${staging} -d postgres`,
+      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c CREATE DATABASE "${staging}" -d postgres`,
       `exec -i kasm_db pg_restore -U kasmapp --no-owner --exit-on-error -d ${staging}`,
       `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'kasm' AND usename = 'kasmapp' AND pid <> pg_backend_pid() -d postgres`,
-      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c ALTER DATABASE kasm RENAME TO ${previous} -d postgres`,
-      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c ALTER DATABASE ${staging} RENAME TO kasm -d postgres`,
-      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c DROP DATABASE ${previous} -d postgres`,
+      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c ALTER DATABASE "kasm" RENAME TO "${previous}" -d postgres`,
+      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c ALTER DATABASE "${staging}" RENAME TO "kasm" -d postgres`,
+      `exec -i kasm_db psql -U kasmapp -X -q -v ON_ERROR_STOP=1 -c DROP DATABASE "${previous}" -d postgres`,
     ])
     expect((await liveCounts(sandbox, ['logs'])).logs).to.equal(backup.rowCounts.logs)
   })

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../../base-command.js'
 import {AGE_RANGE, dryRunFlag, durationFlag, fromHostFlag, integerFlag, yesFlag} from '../../../flags.js'
+import {PURGE_TABLES} from '../../../lib/db/purge.js'
 import {formatDuration} from '../../../lib/duration.js'
 import {OperationError, UsageError, exitCodeHelp} from '../../../lib/errors.js'
 import {confirmYesNo} from '../../../lib/output/prompt.js'
@@ -28,7 +29,7 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
     'dry-run': dryRunFlag,
     'from-host': fromHostFlag,
     'max-rate': integerFlag({description: 'delete at most this many rows per second', helpValue: 'ROWS/S', max: 10_000_000, min: 1}),
-    table: Flags.option({default: 'logs' as const, description: "table to trim: Kasm's logs, or Kasm 1.19's system_metrics", options: ['logs', 'system_metrics'] as const})(),
+    table: Flags.option({default: 'logs' as const, description: "table to trim: Kasm's logs, or Kasm 1.19's system_metrics", options: PURGE_TABLES})(),
     'older-than': durationFlag({description: "delete rows of every level older than this, e.g. 7d (default: Kasm's log_retention days)", range: AGE_RANGE}),
     yes: yesFlag,
   }
