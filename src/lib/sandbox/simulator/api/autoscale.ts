@@ -11,7 +11,7 @@ import {type ApiContext, type Endpoint, insertRow, type Kind, type Row, target, 
  * what changed loses the rest, which is what the tests must catch.
  */
 
-export const POOL_TYPES = ['Docker Agent', 'Server Pool']
+const POOL_TYPES = ['Docker Agent', 'Server Pool']
 
 /** Settable columns every version reads, with their defaults (schema.sql). */
 const CONFIG_FIELDS: Record<string, {default: unknown; kind: Kind}> = {
@@ -54,7 +54,7 @@ const CONFIG_SELECT = `
     LEFT JOIN server_pools sp ON sp.server_pool_id = ac.server_pool_id
     LEFT JOIN vm_provider_configs vp ON vp.vm_provider_config_id = ac.vm_provider_config_id`
 
-export function autoscaleConfigJson(row: Row, version: KasmVersion): Row {
+function autoscaleConfigJson(row: Row, version: KasmVersion): Row {
   const json: Row = {
     autoscale_config_id: row.autoscale_config_id,
     autoscale_config_name: row.autoscale_config_name,
