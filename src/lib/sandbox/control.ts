@@ -159,6 +159,9 @@ export async function startControlServer(options: {
   return {port: (server.address() as AddressInfo).port, server}
 }
 
+/** Ranges of the fault flags: the command's flags and buildFault (for other callers) check the same ones. */
+export const FAULT_FLAG_RANGES = {ms: {max: 600_000, min: 0}, seconds: {max: 86_400, min: 1}, status: {max: 599, min: 100}} as const
+
 /** Fault kinds `kasmctl sandbox fault` accepts: the deployment's, plus stopping/starting PostgreSQL. */
 export const FAULT_KINDS = [
   'webapp-status',
@@ -193,7 +196,8 @@ export function buildFault(kind: Exclude<FaultKind, 'db-start' | 'db-stop'>, inp
     return input.target
   }
 
-  const need = (flag: 'ms' | 'seconds' | 'status', value: number | undefined, min: number, max: number): number => {
+  const need = (flag: keyof typeof FAULT_FLAG_RANGES, value: number | undefined): number => {
+    const {max, min} = FAULT_FLAG_RANGES[flag]
     if (value === undefined) throw new UsageError(`fault ${kind} needs --${flag}`)
     if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${flag} ${value} is out of range: use ${min}-${max}`)
     return value
@@ -206,19 +210,19 @@ export function buildFault(kind: Exclude<FaultKind, 'db-start' | 'db-stop'>, inp
     }
 
     case 'webapp-status': {
-      return {kind, status: need('status', input.status, 100, 599), target: target(targets.webapps, 'web apps')}
+      return {kind, status: need('status', input.status), target: target(targets.webapps, 'web apps')}
     }
 
     case 'webapp-delay': {
-      return {kind, ms: need('ms', input.ms, 0, 600_000), target: target(targets.webapps, 'web apps')}
+      return {kind, ms: need('ms', input.ms), target: target(targets.webapps, 'web apps')}
     }
 
     case 'proxy-delay': {
-      return {kind, ms: need('ms', input.ms, 0, 600_000), target: target(targets.proxies, 'proxies')}
+      return {kind, ms: need('ms', input.ms), target: target(targets.proxies, 'proxies')}
     }
 
     case 'proxy-idle-timeout': {
-      return {kind, seconds: need('seconds', input.seconds, 1, 86_400), target: target(targets.proxies, 'proxies')}
+      return {kind, seconds: need('seconds', input.seconds), target: target(targets.proxies, 'proxies')}
     }
 
     case 'proxy-down':
