@@ -3,8 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, CONTEXT_FREE_FLAGS} from '../../base-command.js'
 import {exitCodeHelp} from '../../lib/errors.js'
 import {dryRunFlag, integerFlag, yesFlag} from '../../flags.js'
-import {MAX_TIMER_MS} from '../../lib/duration.js'
-import {FAULT_KINDS, type Fault} from '../../lib/sandbox/contract.js'
+import {FAULT_FLAG_RANGES, FAULT_KINDS, type Fault} from '../../lib/sandbox/contract.js'
 
 export interface SandboxFaultJson {
   faults: Fault[]
@@ -45,9 +44,9 @@ A fault replaces one of the same kind and target. \`sandbox reset\` clears them 
     yes: yesFlag,
     clear: Flags.boolean({description: 'clear every fault (db-start starts a stopped database)', exclusive: ['list']}),
     list: Flags.boolean({description: 'list the faults in effect', exclusive: ['clear']}),
-    ms: integerFlag({description: 'delay in milliseconds (webapp-delay, proxy-delay)', max: MAX_TIMER_MS, min: 0}),
-    seconds: integerFlag({description: 'idle timeout in seconds (proxy-idle-timeout)', max: 86_400, min: 1}),
-    status: integerFlag({description: 'HTTP status the web app answers (webapp-status)', max: 599, min: 100}),
+    ms: integerFlag({description: 'delay in milliseconds (webapp-delay, proxy-delay)', ...FAULT_FLAG_RANGES.ms}),
+    seconds: integerFlag({description: 'idle timeout in seconds (proxy-idle-timeout)', ...FAULT_FLAG_RANGES.seconds}),
+    status: integerFlag({description: 'HTTP status the web app answers (webapp-status)', ...FAULT_FLAG_RANGES.status}),
     target: Flags.string({description: 'web app, proxy or agent the fault applies to'}),
   }
 

@@ -201,9 +201,10 @@ export class KasmClient {
   /**
    * destroy_kasm with the owner's user_id: Kasm acts as that user and records the destroy as the
    * user's own (user_destroyed). Needs USER 100 and USERS_AUTH_SESSION 352 (kasm-verified.md §1).
+   * A session without an owner (a staged one) is sent without user_id: Kasm then needs SESSIONS_DELETE 803.
    */
-  async destroyKasm(kasmId: string, userId: string): Promise<void> {
-    await this.call('destroy_kasm', {kasm_id: kasmId, user_id: userId})
+  async destroyKasm(kasmId: string, userId?: null | string): Promise<void> {
+    await this.call('destroy_kasm', userId ? {kasm_id: kasmId, user_id: userId} : {kasm_id: kasmId})
   }
 
   /** destroy_agent_kasms (SESSIONS_DELETE 803): Kasm marks every session of the agent admin_delete_pending, an admin action. */

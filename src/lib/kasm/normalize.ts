@@ -67,7 +67,7 @@ export function formatKasmDate(date: Date): string {
 }
 
 /** Kasm's defaults for an image without sizes (kasm-verified.md §3). */
-export const IMAGE_DEFAULTS = {cores: 1, memory: 768_000_000} as const
+const IMAGE_DEFAULTS = {cores: 1, memory: 768_000_000} as const
 
 /** Accepts 1.15 (`memory`, `uncompressed_size_mb`) and 1.19 (`memory_bytes`, `uncompressed_size_bytes`) field names. */
 export function normalizeImage(raw: Raw): Image {

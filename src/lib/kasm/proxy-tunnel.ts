@@ -19,7 +19,7 @@ const https = require('node:https') as typeof import('node:https')
 const tls = require('node:tls') as typeof import('node:tls')
 
 /** Headers the proxy needs: Basic credentials when its URL has a user name. */
-export function proxyHeaders(proxy: URL): Record<string, string> {
+function proxyHeaders(proxy: URL): Record<string, string> {
   if (!proxy.username) return {}
   const credentials = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
   return {'Proxy-Authorization': `Basic ${Buffer.from(credentials).toString('base64')}`}

@@ -118,3 +118,6 @@ export const FAULT_KINDS = [
   'db-start',
 ] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
+
+/** Ranges of the fault flags: the command's flags and buildFault (for other callers) check the same ones. */
+export const FAULT_FLAG_RANGES = {ms: {max: 600_000, min: 0}, seconds: {max: 86_400, min: 1}, status: {max: 599, min: 100}} as const

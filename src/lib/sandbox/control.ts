@@ -2,7 +2,7 @@ import {createServer, request, type IncomingMessage, type Server, type ServerRes
 import type {AddressInfo} from 'node:net'
 
 import {OperationError, UnavailableError, UsageError, listValues} from '../errors.js'
-import type {Deployment, Fault, FaultKind, SandboxState} from './contract.js'
+import {type Deployment, FAULT_FLAG_RANGES, type Fault, type FaultKind, type SandboxState} from './contract.js'
 
 /** What `GET /status` answers. */
 export interface ControlStatus {
@@ -159,8 +159,6 @@ export async function startControlServer(options: {
   return {port: (server.address() as AddressInfo).port, server}
 }
 
-/** Fault kinds `kasmctl sandbox fault` accepts: the deployment's, plus stopping/starting PostgreSQL. */
-
 export interface FaultInput {
   target?: string
   status?: number
@@ -179,7 +177,8 @@ export function buildFault(kind: Exclude<FaultKind, 'db-start' | 'db-stop'>, inp
     return input.target
   }
 
-  const need = (flag: 'ms' | 'seconds' | 'status', value: number | undefined, min: number, max: number): number => {
+  const need = (flag: keyof typeof FAULT_FLAG_RANGES, value: number | undefined): number => {
+    const {max, min} = FAULT_FLAG_RANGES[flag]
     if (value === undefined) throw new UsageError(`fault ${kind} needs --${flag}`)
     if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${flag} ${value} is out of range: use ${min}-${max}`)
     return value
@@ -192,19 +191,19 @@ export function buildFault(kind: Exclude<FaultKind, 'db-start' | 'db-stop'>, inp
     }
 
     case 'webapp-status': {
-      return {kind, status: need('status', input.status, 100, 599), target: target(targets.webapps, 'web apps')}
+      return {kind, status: need('status', input.status), target: target(targets.webapps, 'web apps')}
     }
 
     case 'webapp-delay': {
-      return {kind, ms: need('ms', input.ms, 0, 600_000), target: target(targets.webapps, 'web apps')}
+      return {kind, ms: need('ms', input.ms), target: target(targets.webapps, 'web apps')}
     }
 
     case 'proxy-delay': {
-      return {kind, ms: need('ms', input.ms, 0, 600_000), target: target(targets.proxies, 'proxies')}
+      return {kind, ms: need('ms', input.ms), target: target(targets.proxies, 'proxies')}
     }
 
     case 'proxy-idle-timeout': {
-      return {kind, seconds: need('seconds', input.seconds, 1, 86_400), target: target(targets.proxies, 'proxies')}
+      return {kind, seconds: need('seconds', input.seconds), target: target(targets.proxies, 'proxies')}
     }
 
     case 'proxy-down':

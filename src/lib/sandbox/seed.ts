@@ -15,7 +15,7 @@ import {encryptSetting, hashApiSecret} from './kasm-crypto.js'
  * not documented, so its sandbox carries a revision no release has: kasmctl must then tell 1.15 by
  * the API's shape, as on a real 1.15 database (whose PostgreSQL 12 the sandbox does not run).
  */
-export function alembicRevisionOf(version: KasmVersion): string {
+function alembicRevisionOf(version: KasmVersion): string {
   return Object.keys(ALEMBIC_REVISIONS).find((revision) => ALEMBIC_REVISIONS[revision] === version) ?? 'sandbox01150'
 }
 

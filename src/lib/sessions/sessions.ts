@@ -1,5 +1,4 @@
 import {resolveAgent, resolveZone} from '../agents/resolve.js'
-import {KasmApiError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import {sameId} from '../kasm/ids.js'
 import {parseKasmDate} from '../kasm/normalize.js'
@@ -100,8 +99,9 @@ export interface DestroyOutcome {
 }
 
 /**
- * destroy_kasm for each session, with its owner's user_id (Kasm refuses it otherwise). Failures
- * are collected, not thrown, so that one bad session does not keep the others alive.
+ * destroy_kasm for each session, with its owner's user_id so that Kasm records the user's own destroy;
+ * a session without an owner (staged) goes without, which Kasm allows a key with SESSIONS_DELETE 803
+ * (kasm-verified.md §1). Failures are collected, not thrown, so that one bad session does not keep the others alive.
  */
 export async function destroySessions(client: KasmClient, kasms: readonly Kasm[], servers: readonly Server[] = []): Promise<DestroyOutcome[]> {
   const outcomes: DestroyOutcome[] = []
@@ -109,7 +109,6 @@ export async function destroySessions(client: KasmClient, kasms: readonly Kasm[]
     const view = toSessionView(kasm, servers, new Date())
     const base = {hostname: view.hostname, kasm_id: kasm.kasm_id, username: view.username}
     try {
-      if (!kasm.user_id) throw new KasmApiError(`session ${kasm.kasm_id} has no owner (user_id)`, 'no user_id')
       await client.destroyKasm(kasm.kasm_id, kasm.user_id)
       outcomes.push({...base, destroyed: true})
     } catch (error) {

@@ -56,6 +56,21 @@ describe('session list / destroy', () => {
     expect((await list('--agent', 'agent-5')).map((s) => s.kasm_id)).to.not.include.members([first.kasm_id, second.kasm_id])
   })
 
+  it('destroys a session without an owner (staged) by sending no user_id, as an admin destroy (SESSIONS_DELETE 803)', async () => {
+    const [staged] = await list('--agent', 'agent-4')
+    const db = await sandbox.db()
+    try {
+      await db.query('UPDATE kasms SET user_id = NULL WHERE kasm_id = $1', [staged.kasm_id])
+      const destroyed = await kasmctl('session', 'destroy', staged.kasm_id, '--yes', '--json')
+      expect(destroyed.exitCode, destroyed.stdout + destroyed.stderr).to.equal(0)
+      expect(JSON.parse(destroyed.stdout).sessions).to.deep.include({destroyed: true, hostname: 'agent-4', kasm_id: staged.kasm_id, username: null})
+      const {rows} = await db.query("SELECT destroy_reason FROM accounting WHERE replace(kasm_id::text, '-', '') = $1", [staged.kasm_id])
+      expect(rows.map((r) => r.destroy_reason)).to.deep.equal(['admin_destroyed'])
+    } finally {
+      await db.end()
+    }
+  })
+
   it('rejects an unknown session id without destroying anything (exit 64)', async () => {
     const before = await list()
     const result = await kasmctl('session', 'destroy', 'ffffffff', '--yes')

@@ -32,7 +32,7 @@ interface Credentials {
  * (kasm-verified.md §1), so a Basic-only request reaches it without credentials. Versions older
  * than 1.19 are treated like 1.15; 1.19 accepts every documented variant.
  */
-export const readsBasicAuth = (version: KasmVersion): boolean => version === '1.19'
+const readsBasicAuth = (version: KasmVersion): boolean => version === '1.19'
 
 /** Kasm reads the key from the JSON body, the api-key/api-key-secret headers, or (newer Kasm) HTTP Basic. */
 export function credentials(body: Record<string, unknown>, headers: IncomingHttpHeaders, version: KasmVersion): Credentials | undefined {

@@ -96,7 +96,7 @@ const columnCache = new WeakMap<object, Map<string, Promise<Set<string>>>>()
  * the database from the same schema). A field whose column a release lacks is one that release
  * accepts in a request and silently drops, as Kasm's models ignore what they do not declare.
  */
-export async function tableColumns(db: Queryable, table: string): Promise<Set<string>> {
+async function tableColumns(db: Queryable, table: string): Promise<Set<string>> {
   let tables = columnCache.get(db)
   if (!tables) columnCache.set(db, (tables = new Map()))
   let columns = tables.get(table)

@@ -48,7 +48,7 @@ function parseJsonText(value: unknown): unknown {
 }
 
 /** GPUs the agent detected (its docker_info, as Kasm reads them). */
-export function detectedGpus(server: Row): number {
+function detectedGpus(server: Row): number {
   const info = server.docker_info as null | {GPUs?: unknown} | undefined
   return Number(info?.GPUs ?? 0) || 0
 }

@@ -2,7 +2,7 @@ import {asUuid, type Queryable} from '../db.js'
 import {businessError} from '../http.js'
 import {isAtLeast} from '../../../kasm/version.js'
 import type {KasmVersion} from '../views.js'
-import {type ApiContext, type Endpoint, type Row, target, typed, write} from './context.js'
+import {type ApiContext, type Endpoint, insertRow, type Kind, type Row, target, typed, updateRow} from './context.js'
 
 /**
  * Server pools, autoscale configs, their schedules and VM providers (kasm-verified.md §2).
@@ -11,9 +11,7 @@ import {type ApiContext, type Endpoint, type Row, target, typed, write} from './
  * what changed loses the rest, which is what the tests must catch.
  */
 
-export const POOL_TYPES = ['Docker Agent', 'Server Pool']
-
-type Kind = 'boolean' | 'integer' | 'string'
+const POOL_TYPES = ['Docker Agent', 'Server Pool']
 
 /** Settable columns every version reads, with their defaults (schema.sql). */
 const CONFIG_FIELDS: Record<string, {default: unknown; kind: Kind}> = {
@@ -56,7 +54,7 @@ const CONFIG_SELECT = `
     LEFT JOIN server_pools sp ON sp.server_pool_id = ac.server_pool_id
     LEFT JOIN vm_provider_configs vp ON vp.vm_provider_config_id = ac.vm_provider_config_id`
 
-export function autoscaleConfigJson(row: Row, version: KasmVersion): Row {
+function autoscaleConfigJson(row: Row, version: KasmVersion): Row {
   const json: Row = {
     autoscale_config_id: row.autoscale_config_id,
     autoscale_config_name: row.autoscale_config_name,
@@ -151,11 +149,6 @@ function idOf(input: Row, field: string): string {
   return id
 }
 
-const insertColumns = (columns: Row) => {
-  const names = Object.keys(columns)
-  return {names: names.join(', '), placeholders: names.map((_, i) => `$${i + 1}`).join(', '), values: Object.values(columns)}
-}
-
 export const autoscaleEndpoints: Record<string, Endpoint> = {
   get_server_pools: {
     licensed: 'autoscale',
@@ -171,9 +164,8 @@ export const autoscaleEndpoints: Record<string, Endpoint> = {
     permissions: [2402],
     write: true,
     async handle(ctx) {
-      const {names, placeholders, values} = insertColumns(poolColumns(target(ctx.body, 'server_pool')))
-      const {rows} = await write(() => ctx.db.query(`INSERT INTO server_pools (${names}) VALUES (${placeholders}) RETURNING server_pool_id`, values))
-      return {server_pool: (await loadPools(ctx)).find((p) => p.server_pool_id === rows[0].server_pool_id)}
+      const id = await insertRow(ctx.db, 'server_pools', poolColumns(target(ctx.body, 'server_pool')), 'server_pool_id')
+      return {server_pool: (await loadPools(ctx)).find((p) => p.server_pool_id === id)}
     },
   },
 
@@ -184,9 +176,7 @@ export const autoscaleEndpoints: Record<string, Endpoint> = {
     async handle(ctx) {
       const input = target(ctx.body, 'server_pool')
       const id = idOf(input, 'server_pool_id')
-      const columns = poolColumns(input)
-      const {rowCount} = await write(() => ctx.db.query('UPDATE server_pools SET server_pool_name = $2, server_pool_type = $3 WHERE server_pool_id = $1', [id, columns.server_pool_name, columns.server_pool_type]))
-      if (!rowCount) throw businessError(`Server Pool (${id}) Does not Exist`)
+      if (!(await updateRow(ctx.db, 'server_pools', 'server_pool_id', id, poolColumns(input)))) throw businessError(`Server Pool (${id}) Does not Exist`)
       return {server_pool: (await loadPools(ctx)).find((p) => p.server_pool_id === id)}
     },
   },
@@ -218,9 +208,8 @@ export const autoscaleEndpoints: Record<string, Endpoint> = {
     permissions: [2502],
     write: true,
     async handle(ctx) {
-      const {names, placeholders, values} = insertColumns(configColumns(target(ctx.body, 'autoscale_config'), ctx.version))
-      const {rows} = await write(() => ctx.db.query(`INSERT INTO autoscale_configs (${names}) VALUES (${placeholders}) RETURNING autoscale_config_id`, values))
-      const [config] = await loadConfigs(ctx.db, ctx.version, rows[0].autoscale_config_id as string)
+      const id = await insertRow(ctx.db, 'autoscale_configs', configColumns(target(ctx.body, 'autoscale_config'), ctx.version), 'autoscale_config_id')
+      const [config] = await loadConfigs(ctx.db, ctx.version, id as string)
       return {autoscale_config: config}
     },
   },
@@ -232,12 +221,7 @@ export const autoscaleEndpoints: Record<string, Endpoint> = {
     async handle(ctx) {
       const input = target(ctx.body, 'autoscale_config')
       const id = idOf(input, 'autoscale_config_id')
-      const columns = configColumns(input, ctx.version)
-      const names = Object.keys(columns)
-      const {rowCount} = await write(() =>
-        ctx.db.query(`UPDATE autoscale_configs SET ${names.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE autoscale_config_id = $1`, [id, ...Object.values(columns)]),
-      )
-      if (!rowCount) throw businessError(`AutoScale Config (${id}) Does not Exist`)
+      if (!(await updateRow(ctx.db, 'autoscale_configs', 'autoscale_config_id', id, configColumns(input, ctx.version)))) throw businessError(`AutoScale Config (${id}) Does not Exist`)
       const [config] = await loadConfigs(ctx.db, ctx.version, id)
       return {autoscale_config: config}
     },

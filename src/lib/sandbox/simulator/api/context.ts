@@ -44,7 +44,7 @@ export function target(body: Row, name: string): Row {
   return value as Row
 }
 
-type Kind = 'boolean' | 'integer' | 'string'
+export type Kind = 'boolean' | 'integer' | 'string'
 
 /**
  * Kasm hands request values to SQLAlchemy unchecked: a value of the wrong type fails in the database
@@ -81,4 +81,21 @@ export async function write<T>(fn: () => Promise<T>): Promise<T> {
     if ((error as {code?: string}).code?.startsWith('23')) throw unhandled()
     throw error
   }
+}
+
+/** INSERT of these columns through write(); returns the row's `returning` column. */
+export async function insertRow(db: pg.Pool, table: string, columns: Row, returning: string): Promise<unknown> {
+  const names = Object.keys(columns)
+  const placeholders = names.map((_, i) => `$${i + 1}`)
+  const {rows} = await write(() => db.query(`INSERT INTO ${table} (${names.join(', ')}) VALUES (${placeholders.join(', ')}) RETURNING ${returning}`, Object.values(columns)))
+  return rows[0][returning]
+}
+
+/** UPDATE of these columns of one row through write(); the number of rows changed (0: no such row). */
+export async function updateRow(db: pg.Pool, table: string, idColumn: string, id: string, columns: Row): Promise<number> {
+  const names = Object.keys(columns)
+  if (names.length === 0) return (await db.query(`SELECT 1 FROM ${table} WHERE ${idColumn} = $1`, [id])).rowCount ?? 0
+  const sets = names.map((name, i) => `${name} = $${i + 2}`).join(', ')
+  const {rowCount} = await write(() => db.query(`UPDATE ${table} SET ${sets} WHERE ${idColumn} = $1`, [id, ...Object.values(columns)]))
+  return rowCount ?? 0
 }

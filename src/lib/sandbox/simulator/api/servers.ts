@@ -1,7 +1,7 @@
 import {asUuid, storedColumnsOnly} from '../db.js'
-import {businessError, statusError, unhandled} from '../http.js'
+import {businessError, statusError} from '../http.js'
 import {elapsed, loadManagers, loadServers, managerJson, SANITIZED} from '../views.js'
-import {type ApiContext, type Endpoint, type Row, target, typed} from './context.js'
+import {type ApiContext, type Endpoint, type Row, target, typed, updateRow} from './context.js'
 
 /** Which permission a server type needs (kasm-api.md §4): agents are "host" rows, fixed servers "Desktop". */
 const VIEW = {Desktop: 2300, host: 500} as const
@@ -116,19 +116,8 @@ export const serverEndpoints: Record<string, Endpoint> = {
       if (rows[0].server_type !== input.server_type) throw statusError(401, 'Unauthorized Action')
       // Fields of a later release (max_simultaneous_users before 1.19) are dropped, not stored.
       const changes = await storedColumnsOnly(ctx.db, 'servers', serverChanges(input, rows[0]))
-      const columns = Object.keys(changes)
-      if (columns.length > 0) {
-        try {
-          await ctx.db.query(
-            `UPDATE servers SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE server_id = $1`,
-            [serverId, ...Object.values(changes)],
-          )
-        } catch (error) {
-          // An unknown zone or pool id fails a foreign key, unhandled in Kasm.
-          if ((error as {code?: string}).code?.startsWith('23')) throw unhandled()
-          throw error
-        }
-      }
+      // An unknown zone or pool id fails a foreign key: unhandled in Kasm too (updateRow's write()).
+      await updateRow(ctx.db, 'servers', 'server_id', serverId, changes)
 
       const [server] = await loadServers(ctx.db, ctx.version, serverId)
       return {server}

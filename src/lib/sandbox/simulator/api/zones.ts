@@ -1,7 +1,7 @@
 import {ZONE_TOTAL_STATES} from '../../../capacity/model.js'
 import {asUuid, type Queryable, storedColumnsOnly} from '../db.js'
 import {businessError} from '../http.js'
-import {loadManagers, loadServers, managerJson} from '../views.js'
+import {capacity, loadManagers, loadServers, managerJson} from '../views.js'
 import {type ApiContext, type Endpoint, type Row, target, typed, write} from './context.js'
 
 /** Every documented spelling: 1.15 UI/DB values, and the HELM preseed's session-named variants. */
@@ -76,7 +76,8 @@ export async function loadZones(db: Queryable, ctx: Pick<ApiContext, 'version'>,
       agents.reduce((sum, s) => sum + Math.max(0, max(s) - Number(usedBy.get(s.server_id as string)?.[key] ?? 0)), 0)
     const maxCores = (s: Row) => (s.core_calculations as {max: number}).max
     const maxMemory = (s: Row) => (s.memory_calculations as {max: number}).max
-    const maxGpus = (s: Row) => (Number(s.gpus_override) > 0 ? Number(s.gpus_override) : Number(s.gpus ?? 0))
+    // A server's JSON keeps gpus_override and docker_info, which is all capacity() reads for gpus.
+    const maxGpus = (s: Row) => capacity(s).gpus
     const primary = managers.find((m) => m.manager_id === zone.primary_manager_id)
     return {
       ...zone,
