@@ -9,7 +9,7 @@ export default class SessionDestroy extends BaseCommand<typeof SessionDestroy> {
   static summary = "Destroy sessions (the user's work in them is lost); confirmation unless --yes"
   static description = `Each ID is a session id (dashes allowed) or a unique prefix of at least 4 characters, as \`session list\` shows. Exit 1 if any could not be destroyed.
 
-How Kasm records it: each session is ended with destroy_kasm and its owner's user_id, so Kasm acts as that user and its accounting and audit log show the user's own destroy (user_destroyed), not an admin action. The API key needs USER (100) and USERS_AUTH_SESSION (352); GLOBAL_ADMIN does not imply them. To end every session of an agent as an admin action, use \`kasmctl agent drain AGENT --force\` (destroy_agent_kasms, SESSIONS_DELETE 803).`
+How Kasm records it: each session is ended with destroy_kasm and its owner's user_id, so Kasm acts as that user and its accounting and audit log show the user's own destroy (user_destroyed), not an admin action. The API key needs USER (100) and USERS_AUTH_SESSION (352); GLOBAL_ADMIN does not imply them. A session with no owner (a staged one) is destroyed without user_id, which needs SESSIONS_DELETE (803). To end every session of an agent as an admin action, use \`kasmctl agent drain AGENT --force\` (destroy_agent_kasms, SESSIONS_DELETE 803).`
   static examples = [
     '<%= config.bin %> session destroy 0f3c9a1e --dry-run',
     '<%= config.bin %> session destroy 0f3c9a1e 7b21d004 --yes',

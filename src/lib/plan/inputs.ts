@@ -62,6 +62,9 @@ export interface PlanInputs {
 /** Raw flag values by flag name: strings, string lists (repeatable) and booleans. */
 export type RawPlanInputs = Record<string, boolean | string | string[] | undefined>
 
+/** Beyond these a figure is no plan: the guide's tables stop far below, and past them the arithmetic only overflows. */
+const LIMITS = {cores: 1024, disk: 1024 ** 5, memory: 64 * 1024 ** 4, sessions: 1_000_000} as const
+
 const SIZE_FORMS = 'CPUs then memory, e.g. 16c64g, 2c4g, 0.5c768m (m, g: binary, as docker says)'
 
 /** Validates the raw flags against the table; throws a UsageError naming the bad value and the valid forms. */
@@ -120,8 +123,8 @@ function specOf(flag: string): PlanInputSpec {
 
 function parseCount(text: string, flag: string, min: 0 | 1): number {
   const count = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN
-  if (!Number.isSafeInteger(count) || count < min) {
-    throw new UsageError(`${flag} "${text}" is not a session count: use a whole number, ${min} or more (e.g. ${flag} 500)`)
+  if (!Number.isSafeInteger(count) || count < min || count > LIMITS.sessions) {
+    throw new UsageError(`${flag} "${text}" is not a session count: use a whole number from ${min} to ${LIMITS.sessions.toLocaleString('en')} (e.g. ${flag} 500)`)
   }
 
   return count
@@ -140,12 +143,14 @@ export function parseSizeSpec(text: string, flag: string): Spec {
   const cores = match ? Number(match[1]) : 0
   const memory = match ? parseBytes(match[2]) : undefined
   if (!match || cores <= 0 || !memory) throw new UsageError(`${flag} "${text}" is not a size: use ${SIZE_FORMS}`)
+  if (cores > LIMITS.cores || memory > LIMITS.memory) throw new UsageError(`${flag} "${text}" is beyond one server: at most ${LIMITS.cores} CPUs and 64 TiB of memory`)
   return {cores, memory}
 }
 
 function parseDisk(text: string): number {
   const bytes = parseBytes(text)
   if (!bytes) throw new UsageError(`--per-user-disk "${text}" is not a size: use a number with a unit, e.g. 2GiB, 500MiB, 1.5g, 2GB`)
+  if (bytes > LIMITS.disk) throw new UsageError(`--per-user-disk "${text}" is more than 1 PiB a session: use a size up to 1PiB, e.g. 2GiB`)
   return bytes
 }
 

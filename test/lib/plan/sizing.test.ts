@@ -132,7 +132,7 @@ describe('plan: the sizing guide as rules', () => {
     })
 
     const bad: Array<[RawPlanInputs, string]> = [
-      [{sessions: '0'}, '--sessions "0" is not a session count: use a whole number, 1 or more'],
+      [{sessions: '0'}, '--sessions "0" is not a session count: use a whole number from 1 to 1,000,000'],
       [{sessions: '2.5'}, 'is not a session count'],
       [{}, '--sessions is required'],
       [{sessions: '10', workspace: ['3x']}, '--workspace "3x" is not a workspace: use CPUs then memory, e.g. 16c64g'],
@@ -144,6 +144,10 @@ describe('plan: the sizing guide as rules', () => {
       [{sessions: '10', workspace: ['2c4g:70%', '4c8g:40%']}, 'shares add up to 110%'],
       [{sessions: '10', workspace: ['2c4g:70%']}, 'shares add up to 70%'],
       [{sessions: '10', workspace: ['2c4g:0%']}, 'share "0%" is not a percentage'],
+      [{sessions: '99999999999'}, '--sessions "99999999999" is not a session count: use a whole number from 1 to 1,000,000'],
+      [{'per-user-disk': '99999999999999999999GiB', sessions: '10'}, '--per-user-disk "99999999999999999999GiB" is more than 1 PiB a session'],
+      [{'agent-size': '5000c64g', sessions: '10'}, '--agent-size "5000c64g" is beyond one server: at most 1024 CPUs'],
+      [{sessions: '10', workspace: ['2c99999999999999999999g']}, '--workspace "2c99999999999999999999g" is not a workspace'],
     ]
     for (const [raw, message] of bad) {
       it(`rejects ${JSON.stringify(raw)} naming the valid forms`, () => {
