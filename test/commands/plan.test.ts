@@ -52,7 +52,7 @@ describe('kasmctl plan (offline)', () => {
   })
 
   for (const [args, message] of [
-    [['--sessions', '0'], '--sessions "0" is not a session count: use a whole number, 1 or more'],
+    [['--sessions', '0'], '--sessions "0" is not a session count: use a whole number from 1 to 1,000,000'],
     [['--sessions', '10', '--workspace', '3x'], '--workspace "3x" is not a workspace: use CPUs then memory, e.g. 16c64g, 2c4g'],
     [['--sessions', '10', '--use-case', 'trading'], '--use-case "trading" is not one the sizing guide covers: use remote-work, browser-isolation or gaming'],
     [['--sessions', '10', '--autoscale', '--static-agents'], 'cannot also be provided'],
