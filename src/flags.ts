@@ -1,9 +1,7 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
-import {AUTOSCALE_FIELDS, type AutoscaleFieldKind} from './lib/autoscale/fields.js'
 import {AGE_RANGE, DAY_MS, describeDurationRange, type DurationRange, parseDuration, TIMER_RANGE} from './lib/duration.js'
 import {UsageError} from './lib/errors.js'
-import {PLAN_INPUTS} from './lib/plan/inputs.js'
 import {BOOLEAN_WORDS_HELP, parseBooleanWord, STRATEGY_NAMES, ZONE_SETTINGS} from './lib/zones/settings.js'
 
 /** Flags shared by many commands. Defined once so their names and help stay consistent. */
@@ -120,7 +118,7 @@ export function expandBooleanValues(argv: readonly string[], flags: Record<strin
 }
 
 /** One flag per field of a field table (zone settings, autoscale fields): booleans take a value too, the rest a string. */
-function fieldTableFlags(fields: ReadonlyArray<{description: string; flag: string; kind: string; since?: string}>, helpGroup: string, helpValues: Record<string, string>) {
+export function fieldTableFlags(fields: ReadonlyArray<{description: string; flag: string; kind: string; since?: string}>, helpGroup: string, helpValues: Record<string, string>) {
   return Object.fromEntries(
     fields.map((spec) => {
       // Older Kasm drops these silently; kasmctl refuses them there (the table's `since`).
@@ -174,24 +172,6 @@ export const reasonFlag = Flags.string({description: 'why (kept by kasmctl, show
 
 /** How often long waits (drain, rotate) poll the Kasm API. */
 export const pollIntervalFlag = durationFlag({default: 5000, defaultHelp: async () => '5s', description: 'how often to poll the Kasm API while waiting', range: {max: TIMER_RANGE.max, min: 100}})
-
-/** `plan` (and `ha`, a subset): one flag per plan input (src/lib/plan/inputs.ts); values are validated by the table, not by oclif. */
-export function planInputFlags(only?: readonly string[]) {
-  return Object.fromEntries(
-    PLAN_INPUTS.filter((spec) => !only || only.includes(spec.flag)).map((spec) => {
-      const description = spec.default === undefined ? spec.description : `${spec.description} [default: ${spec.default}]`
-      if (spec.kind === 'boolean') return [spec.flag, Flags.boolean({description, exclusive: spec.exclusive})]
-      const helpValue = spec.options ? spec.options.join('|') : {bytes: 'SIZE', count: 'N', size: 'CcMg', workspace: 'CcMg[:SHARE%]'}[spec.kind as string]
-      return [spec.flag, spec.kind === 'workspace' ? Flags.string({description, helpValue, multiple: true}) : Flags.string({description, helpValue})]
-    }),
-  )
-}
-
-/** `autoscale set`: one flag per autoscale config field (src/lib/autoscale/fields.ts), help grouped. */
-export function autoscaleFieldFlags() {
-  const helpValues: Record<AutoscaleFieldKind, string> = {boolean: '', count: 'N', duration: 'DURATION', memory: 'SIZE'}
-  return fieldTableFlags(AUTOSCALE_FIELDS, 'AUTOSCALE FIELDS', helpValues)
-}
 
 /** Retention's --verify: hash every backup before deciding (backup create, prune, cron). */
 export const backupVerifyFlag = {

@@ -1,5 +1,6 @@
 import {BaseCommand} from '../base-command.js'
-import {AGE_RANGE, durationFlag, planInputFlags} from '../flags.js'
+import {AGE_RANGE, durationFlag} from '../flags.js'
+import {planInputFlags} from '../table-flags.js'
 import {formatDuration} from '../lib/duration.js'
 import {exitCodeHelp} from '../lib/errors.js'
 import type {HaReport} from '../lib/ha/posture.js'

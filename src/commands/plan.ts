@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {planInputFlags} from '../flags.js'
+import {planInputFlags} from '../table-flags.js'
 import {exitCodeHelp} from '../lib/errors.js'
 import type {RawPlanInputs} from '../lib/plan/inputs.js'
 import type {LivePlanJson} from '../lib/plan/live.js'

@@ -1,7 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {autoscaleFieldFlags, dryRunFlag, yesFlag} from '../../flags.js'
+import {dryRunFlag, yesFlag} from '../../flags.js'
+import {autoscaleFieldFlags} from '../../table-flags.js'
 import type {AutoscaleSetResult} from '../../lib/autoscale/configs.js'
 import {AUTOSCALE_EXIT_CODES} from '../../lib/autoscale/exit-codes.js'
 import {UsageError} from '../../lib/errors.js'
