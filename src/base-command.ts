@@ -4,7 +4,7 @@ import {expandBooleanValues} from './flags.js'
 import type {GlobalFlagSpec} from './lib/argv.js'
 import type {ResolvedContext} from './lib/config/resolve.js'
 import {redact} from './lib/config/secrets.js'
-import {ExitCode, exitCodeHelp, isKasmctlError, type KasmctlError, UsageError} from './lib/errors.js'
+import {ExitCode, exitCodeHelp, isKasmctlError, type KasmctlError, MONITORING_UNKNOWN, UsageError} from './lib/errors.js'
 import type {KasmClient} from './lib/kasm/client.js'
 import {OUTPUT_FORMATS, type OutputFormat, yamlRenderer} from './lib/output/format.js'
 import {detectTerminal, type Terminal} from './lib/output/terminal.js'
@@ -54,7 +54,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private readonly warnings: string[] = []
   private toYaml?: (data: unknown) => string
 
-  /** Exit code for usage errors; monitoring-plugin commands (health, zone lint) declare 3 (UNKNOWN). */
+  /** Exit code for usage errors; monitoring-plugin commands declare MONITORING_UNKNOWN (3), and then every failure of theirs is 3. */
   static usageExitCode: number = ExitCode.USAGE
 
   protected get usageExitCode(): number {
@@ -181,6 +181,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Maps an error to the exit code this command reports. */
   protected exitCodeFor(error: unknown): number {
+    // A monitoring plugin reports every failure of its own (flags, context, API, a bug) as UNKNOWN.
+    if (this.usageExitCode === MONITORING_UNKNOWN) return MONITORING_UNKNOWN
     if (isKasmctlError(error)) return error.exitCode === ExitCode.USAGE ? this.usageExitCode : error.exitCode
     if (isParseError(error)) return this.usageExitCode
     return ExitCode.FAILED

@@ -2,12 +2,10 @@ import {BaseCommand} from '../base-command.js'
 import {AGE_RANGE, durationFlag} from '../flags.js'
 import {planInputFlags} from '../table-flags.js'
 import {formatDuration} from '../lib/duration.js'
-import {exitCodeHelp} from '../lib/errors.js'
+import {exitCodeHelp, MONITORING_UNKNOWN} from '../lib/errors.js'
 import type {HaReport} from '../lib/ha/posture.js'
 import type {RawPlanInputs} from '../lib/plan/inputs.js'
 
-/** Monitoring-plugin convention: any failure of the tool itself is UNKNOWN. */
-const UNKNOWN = 3
 const DEFAULT_HISTORY_MS = 30 * 86_400_000
 
 export default class Ha extends BaseCommand<typeof Ha> {
@@ -26,7 +24,7 @@ export default class Ha extends BaseCommand<typeof Ha> {
     '<%= config.bin %> ha --history 90d --use-case gaming',
   ]
 
-  static usageExitCode = UNKNOWN
+  static usageExitCode = MONITORING_UNKNOWN
   static exitCodes = exitCodeHelp([[0, 'OK'], [1, 'WARNING'], [2, 'CRITICAL'], [3, 'UNKNOWN: bad flags, no usable context, or an internal error']])
 
   static flags = {
@@ -46,9 +44,5 @@ export default class Ha extends BaseCommand<typeof Ha> {
     const report = await assessHa({architecture, client: () => this.kasm(), context, historyMs: flags.history, useCase})
     process.exitCode = report.exitCode
     return this.emit(report, renderHa)
-  }
-
-  protected exitCodeFor(): number {
-    return UNKNOWN
   }
 }

@@ -3,16 +3,13 @@ import {Errors, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {AGE_RANGE, durationFlag, integerFlag, zoneFlag} from '../flags.js'
 import {DAY_MS, formatDuration} from '../lib/duration.js'
-import {UsageError, exitCodeHelp} from '../lib/errors.js'
+import {MONITORING_UNKNOWN, UsageError, exitCodeHelp} from '../lib/errors.js'
 import {OUTPUT_FORMATS, yamlRenderer} from '../lib/output/format.js'
 import type {HealthReport} from '../lib/health/types.js'
 import {DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_MS, HEALTH_ROLES} from '../lib/health/types.js'
 
 /** Certificates are graded by days to expiry: 0 up to 10 years. */
 const CERT_EXPIRY_RANGE = {max: 3650 * DAY_MS, min: 0}
-
-/** Any failure of the tool itself (bad flag, no context, internal error) is UNKNOWN to a monitoring system. */
-const UNKNOWN = 3
 
 export default class Health extends BaseCommand<typeof Health> {
   static summary = 'Check the web apps and the API, or with --all every role of the deployment'
@@ -34,7 +31,7 @@ export default class Health extends BaseCommand<typeof Health> {
     '<%= config.bin %> health --role webapp --warn-cert-expiry 30d --crit-cert-expiry 7d',
   ]
 
-  static usageExitCode = UNKNOWN
+  static usageExitCode = MONITORING_UNKNOWN
   static exitCodes = exitCodeHelp([[0, 'OK'], [1, 'WARNING'], [2, 'CRITICAL'], [3, 'UNKNOWN: bad flags, no usable context, or an internal error']])
 
   static flags = {
@@ -97,7 +94,7 @@ export default class Health extends BaseCommand<typeof Health> {
         render: (report) => (toYaml ? toYaml(report) : renderReport(report, this.term.chalk)),
         tty: this.term.stdoutIsTTY,
       })
-      process.exitCode = last?.exitCode ?? UNKNOWN
+      process.exitCode = last?.exitCode ?? MONITORING_UNKNOWN
       return undefined
     }
 
@@ -114,11 +111,6 @@ export default class Health extends BaseCommand<typeof Health> {
     }
 
     return this.emit(report, (r) => renderReport(r, this.term.chalk))
-  }
-
-  /** Every failure of the command itself is UNKNOWN (3), whatever its kind. */
-  protected exitCodeFor(): number {
-    return UNKNOWN
   }
 
   public async catch(error: Error & {exitCode?: number}): Promise<void> {

@@ -18,6 +18,9 @@ export const ExitCode = {
   INTERRUPTED: 130,
 } as const
 
+/** Monitoring-plugin commands (health, ha, zone lint, autoscale status): any failure of the tool itself is UNKNOWN. */
+export const MONITORING_UNKNOWN = 3
+
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
 /** What each exit code means, for --help's EXIT CODES and the table in docs/json.md. */

@@ -4,9 +4,7 @@ import {BaseCommand} from '../../base-command.js'
 import {durationFlag} from '../../flags.js'
 import {STATUS_EXIT_CODES} from '../../lib/autoscale/exit-codes.js'
 import type {AutoscaleStatusReport} from '../../lib/autoscale/status.js'
-import {UsageError} from '../../lib/errors.js'
-
-const UNKNOWN = 3
+import {MONITORING_UNKNOWN, UsageError} from '../../lib/errors.js'
 
 export default class AutoscaleStatus extends BaseCommand<typeof AutoscaleStatus> {
   static summary = "What Kasm's autoscaler sees now, config by config, and why"
@@ -28,7 +26,7 @@ need. Exit codes follow the monitoring-plugin convention in every output mode, a
   }
 
   static exitCodes = STATUS_EXIT_CODES
-  static usageExitCode = UNKNOWN
+  static usageExitCode = MONITORING_UNKNOWN
 
   async run(): Promise<AutoscaleStatusReport> {
     const timeout = this.flags['checkin-timeout']
@@ -37,9 +35,5 @@ need. Exit codes follow the monitoring-plugin convention in every output mode, a
     const report = await readAutoscaleStatus(client, this.args.config, {checkinTimeoutSeconds: Math.round(timeout / 1000), now: new Date()})
     process.exitCode = report.exitCode
     return this.emit(report, renderStatus)
-  }
-
-  protected exitCodeFor(): number {
-    return UNKNOWN
   }
 }

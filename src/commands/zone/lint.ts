@@ -2,10 +2,8 @@ import {Flags} from '@oclif/core'
 import type pg from 'pg'
 
 import {BaseCommand} from '../../base-command.js'
-import {exitCodeHelp} from '../../lib/errors.js'
+import {exitCodeHelp, MONITORING_UNKNOWN} from '../../lib/errors.js'
 import type {LintFinding} from '../../lib/zones/lint.js'
-
-const UNKNOWN = 3
 
 export default class ZoneLint extends BaseCommand<typeof ZoneLint> {
   static summary = 'Check zones against the Kasm documentation\'s policies (enclaves, AutoScaling, proxies, HA)'
@@ -25,7 +23,7 @@ With --file, the zones are checked as the file would leave them.`
 
   static examples = ['<%= config.bin %> zone lint', '<%= config.bin %> zone lint --file zones.yaml', '<%= config.bin %> zone lint --json']
   static flags = {file: Flags.string({char: 'f', description: 'lint the zones as this zones file would leave them (- for stdin)'})}
-  static usageExitCode = UNKNOWN
+  static usageExitCode = MONITORING_UNKNOWN
   static exitCodes = exitCodeHelp([[0, 'no findings'], [1, 'warnings only'], [2, 'at least one error'], [3, 'the lint could not run (usage error, API unreachable...)']])
 
   async run(): Promise<{status: string; findings: LintFinding[]}> {
@@ -55,9 +53,5 @@ With --file, the zones are checked as the file would leave them.`
       this.warn(`${(error as Error).message}: autoscale configs are inferred from autoscaled agents instead`)
       return undefined
     }
-  }
-
-  protected exitCodeFor(): number {
-    return UNKNOWN
   }
 }
