@@ -8,7 +8,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {LockedError, OperationError} from './errors.js'
 import {tempPathFor} from './fs-util.js'
 import {type ChildRecord, liveChildren, watchChildren} from './process/children.js'
-import {groupMembers, processStartTime, type ProcStat} from './process/proc.js'
+import {groupMembers, processStartTime, procStat, type ProcStat} from './process/proc.js'
 
 /** What a lock file holds (JSON), so that the next run can name the holder and detect a dead one. */
 export interface LockHolder {
@@ -117,8 +117,10 @@ export function holderAlive(holder: LockHolder): boolean {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
 
-  const start = processStartTime(holder.pid)
-  return holder.processStart === undefined || start === undefined || start === holder.processStart
+  const stat = procStat(holder.pid)
+  // A zombie has exited and only waits for its parent to reap it: it holds nothing any more.
+  if (stat?.state === 'Z') return false
+  return holder.processStart === undefined || stat === undefined || stat.start === holder.processStart
 }
 
 /**

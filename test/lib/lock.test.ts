@@ -1,12 +1,12 @@
 import {expect} from 'chai'
-import {execFileSync, spawnSync} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {ExitCode, LockedError, type OperationError} from '../../src/lib/errors.js'
 import {acquireLock, readHolder, refuseIfHeld} from '../../src/lib/lock.js'
-import {groupMembers} from '../../src/lib/process/proc.js'
+import {groupMembers, procStat} from '../../src/lib/process/proc.js'
 import {waitFor} from '../commands/backup/support.js'
 import {running, startHolder} from './process/support.js'
 
@@ -55,6 +55,22 @@ describe('lib/lock', () => {
     expect(warnings[0]).to.contain(`left by process ${dead}`).and.contain('no longer running')
     expect((await readHolder(path))?.pid).to.equal(process.pid)
     await lock.release()
+  })
+
+  it('takes over from a holder that has exited but is not yet reaped (a zombie holds nothing)', async () => {
+    // sh forks a short sleep, then becomes a long sleep that never reaps it: the short one stays a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {stdio: ['ignore', 'pipe', 'ignore']})
+    try {
+      const zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString()))))
+      await waitFor('the short sleep to be a zombie', () => procStat(zombie)?.state === 'Z')
+      await writeFile(path, JSON.stringify({hostname: hostname(), pid: zombie, processStart: procStat(zombie)!.start, purpose: 'backup create', startedAt: '2025-01-01T02:00:00.000Z'}))
+      const warnings: string[] = []
+      const lock = await acquireLock(path, {onWarning: (w) => warnings.push(w), purpose: 'backup create'})
+      expect(warnings[0]).to.contain(`left by process ${zombie}`).and.contain('no longer running')
+      await lock.release()
+    } finally {
+      parent.kill('SIGKILL')
+    }
   })
 
   it('before taking over from a dead holder, stops what it left running (the children it recorded and what they forked)', async function () {

@@ -1,4 +1,3 @@
-import {readFileSync} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
@@ -7,6 +6,7 @@ import {ConfigError} from '../errors.js'
 import {writeFileAtomic} from '../fs-util.js'
 import type {SandboxState} from './contract.js'
 import {readFileIfExists} from '../fs-util.js'
+import {procStat} from '../process/proc.js'
 
 /** `$KASMCTL_SANDBOX_DIR`, else `$XDG_DATA_HOME/kasmctl/sandbox`. */
 export function sandboxDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -49,11 +49,6 @@ export function processAlive(pid: number | undefined): boolean {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
 
-  try {
-    // /proc/<pid>/stat: "pid (comm) S ...": the state letter follows the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return true // no /proc (not Linux): trust the signal probe
-  }
+  // No /proc (not Linux): trust the signal probe.
+  return procStat(pid)?.state !== 'Z'
 }
