@@ -15,5 +15,9 @@ if (process.env.KASMCTL_LAUNCHER) {
   delete process.env.KASMCTL_LAUNCHER
 }
 
+// A read-only API command has a worker ask its first reads now, while oclif loads (src/lib/kasm/early-read.ts).
+const {startEarlyReads} = await import('../dist/lib/kasm/early-read.js')
+startEarlyReads(process.argv.slice(2))
+
 const {execute} = await import('@oclif/core')
 await execute({dir: import.meta.url})

@@ -7,7 +7,7 @@ import {redact} from './lib/config/secrets.js'
 import {ExitCode, exitCodeHelp, isKasmctlError, type KasmctlError, MONITORING_UNKNOWN, UsageError} from './lib/errors.js'
 import type {KasmClient} from './lib/kasm/client.js'
 import {OUTPUT_FORMATS, type OutputFormat, yamlRenderer} from './lib/output/format.js'
-import {detectTerminal, type Terminal} from './lib/output/terminal.js'
+import {detectTerminal, loadColour, type Terminal} from './lib/output/terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -72,6 +72,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public async init(): Promise<void> {
     await super.init()
+    await loadColour()
+    this.term = detectTerminal()
     const ctor = this.ctor as typeof BaseCommand
     const baseFlags = (super.ctor as typeof BaseCommand).baseFlags
     // `--flag=false` for boolean flags, which oclif does not parse (src/flags.ts).

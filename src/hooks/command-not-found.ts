@@ -3,6 +3,7 @@ import type {Hook, Interfaces} from '@oclif/core'
 import {globalFlagSpecs, reportError} from '../base-command.js'
 import {ExitCode, UsageError} from '../lib/errors.js'
 import {splitCommandLine} from '../lib/argv.js'
+import {loadColour} from '../lib/output/terminal.js'
 
 /**
  * oclif finds no command when the command line does not start with one: global flags first
@@ -18,6 +19,7 @@ const hook: Hook<'command_not_found'> = async function (options) {
     isCommand: (id) => Boolean(options.config.findCommand(id)),
   })
   if (line.command) return options.config.runCommand(line.command, line.argv)
+  await loadColour()
   reportError(unknownCommand(line.words, options.config), {exitCode: ExitCode.USAGE, json: line.json})
 }
 

@@ -5,6 +5,7 @@ import type {AuthStyle, ContextConfig} from '../config/types.js'
 import {AuthError, ConfigError, KasmApiError, LicenseError, UnavailableError} from '../errors.js'
 import {normalizeId} from './ids.js'
 import {normalizeImage, normalizeKasm, normalizeServer, normalizeZone} from './normalize.js'
+import {takeEarlyAnswer} from './early-answers.js'
 import {ENDPOINTS, describeEndpointNeeds, describePermissions} from './permissions.js'
 import {HttpTransport, type HttpResponse, NetworkError} from './transport.js'
 import type {AutoscaleSchedule, ConnectionProxy, HealthcheckResult, Image, Kasm, Manager, RawAutoscaleConfig, Server, ServerPool, ServerType, Setting, Zone, ZoneSettings} from './types.js'
@@ -89,8 +90,12 @@ export class KasmClient {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const started = Date.now()
       try {
-        const response = await http.request('POST', url, JSON.stringify(this.authBody(body)), this.authHeaders())
-        this.options.debug?.(`POST ${url} -> HTTP ${response.status} (${Date.now() - started} ms)`)
+        const request = {body: JSON.stringify(this.authBody(body)), headers: this.authHeaders()}
+        // A read asked while kasmctl started (early-read.ts) is answered by then, or soon.
+        const early = attempt === 1 && !write ? takeEarlyAnswer(this.requestKey(url, request)) : undefined
+        if (early) http.route(new URL(url))
+        const response = await (early ?? http.request('POST', url, request.body, request.headers))
+        this.options.debug?.(`POST ${url} -> HTTP ${response.status} (${early ? 'asked early, ' : ''}${Date.now() - started} ms)`)
         if (RETRYABLE_STATUS.has(response.status) && attempt < attempts) {
           lastError = response
           await sleep(this.backoff(attempt))
@@ -108,6 +113,16 @@ export class KasmClient {
 
     if (lastError instanceof NetworkError) throw networkError(url, lastError)
     return this.interpret<T>(method, url, lastError as HttpResponse)
+  }
+
+  /**
+   * Sends a read as call() would, without interpreting the answer: early-read.ts asks a command's
+   * first reads this way, and the key lets the command's own client recognise the same request.
+   */
+  ask(method: string, body: Body = {}): {key: string; response: Promise<HttpResponse>} {
+    const url = `${this.baseUrl}/api/public/${method}`
+    const request = {body: JSON.stringify(this.authBody(body)), headers: this.authHeaders()}
+    return {key: this.requestKey(url, request), response: this.http().request('POST', url, request.body, request.headers)}
   }
 
   /** Closes kept-alive connections so the process can exit at once. */
@@ -333,6 +348,11 @@ export class KasmClient {
         return {}
       }
     }
+  }
+
+  /** Identifies a request with everything that shapes its answer: URL, body and headers (with the credentials), TLS trust. */
+  private requestKey(url: string, request: {body: string; headers: Record<string, string>}): string {
+    return JSON.stringify([url, request.body, request.headers, this.options.caPem ?? null, Boolean(this.options.insecure)])
   }
 
   private backoff(attempt: number): number {

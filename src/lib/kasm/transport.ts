@@ -2,7 +2,7 @@ import type {Agent as HttpAgent, ClientRequest, IncomingMessage, RequestOptions}
 import type {Agent as HttpsAgent} from 'node:https'
 import {createRequire} from 'node:module'
 
-import {describeProxy, proxyFor} from './proxy-env.js'
+import {describeProxy, type ProxyChoice, proxyFor} from './proxy-env.js'
 
 // node:http and node:https are required, not imported: on Node 22+ an ESM import of node:http builds
 // its export facade, which loads undici, http2 and zlib (~60 ms) for http.WebSocket & co. And each
@@ -54,6 +54,7 @@ export class HttpTransport {
   /** One sender per origin: its agent (direct or through the proxy) and its request function. */
   private readonly senders = new Map<string, Promise<Sender>>()
   private readonly agents: Array<HttpAgent | HttpsAgent> = []
+  private readonly routed = new Set<string>()
   private readonly options: TransportOptions
 
   constructor(options: TransportOptions) {
@@ -106,12 +107,25 @@ export class HttpTransport {
     return sender
   }
 
+  /**
+   * The forward proxy for this URL's origin, if any; the first time per origin, says which one on the
+   * debug line (also for an answer asked early by another client, which this one never sends).
+   */
+  route(target: URL): ProxyChoice {
+    const {proxy, reason} = proxyFor(target, this.options.env)
+    if (!this.routed.has(target.origin)) {
+      this.routed.add(target.origin)
+      if (proxy) this.options.debug?.(`${target.origin} via proxy ${describeProxy(proxy)} (${reason})`)
+      else if (reason.startsWith('NO_PROXY')) this.options.debug?.(`${target.origin} directly (${reason})`)
+    }
+
+    return {proxy, reason}
+  }
+
   private async createSender(target: URL): Promise<Sender> {
     const secure = target.protocol === 'https:'
     const tlsOptions = {ca: this.options.caPem, keepAlive: true, rejectUnauthorized: !this.options.insecure}
-    const {proxy, reason} = proxyFor(target, this.options.env)
-    if (proxy) this.options.debug?.(`${target.origin} via proxy ${describeProxy(proxy)} (${reason})`)
-    else if (reason.startsWith('NO_PROXY')) this.options.debug?.(`${target.origin} directly (${reason})`)
+    const {proxy} = this.route(target)
     if (proxy) {
       const tunnel = await import('./proxy-tunnel.js')
       const via = describeProxy(proxy)

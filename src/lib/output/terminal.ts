@@ -1,4 +1,4 @@
-import {Chalk, type ChalkInstance} from 'chalk'
+import type {ChalkInstance} from 'chalk'
 
 /** What the terminal allows: colour (per stream), progress, prompts. */
 export interface Terminal {
@@ -32,13 +32,34 @@ export function colorFor(stream: {isTTY?: boolean}, env: NodeJS.ProcessEnv = pro
   return Boolean(stream.isTTY)
 }
 
+/** chalk, once loadColour() has found a stream to colour. */
+let Chalk: typeof import('chalk').Chalk | undefined
+
+/**
+ * Loads chalk when stdout or stderr will be coloured. A run without colour (a pipe, cron, NO_COLOR)
+ * never loads it: its ~5 ms are paid only where they show (bench/startup.mjs). The base command
+ * calls this before anything is written.
+ */
+export async function loadColour(env = process.env, streams: Streams = process): Promise<void> {
+  if (!Chalk && (colorFor(streams.stdout, env) || colorFor(streams.stderr, env))) ({Chalk} = await import('chalk'))
+}
+
+/** chalk with no colour: every style, chained or not, gives back the text. */
+const PLAIN: ChalkInstance = new Proxy(Object.assign((...text: unknown[]) => text.join(' '), {level: 0}) as unknown as ChalkInstance, {
+  get: (target, property) => (property === 'level' ? 0 : property in Function.prototype ? Reflect.get(target, property) : PLAIN),
+})
+
+function painter(color: boolean): ChalkInstance {
+  return color && Chalk ? new Chalk({level: 1}) : PLAIN
+}
+
 export function detectTerminal(env = process.env, streams: Streams = process): Terminal {
   const color = colorFor(streams.stdout, env)
   return {
-    chalk: new Chalk({level: color ? 1 : 0}),
+    chalk: painter(color),
     color,
     interactive: Boolean(streams.stdin.isTTY) && Boolean(streams.stderr.isTTY),
-    stderrChalk: new Chalk({level: colorFor(streams.stderr, env) ? 1 : 0}),
+    stderrChalk: painter(colorFor(streams.stderr, env)),
     stdoutIsTTY: Boolean(streams.stdout.isTTY),
   }
 }
