@@ -23,12 +23,14 @@ export async function run() {
     writeFileSync(script, minimalClient(context))
     for (const node of runtimes()) {
       const on = (row) => results.push({...row, metric: `${row.metric} [node ${node.version}]`})
-      on({baseline: 'node -e 0', metric: 'kasmctl --version', ...compare([node.path, '-e', '0'], [node.path, CLI, '--version']), target: 4.5})
+      // For scale only: oclif alone is ~4.5x `node -e 0`; the target is against a bare oclif CLI (issue 14).
+      on({baseline: 'node -e 0', metric: 'kasmctl --version', ...compare([node.path, '-e', '0'], [node.path, CLI, '--version'])})
       on({baseline: 'a bare one-command oclif 4 CLI', metric: 'kasmctl --version', ...compare([node.path, bare.bin, '--version'], [node.path, CLI, '--version']), target: 1})
       on({baseline: 'node -e 0', metric: 'bare oclif 4 CLI --version (reference)', ...compare([node.path, '-e', '0'], [node.path, bare.bin, '--version'])})
       const zoneList = [node.path, CLI, 'zone', 'list', '--json']
       on({baseline: 'kasmctl --version', metric: 'kasmctl zone list --json', ...compare([node.path, CLI, '--version'], zoneList, {env: sandbox.env}), target: 1.3})
-      on({baseline: 'minimal node:https script', metric: 'kasmctl zone list --json', ...compare([node.path, script], zoneList, {env: sandbox.env}), target: 1.5})
+      // For scale only: what one HTTPS request costs without any CLI framework.
+      on({baseline: 'minimal node:https script', metric: 'kasmctl zone list --json', ...compare([node.path, script], zoneList, {env: sandbox.env})})
     }
   } finally {
     bare.remove()

@@ -16,8 +16,12 @@ if (process.env.KASMCTL_LAUNCHER) {
 }
 
 // A read-only API command has a worker ask its first reads now, while oclif loads (src/lib/kasm/early-read.ts).
-const {startEarlyReads} = await import('../dist/lib/kasm/early-read.js')
-startEarlyReads(process.argv.slice(2))
+// `--version` and `--help` name no command: they load nothing for it.
+const argv = process.argv.slice(2)
+if (argv.some((word) => !word.startsWith('-'))) {
+  const {startEarlyReads} = await import('../dist/lib/kasm/early-read.js')
+  startEarlyReads(argv)
+}
 
 const {execute} = await import('@oclif/core')
 await execute({dir: import.meta.url})

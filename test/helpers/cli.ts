@@ -17,6 +17,8 @@ export interface RunCliOptions {
   input?: string
   /** Kills the CLI after this long (default 60 s) and fails the test with what it printed. */
   timeoutMs?: number
+  /** The entry point, for a test of bin/run.js itself (default: KASMCTL_TEST_BIN, else bin/run.js). */
+  bin?: string
   /** Receives the CLI's process as soon as it starts, e.g. to signal it mid-run. */
   onSpawn?: (child: ChildProcess) => void
 }
@@ -40,7 +42,7 @@ export interface StartedCli {
 
 /** Like runCli, but returns at once with the running process. */
 export function startCli(args: string[], options: RunCliOptions = {}): StartedCli {
-  const bin = resolve(ROOT, process.env.KASMCTL_TEST_BIN ?? 'bin/run.js')
+  const bin = resolve(ROOT, options.bin ?? process.env.KASMCTL_TEST_BIN ?? 'bin/run.js')
   const execArgv = bin.endsWith('dev.js') ? ['--import', 'tsx'] : []
   const env: NodeJS.ProcessEnv = {...(options.env ?? baseEnv())}
   // A debug variable inherited from the developer's shell would change the output under test.

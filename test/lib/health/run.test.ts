@@ -307,8 +307,9 @@ describe('health checks (against the sandbox)', function () {
   describe('certificates', () => {
     const servers: Server[] = []
     let context: ContextConfig
+    let certDir: string
     before(async () => {
-      const certDir = await mkdtemp(join(tmpdir(), 'kasmctl-health-certs-'))
+      certDir = await mkdtemp(join(tmpdir(), 'kasmctl-health-certs-'))
       const {caFile, certs} = await makeCertificates(certDir)
       const hosts = await Promise.all(
         (Object.keys(certs) as CertName[]).map(async (name) => {
@@ -319,8 +320,9 @@ describe('health checks (against the sandbox)', function () {
       )
       context = {api: {tls: {caFile}, url: hosts[0].url}, hosts, name: 'certificates'}
     })
-    after(() => {
+    after(async () => {
       for (const server of servers) server.close()
+      await rm(certDir, {force: true, recursive: true})
     })
 
     it('checks trust, host name and days to expiry of each web app certificate', async () => {

@@ -48,10 +48,12 @@ describe('early reads', () => {
     })
 
     const EXTRA_ARGS: Record<string, string[]> = {'zone get': ['default']}
+    // bin/run.js starts the early reads; bin/dev.js (the sources through tsx) runs without them.
+    const bin = 'bin/run.js'
     for (const [command, reads] of Object.entries(FIRST_READS)) {
       const methods = reads.map((r) => r.method)
       it(`\`${command}\` takes the answers to ${methods.join(', ')} that were asked while it started`, async () => {
-        const result = await runCli([...command.split(' '), ...(EXTRA_ARGS[command] ?? []), '--json', '--verbose'], {env: sandbox.env})
+        const result = await runCli([...command.split(' '), ...(EXTRA_ARGS[command] ?? []), '--json', '--verbose'], {bin, env: sandbox.env})
         // zone lint and health report what they find in their exit code (0-2); 3 or 64 would be a failure to run.
         expect(result.exitCode, result.stderr).to.be.oneOf([0, 1, 2])
         for (const method of methods) {
@@ -65,7 +67,7 @@ describe('early reads', () => {
       this.timeout(20_000)
       await sandbox.fault({kind: 'webapp-delay', ms: 60_000, target: 'webapp-1'})
       await sandbox.fault({kind: 'webapp-delay', ms: 60_000, target: 'webapp-2'})
-      const result = await runCli(['zone', 'list', '--no-such-flag'], {env: sandbox.env, timeoutMs: 15_000})
+      const result = await runCli(['zone', 'list', '--no-such-flag'], {bin, env: sandbox.env, timeoutMs: 15_000})
       expect(result.exitCode).to.equal(64)
       expect(result.stderr).to.contain('--no-such-flag')
     })
