@@ -74,31 +74,55 @@ export function startEarlyReads(argv: readonly string[]): void {
   const {Worker} = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')
   const worker = new Worker(new URL('early-read-worker.js', import.meta.url), {stderr: true, stdout: true, workerData: wanted})
   worker.unref()
+  const relay = new EarlyReadRelay((waiting) => (waiting ? worker.ref() : worker.unref()))
+  worker.on('message', (message: EarlyReadMessage) => relay.onMessage(message))
   worker.on('error', () => undefined)
-  const pending = new Map<string, {resolve: (answer: HttpResponse) => void; reject: (error: Error) => void}>()
-  worker.on('message', async (message: EarlyReadMessage) => {
+  worker.on('exit', () => relay.onExit())
+}
+
+/**
+ * Offers the worker's answers to the client as they are asked, and holds the process open (through
+ * `hold`) only while the command waits for one. An answer the worker never gives (it ended) fails
+ * as a network error: the client then retries with a request of its own.
+ */
+export class EarlyReadRelay {
+  private readonly pending = new Map<string, {resolve: (answer: HttpResponse) => void; reject: (error: Error) => void}>()
+  private readonly hold: (waiting: boolean) => void
+
+  constructor(hold: (waiting: boolean) => void) {
+    this.hold = hold
+  }
+
+  onMessage(message: EarlyReadMessage): void {
     if (message.type === 'asked') {
-      const answer = new Promise<HttpResponse>((resolve, reject) => pending.set(message.key, {reject, resolve}))
+      const answer = new Promise<HttpResponse>((resolve, reject) => this.pending.set(message.key, {reject, resolve}))
       answer.catch(() => undefined)
       offerEarlyAnswer(message.key, () => {
-        // The command waits for this answer now: the worker must keep the process alive until it comes.
-        if (pending.has(message.key)) worker.ref()
+        if (this.pending.has(message.key)) this.hold(true)
         return answer
       })
-      return
-    }
-
-    const waiting = pending.get(message.key)
-    pending.delete(message.key)
-    if (pending.size === 0) worker.unref()
-    if (message.type === 'answer') {
-      waiting?.resolve(message.response)
+    } else if (message.type === 'answer') {
+      this.settle(message.key)?.resolve(message.response)
     } else {
-      // The client retries a network failure like one of its own.
-      const {NetworkError} = await import('./transport.js')
-      waiting?.reject(new NetworkError(message.message, message.code))
+      void this.fail(message.key, message.message, message.code)
     }
-  })
+  }
+
+  async onExit(): Promise<void> {
+    await Promise.all([...this.pending.keys()].map((key) => this.fail(key, 'the early read ended without an answer', 'ERR_EARLY_READ')))
+  }
+
+  private async fail(key: string, message: string, code: string): Promise<void> {
+    const {NetworkError} = await import('./transport.js')
+    this.settle(key)?.reject(new NetworkError(message, code))
+  }
+
+  private settle(key: string): {resolve: (answer: HttpResponse) => void; reject: (error: Error) => void} | undefined {
+    const waiting = this.pending.get(key)
+    this.pending.delete(key)
+    if (this.pending.size === 0) this.hold(false)
+    return waiting
+  }
 }
 
 /** What the worker tells: a request it sent (with its key), then the answer or the network failure. */

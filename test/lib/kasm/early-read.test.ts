@@ -2,8 +2,9 @@ import {expect} from 'chai'
 
 import {globalFlagSpecs} from '../../../src/base-command.js'
 import {KasmClient} from '../../../src/lib/kasm/client.js'
-import {offerEarlyAnswer} from '../../../src/lib/kasm/early-answers.js'
-import {earlyReadsFor, FIRST_READS, LEADING_FLAGS} from '../../../src/lib/kasm/early-read.js'
+import {offerEarlyAnswer, takeEarlyAnswer} from '../../../src/lib/kasm/early-answers.js'
+import {EarlyReadRelay, earlyReadsFor, FIRST_READS, LEADING_FLAGS} from '../../../src/lib/kasm/early-read.js'
+import {NetworkError} from '../../../src/lib/kasm/transport.js'
 import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 
@@ -32,6 +33,45 @@ describe('early reads', () => {
 
     it('knows the same global flags as the base command', () => {
       expect(LEADING_FLAGS).to.deep.equal(JSON.parse(JSON.stringify(globalFlagSpecs())))
+    })
+  })
+
+  describe('the relay between the worker and the client', () => {
+    let holds: boolean[]
+    let relay: EarlyReadRelay
+    beforeEach(() => {
+      holds = []
+      relay = new EarlyReadRelay((waiting) => holds.push(waiting))
+    })
+
+    it('holds the process open only while the command waits for an answer', async () => {
+      relay.onMessage({key: 'k1', type: 'asked'})
+      expect(holds).to.deep.equal([])
+      const answer = takeEarlyAnswer('k1')!
+      expect(holds).to.deep.equal([true])
+      relay.onMessage({key: 'k1', response: {body: '{}', status: 200}, type: 'answer'})
+      expect(await answer).to.deep.equal({body: '{}', status: 200})
+      expect(holds).to.deep.equal([true, false])
+      expect(takeEarlyAnswer('k1')).to.equal(undefined)
+    })
+
+    it('an answer taken after it came holds nothing', async () => {
+      relay.onMessage({key: 'k2', type: 'asked'})
+      relay.onMessage({key: 'k2', response: {body: '{}', status: 200}, type: 'answer'})
+      expect(await takeEarlyAnswer('k2')).to.deep.equal({body: '{}', status: 200})
+      expect(holds).to.deep.equal([false])
+    })
+
+    it('a network failure, or a worker that ends without answering, fails as a network error (the client retries on its own)', async () => {
+      relay.onMessage({key: 'k3', type: 'asked'})
+      relay.onMessage({key: 'k4', type: 'asked'})
+      const refused = takeEarlyAnswer('k3')!.catch((error: unknown) => error)
+      const ended = takeEarlyAnswer('k4')!.catch((error: unknown) => error)
+      relay.onMessage({code: 'ECONNREFUSED', key: 'k3', message: 'connect ECONNREFUSED', type: 'failed'})
+      await relay.onExit()
+      expect(await refused).to.be.instanceOf(NetworkError).and.include({code: 'ECONNREFUSED'})
+      expect(await ended).to.be.instanceOf(NetworkError).and.include({code: 'ERR_EARLY_READ'})
+      expect(holds.at(-1)).to.equal(false)
     })
   })
 
