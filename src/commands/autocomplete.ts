@@ -16,9 +16,8 @@ Without SHELL: how to turn completion on in bash and zsh.`
 
   static examples = [
     '<%= config.bin %> autocomplete',
-    'source <(<%= config.bin %> autocomplete bash)',
-    "echo 'source <(<%= config.bin %> autocomplete zsh)' >> ~/.zshrc",
-    '<%= config.bin %> autocomplete bash > /usr/share/bash-completion/completions/<%= config.bin %>',
+    {command: 'source <(<%= config.bin %> autocomplete bash)', description: 'Completion in this bash (add the line to ~/.bashrc for every bash; the same for zsh):'},
+    {command: '<%= config.bin %> autocomplete bash > /usr/share/bash-completion/completions/<%= config.bin %>', description: 'What a package installs:'},
   ]
 
   static args = {shell: Args.string({description: 'shell to print the completion script for', options: [...SHELLS]})}
