@@ -17,10 +17,15 @@ export interface FlagDeclaration {
   deprecated?: unknown
 }
 
-/** A command as oclif loads it: `id` is colon separated (`zone:list`). */
+/**
+ * A command as oclif loads it: `id` is colon separated (`zone:list`). oclif lists each alias of a
+ * command as one more command, with the alias as its id.
+ */
 export interface CommandDeclaration {
   id: string
   hidden?: boolean
+  aliases?: string[]
+  deprecateAliases?: boolean
   flags: Record<string, FlagDeclaration>
   args?: Record<string, {options?: readonly string[]}>
 }
@@ -58,7 +63,7 @@ export function completionTree(bin: string, commands: CommandDeclaration[], glob
   return {
     bin,
     commands: commands
-      .filter((command) => !command.hidden)
+      .filter((command) => !command.hidden && !isDeprecatedAlias(command))
       .map((command) => ({
         argValues: Object.values(command.args ?? {}).map((arg) => arg.options ?? []),
         flags: [...completionFlags(command.flags), HELP],
@@ -67,6 +72,10 @@ export function completionTree(bin: string, commands: CommandDeclaration[], glob
       .sort((a, b) => a.words.join(' ').localeCompare(b.words.join(' '))),
     globalFlags: [...completionFlags(globalFlags), HELP, VERSION],
   }
+}
+
+function isDeprecatedAlias(command: CommandDeclaration): boolean {
+  return Boolean(command.deprecateAliases) && (command.aliases ?? []).some((alias) => alias.replaceAll(' ', ':') === command.id)
 }
 
 function completionFlags(flags: Record<string, FlagDeclaration>): CompletionFlag[] {

@@ -30,6 +30,10 @@ const COMMANDS: CommandDeclaration[] = [
   {flags: GLOBAL, id: 'db:logs:purge'},
   {args: {kind: {options: ['api-down', 'db-stop']}}, flags: GLOBAL, id: 'sandbox:fault'},
   {flags: GLOBAL, hidden: true, id: 'zone:secret'},
+  // A command with a deprecated alias and one with a current alias, each alias listed as oclif lists it: one more command.
+  {aliases: ['zone:ls'], deprecateAliases: true, flags: GLOBAL, id: 'zone:show'},
+  {aliases: ['zone:ls'], deprecateAliases: true, flags: GLOBAL, id: 'zone:ls'},
+  {aliases: ['db:logs:prune'], flags: GLOBAL, id: 'db:logs:prune'},
   {flags: GLOBAL, hidden: true, id: 'debug'},
 ]
 
@@ -47,15 +51,16 @@ describe('bash completion script', () => {
   it('offers the topics and commands at each level, completing a prefix', async () => {
     expect(await bash.complete('mycli ')).to.have.members(['db', 'sandbox', 'zone'])
     expect(await bash.complete('mycli zo')).to.deep.equal(['zone'])
-    expect(await bash.complete('mycli zone ')).to.have.members(['apply', 'list'])
+    expect(await bash.complete('mycli zone ')).to.have.members(['apply', 'list', 'show'])
     expect(await bash.complete('mycli db ')).to.deep.equal(['logs'])
-    expect(await bash.complete('mycli db logs ')).to.deep.equal(['purge'])
+    expect(await bash.complete('mycli db logs ')).to.have.members(['prune', 'purge'])
   })
 
-  it('leaves hidden commands out, and words after a command are not sub-commands', async () => {
+  it('leaves hidden commands and deprecated aliases out, and words after a command are not sub-commands', async () => {
+    expect(await bash.complete('mycli zone l')).to.deep.equal(['list'])
     expect(await bash.complete('mycli ')).to.not.include('debug')
     expect(await bash.complete('mycli zone ')).to.not.include('secret')
-    expect(await bash.complete('mycli zone s')).to.deep.equal([])
+    expect(await bash.complete('mycli zone se')).to.deep.equal([])
     expect(await bash.complete('mycli zone list ')).to.deep.equal([])
     expect(await bash.complete('mycli nosuch ')).to.deep.equal([])
   })
