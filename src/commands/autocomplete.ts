@@ -30,7 +30,7 @@ Without SHELL: how to turn completion on in bash and zsh.`
     const {bin} = this.config
     const shell = this.args.shell as Shell | undefined
     if (!shell) return this.emit({shells: shellSetups(bin)}, (r) => renderShellSetups(bin, r.shells))
-    const tree = completionTree(bin, this.config.commands, BaseCommand.baseFlags)
+    const tree = completionTree(bin, this.config.commands, BaseCommand.baseFlags, {helpCommand: 'help'})
     return this.emit({script: completionScript(shell, tree), shell}, (r) => r.script.trimEnd())
   }
 }

@@ -54,6 +54,7 @@ describe('autocomplete', () => {
       expect(await bash.complete('kasmctl zone ')).to.include.members(['list', 'set', 'apply', 'diff', 'export', 'lint'])
       expect(await bash.complete('kasmctl db logs ')).to.deep.equal(['purge'])
       expect(await bash.complete('kasmctl ')).to.include.members(['help', 'autocomplete', 'health', 'zone', 'db'])
+      expect(await bash.complete('kasmctl help zone l')).to.have.members(['lint', 'list'])
     })
 
     it('offers every visible command of the manifest, and no hidden one', async () => {

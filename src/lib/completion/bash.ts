@@ -78,7 +78,7 @@ ${argValues.join('\n')}
 
 ${fn}() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
-  local path='' key='' word='' flag='' prefix='' ended='' i=1 args=0 REPLY=''
+  local path='' key='' word='' flag='' prefix='' ended='' helping='' i=1 args=0 REPLY=''
   COMPREPLY=()
   # The words before the cursor: the command they name, and how many arguments it has so far.
   while [[ $i -lt $COMP_CWORD ]]; do
@@ -96,8 +96,10 @@ ${fn}() {
       ${helper('children')} "$path"
       if [[ -z $ended && $args -eq 0 && " $REPLY " == *" $word "* ]]; then
         path="\${path:+$path }$word"
-        key=''
-        ${helper('is_command')} "$path" && key="$path"
+        if [[ -z $helping ]]; then
+          key=''
+          ${helper('is_command')} "$path" && key="$path"
+        fi${tree.helpCommand ? helpLines(tree.helpCommand) : ''}
       else
         args=$((args + 1))
       fi
@@ -147,6 +149,15 @@ ${fn}() {
 
 complete -o default -F ${fn} ${tree.bin}
 `
+}
+
+/** After the help command, the command words start again from the top; its flags stay those of help. */
+function helpLines(helpCommand: string): string {
+  return `
+        if [[ $path == ${quote(helpCommand)} ]]; then
+          path=''
+          helping=1
+        fi`
 }
 
 /** One branch of a case statement: `'zone list') REPLY='--json --output' ;;`. */

@@ -52,6 +52,8 @@ export interface CompletionTree {
   /** Flags taken before the command (`kasmctl --context lab zone list`) and on topic levels. */
   globalFlags: CompletionFlag[]
   commands: CompletionCommand[]
+  /** The command whose arguments name a command (`help zone list`): completed like the words after the CLI. */
+  helpCommand?: string
 }
 
 /** `--help` works after every command; `--version` only on its own. */
@@ -59,8 +61,14 @@ const HELP: CompletionFlag = {spellings: ['--help'], takesValue: false, values: 
 const VERSION: CompletionFlag = {spellings: ['--version'], takesValue: false, values: []}
 
 /** The completion tree of a CLI: hidden commands, hidden or deprecated flags and deprecated aliases left out. */
-export function completionTree(bin: string, commands: CommandDeclaration[], globalFlags: Record<string, FlagDeclaration>): CompletionTree {
+export function completionTree(
+  bin: string,
+  commands: CommandDeclaration[],
+  globalFlags: Record<string, FlagDeclaration>,
+  options: {helpCommand?: string} = {},
+): CompletionTree {
   return {
+    ...options,
     bin,
     commands: commands
       .filter((command) => !command.hidden && !isDeprecatedAlias(command))

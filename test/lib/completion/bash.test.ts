@@ -35,12 +35,13 @@ const COMMANDS: CommandDeclaration[] = [
   {aliases: ['zone:ls'], deprecateAliases: true, flags: GLOBAL, id: 'zone:ls'},
   {aliases: ['db:logs:prune'], flags: GLOBAL, id: 'db:logs:prune'},
   {flags: GLOBAL, hidden: true, id: 'debug'},
+  {args: {command: {}}, flags: {...GLOBAL, 'nested-commands': {char: 'n', type: 'boolean'}}, id: 'help'},
 ]
 
 describe('bash completion script', () => {
   let bash: BashCompletion
   before(async () => {
-    bash = await BashCompletion.load(bashScript(completionTree('mycli', COMMANDS, GLOBAL)))
+    bash = await BashCompletion.load(bashScript(completionTree('mycli', COMMANDS, GLOBAL, {helpCommand: 'help'})))
   })
   after(async () => bash.close())
 
@@ -49,7 +50,7 @@ describe('bash completion script', () => {
   })
 
   it('offers the topics and commands at each level, completing a prefix', async () => {
-    expect(await bash.complete('mycli ')).to.have.members(['db', 'sandbox', 'zone'])
+    expect(await bash.complete('mycli ')).to.have.members(['db', 'help', 'sandbox', 'zone'])
     expect(await bash.complete('mycli zo')).to.deep.equal(['zone'])
     expect(await bash.complete('mycli zone ')).to.have.members(['apply', 'list', 'show'])
     expect(await bash.complete('mycli db ')).to.deep.equal(['logs'])
@@ -93,13 +94,20 @@ describe('bash completion script', () => {
     expect(await bash.complete('mycli zone apply -f ')).to.deep.equal([])
     expect(await bash.complete('mycli zone apply --context ')).to.deep.equal([])
     // "zone" here is the value of --context, not the topic.
-    expect(await bash.complete('mycli --context zone ')).to.have.members(['db', 'sandbox', 'zone'])
+    expect(await bash.complete('mycli --context zone ')).to.have.members(['db', 'help', 'sandbox', 'zone'])
   })
 
   it('offers the values of arguments that declare them', async () => {
     expect(await bash.complete('mycli sandbox fault ')).to.have.members(['api-down', 'db-stop'])
     expect(await bash.complete('mycli sandbox fault d')).to.deep.equal(['db-stop'])
     expect(await bash.complete('mycli sandbox fault db-stop ')).to.deep.equal([])
+  })
+
+  it('after help, offers the commands as after the CLI, and the flags of help', async () => {
+    expect(await bash.complete('mycli help zo')).to.deep.equal(['zone'])
+    expect(await bash.complete('mycli help zone ')).to.have.members(['apply', 'list', 'show'])
+    expect(await bash.complete('mycli help zone list ')).to.deep.equal([])
+    expect(await bash.complete('mycli help zone -')).to.include.members(['-n', '--nested-commands']).and.not.include('--all')
   })
 
   it('after --, offers no flags', async () => {
