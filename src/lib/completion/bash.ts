@@ -135,16 +135,17 @@ ${fn}() {
     COMPREPLY=($(compgen -W "$REPLY" -- "$cur"))
     return 0
   fi
-  local words=''
+  # Not "words": zsh's completion system has a variable of that name.
+  local offered=''
   if [[ $args -eq 0 && -z $ended ]]; then
     ${helper('children')} "$path"
-    words="$REPLY"
+    offered="$REPLY"
   fi
   if [[ -n $key ]]; then
     ${helper('arg_values')} "$key" "$args"
-    words="$words $REPLY"
+    offered="$offered $REPLY"
   fi
-  COMPREPLY=($(compgen -W "$words" -- "$cur"))
+  COMPREPLY=($(compgen -W "$offered" -- "$cur"))
 }
 
 complete -o default -F ${fn} ${tree.bin}
