@@ -33,8 +33,8 @@ step "production dependencies from the lockfile"
 rm -f "$app/npm-shrinkwrap.json"
 
 step "bash completion and man page"
-XDG_CACHE_HOME="$work/cache" node "$app/bin/run.js" autocomplete --refresh-cache >/dev/null
-completion="$work/cache/kasmctl/autocomplete/functions/bash/kasmctl.bash"
+completion="$work/kasmctl.bash"
+node "$app/bin/run.js" autocomplete bash >"$completion"
 SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}" \
   node scripts/man-page.mjs node "$app/bin/run.js" | gzip -9n >"$work/kasmctl.1.gz"
 

@@ -21,3 +21,4 @@ check curl curl has curl
 check git git has git
 check xz-utils xz has xz
 check python3-prometheus-client 'the Prometheus Python client (OpenMetrics parser)' /usr/bin/python3 -c 'import prometheus_client.openmetrics.parser'
+check zsh 'zsh (its completion of kasmctl is tested)' has zsh

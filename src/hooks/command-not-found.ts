@@ -23,7 +23,7 @@ const hook: Hook<'command_not_found'> = async function (options) {
   reportError(unknownCommand(line.words, options.config), {exitCode: ExitCode.USAGE, json: line.json})
 }
 
-function unknownCommand(words: string[], config: Interfaces.Config): UsageError {
+export function unknownCommand(words: string[], config: Interfaces.Config): UsageError {
   const typed = words.join(' ')
   if (typed === '') return new UsageError('no command given', {hint: `run \`${config.bin} --help\` for the commands`})
   // The longest known topic the words start with, to list what it offers.

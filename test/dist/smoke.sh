@@ -66,7 +66,7 @@ dpkg -i "$deb"
 nodeless_path
 scenario deb kasmctl
 test -f /usr/share/man/man1/kasmctl.1.gz && zcat /usr/share/man/man1/kasmctl.1.gz | grep -q '^\.SS kasmctl zone list'
-bash -c 'source /usr/share/bash-completion/completions/kasmctl && complete -p kasmctl' | grep -q _kasmctl_autocomplete
+bash -c 'source /usr/share/bash-completion/completions/kasmctl && complete -p kasmctl' | grep -q _kasmctl_complete
 dpkg -r kasmctl
 installed=""
 if [ -e /usr/bin/kasmctl ] || [ -e /usr/lib/kasmctl ]; then echo "smoke: dpkg -r left files behind" >&2; exit 1; fi

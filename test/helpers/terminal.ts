@@ -23,16 +23,21 @@ export class Terminal {
 
   /** Runs `kasmctl ARGS` (a shell word list) with exactly `env`, replacing whatever ran before. */
   async run(args: string, env: NodeJS.ProcessEnv): Promise<void> {
-    this.kill()
     const bin = resolve(ROOT, process.env.KASMCTL_TEST_BIN ?? 'bin/run.js')
+    const node = `${process.execPath}${bin.endsWith('dev.js') ? ' --import tsx' : ''}`
+    // The trap keeps this shell alive when Ctrl-C goes to kasmctl (the whole foreground group gets it),
+    // so that it prints kasmctl's exit code; a trap with an action is not inherited by kasmctl.
+    await this.start(["trap 'true' INT", `${node} ${bin} ${args}; echo "exit=$?"; sleep 60`], env)
+  }
+
+  /** Runs shell command lines (e.g. an interactive `zsh -i`) in ROOT with exactly `env`, replacing whatever ran before. */
+  async start(commands: string[], env: NodeJS.ProcessEnv): Promise<void> {
+    this.kill()
     const exports = Object.entries(env)
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => `export ${key}='${value!.replaceAll("'", "'\\''")}'`)
     const script = join(this.dir, 'run.sh')
-    const node = `${process.execPath}${bin.endsWith('dev.js') ? ' --import tsx' : ''}`
-    // The trap keeps this shell alive when Ctrl-C goes to kasmctl (the whole foreground group gets it),
-    // so that it prints kasmctl's exit code; a trap with an action is not inherited by kasmctl.
-    const lines = [...exports, `cd '${ROOT}'`, "trap 'true' INT", `${node} ${bin} ${args}; echo "exit=$?"; sleep 60`]
+    const lines = [...exports, `cd '${ROOT}'`, ...commands]
     await writeFile(script, lines.join('\n'), {mode: 0o700})
     spawnSync('tmux', ['new-session', '-d', '-s', this.session, '-x', '120', '-y', '30', `env -i TERM="$TERM" sh ${script}`])
   }

@@ -1,0 +1,111 @@
+import {expect} from 'chai'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {BashCompletion} from '../helpers/completion.js'
+import {baseEnv, runCli} from '../helpers/cli.js'
+import {Terminal} from '../helpers/terminal.js'
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+
+/** kasmctl's own commands, as the built manifest lists them. */
+async function manifest(): Promise<Record<string, {hidden?: boolean; flags: Record<string, {options?: string[]}>}>> {
+  return JSON.parse(await readFile(join(ROOT, 'oclif.manifest.json'), 'utf8')).commands
+}
+
+describe('autocomplete', () => {
+  it('without a shell: how to turn completion on in bash and zsh', async () => {
+    const result = await runCli(['autocomplete'], {env: baseEnv()})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.stdout).to.include('source <(kasmctl autocomplete bash)').and.include("echo 'source <(kasmctl autocomplete zsh)' >> ~/.zshrc")
+    const json = JSON.parse((await runCli(['autocomplete', '--json'], {env: baseEnv()})).stdout)
+    expect(json.shells.map((setup: {shell: string}) => setup.shell)).to.deep.equal(['bash', 'zsh'])
+  })
+
+  it('an unknown shell, or --context, is a usage error naming it and the valid ones', async () => {
+    const fish = await runCli(['autocomplete', 'fish'], {env: baseEnv()})
+    expect(fish).to.include({exitCode: 64, stdout: ''})
+    expect(fish.stderr).to.include('fish').and.include('bash, zsh')
+    const context = await runCli(['autocomplete', 'bash', '--context', 'lab', '--json'], {env: baseEnv()})
+    expect(context.exitCode).to.equal(64)
+    expect(JSON.parse(context.stdout).error.message).to.include('--context')
+  })
+
+  describe('bash: the script on stdout, sourced in a real bash', () => {
+    let bash: BashCompletion
+    let script: string
+    before(async () => {
+      const result = await runCli(['autocomplete', 'bash'], {env: baseEnv()})
+      expect(result.exitCode, result.stderr).to.equal(0)
+      script = result.stdout
+      bash = await BashCompletion.load(script)
+    })
+    after(async () => bash?.close())
+
+    it('registers _kasmctl_complete for kasmctl (what the .deb smoke test looks for), and --json carries the same script', async () => {
+      expect(await bash.registration('kasmctl')).to.equal('complete -o default -F _kasmctl_complete kasmctl')
+      expect(JSON.parse((await runCli(['autocomplete', 'bash', '--json'], {env: baseEnv()})).stdout)).to.deep.equal({script, shell: 'bash'})
+    })
+
+    it('completes topics and commands: kasmctl zo<TAB>, kasmctl zone <TAB>, kasmctl db logs <TAB>', async () => {
+      expect(await bash.complete('kasmctl zo')).to.deep.equal(['zone'])
+      expect(await bash.complete('kasmctl zone ')).to.include.members(['list', 'set', 'apply', 'diff', 'export', 'lint'])
+      expect(await bash.complete('kasmctl db logs ')).to.deep.equal(['purge'])
+      expect(await bash.complete('kasmctl ')).to.include.members(['help', 'autocomplete', 'health', 'zone', 'db'])
+      expect(await bash.complete('kasmctl help zone l')).to.have.members(['lint', 'list'])
+    })
+
+    it('offers every visible command of the manifest, and no hidden one', async () => {
+      for (const [id, command] of Object.entries(await manifest())) {
+        const words = id.split(':')
+        const offered = await bash.complete(`kasmctl ${words.slice(0, -1).join(' ')} `.replace('  ', ' '))
+        if (command.hidden) expect(offered, id).to.not.include(words.at(-1))
+        else expect(offered, id).to.include(words.at(-1))
+      }
+    })
+
+    it("offers the command's flags: kasmctl zone list --<TAB>", async () => {
+      expect(await bash.complete('kasmctl zone list --')).to.include.members(['--json', '--output', '--context', '--verbose', '--help'])
+      expect(await bash.complete('kasmctl sandbox status --')).to.include('--output').and.not.include('--context')
+      expect(await bash.complete('kasmctl help -')).to.include.members(['-n', '--nested-commands'])
+    })
+
+    it('offers the values of -o/--output as each command declares them: kasmctl health -o <TAB>', async () => {
+      const commands = await manifest()
+      expect(await bash.complete('kasmctl health -o ')).to.have.members(commands.health.flags.output.options!)
+      expect(await bash.complete('kasmctl zone list --output ')).to.have.members(commands['zone:list'].flags.output.options!)
+      expect(await bash.complete('kasmctl zone list --output=')).to.have.members(['table', 'json', 'yaml'])
+      expect(await bash.complete('kasmctl autocomplete ')).to.have.members(['bash', 'zsh'])
+    })
+  })
+
+  it('zsh: `source <(kasmctl autocomplete zsh)` in .zshrc, and TAB in an interactive zsh completes', async function () {
+    this.timeout(120_000)
+    const home = await mkdtemp(join(tmpdir(), 'kasmctl-zsh-'))
+    const terminal = await Terminal.open('zsh-completion')
+    try {
+      await writeFile(join(home, 'kasmctl'), `#!/bin/sh\nexec '${process.execPath}' '${join(ROOT, 'bin', 'run.js')}' "$@"\n`, {mode: 0o755})
+      await writeFile(join(home, '.zshrc'), "source <(kasmctl autocomplete zsh)\nPS1='zsh%% '\n")
+      await terminal.start(['exec zsh -i'], {HOME: home, PATH: `${home}:${dirname(process.execPath)}:/usr/bin:/bin`, XDG_CACHE_HOME: join(home, '.cache'), ZDOTDIR: home})
+      await terminal.waitFor('zsh%')
+      terminal.type('kasmctl zo')
+      terminal.keys('Tab')
+      await terminal.waitFor(/zsh% kasmctl zone\s*$/m)
+      terminal.type('list --out')
+      terminal.keys('Tab')
+      await terminal.waitFor(/zsh% kasmctl zone list --output\s*$/m)
+      terminal.keys('Tab')
+      const values = await terminal.waitFor((screen) => /\bjson\b/.test(screen) && /\byaml\b/.test(screen))
+      expect(values).to.match(/\btable\b/)
+      terminal.keys('C-u')
+      terminal.type('kasmctl zone list --output=y')
+      terminal.keys('Tab')
+      await terminal.waitFor(/zsh% kasmctl zone list --output=yaml\s*$/m)
+    } finally {
+      await terminal.close()
+      await rm(home, {force: true, recursive: true})
+    }
+  })
+})
