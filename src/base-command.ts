@@ -178,7 +178,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public logJson(json: unknown): void {
     if (this.jsonLines) process.stdout.write(`${JSON.stringify(json)}\n`)
-    else super.logJson(json)
+    // oclif tokenizes the whole document to colour it even with no colours to apply: ms per MB, for nothing.
+    else if (this.config.theme?.json) super.logJson(json)
+    else process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
   }
 
   /** Maps an error to the exit code this command reports. */

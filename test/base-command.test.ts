@@ -32,4 +32,10 @@ describe('every command (the base command)', () => {
     const json = await runCli(['context', 'current', '--json'], {env: sandbox.env})
     expect(parse(yaml.stdout)).to.deep.equal(JSON.parse(json.stdout))
   })
+
+  it('--json prints the document indented by two spaces, as oclif does, without tokenizing it for colours it has none of', async () => {
+    const sandbox = await useSandbox()
+    const json = await runCli(['zone', 'list', '--json'], {env: sandbox.env})
+    expect(json.stdout).to.equal(`${JSON.stringify(JSON.parse(json.stdout), null, 2)}\n`)
+  })
 })
