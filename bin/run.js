@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-import module from 'node:module'
-import {homedir} from 'node:os'
-import {join} from 'node:path'
-
 // Node 22.1+ keeps the code it compiled on disk and reuses it on the next run: a large part of
 // start-up (bench/startup.mjs). It must be on before oclif and the commands are loaded, hence the
-// dynamic import below. The cache is disposable; when it cannot be written Node carries on without it.
-module.enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kasmctl', 'compile-cache'))
+// dynamic imports. The cache is disposable; when it cannot be written Node carries on without it.
+// Node 20 has no compile cache, and loads nothing for it.
+if (Number(process.versions.node.split('.')[0]) >= 22) {
+  const [{default: module}, {homedir}, {join}] = await Promise.all([import('node:module'), import('node:os'), import('node:path')])
+  module.enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kasmctl', 'compile-cache'))
+}
 
 // Started by the launcher of a self-contained build (scripts/dist.sh): commands that write out how to
 // run kasmctl again (`backup cron`) must name that launcher, which brings its own Node, not this file.
