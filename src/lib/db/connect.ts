@@ -2,7 +2,7 @@ import pg from 'pg'
 import type {ConnectionOptions} from 'node:tls'
 
 import type {ContextConfig, HostEntry} from '../config/types.js'
-import {AuthError, ConfigError, UnavailableError} from '../errors.js'
+import {AuthError, ConfigError, OperationError, UnavailableError} from '../errors.js'
 import {type DatabaseTarget, findHost, targetFromContext, targetFromHost} from './target.js'
 
 export interface ConnectOptions {
@@ -32,6 +32,16 @@ export async function connectDatabase(context: ContextConfig, options: ConnectOp
   return connectTarget(target, options)
 }
 
+/** How each client connectTarget opened was reached (target, TLS, credentials), for connectAgain. */
+const reachedBy = new WeakMap<pg.Client, () => Promise<pg.Client>>()
+
+/** Another connection to the database `db` is connected to, reached the same way. */
+export async function connectAgain(db: pg.Client): Promise<pg.Client> {
+  const open = reachedBy.get(db)
+  if (!open) throw new OperationError('this connection was not opened by connectTarget: kasmctl cannot open another like it')
+  return open()
+}
+
 /** Opens a connection to a resolved target. `prefer` retries without SSL when the server has none. */
 export async function connectTarget(target: DatabaseTarget, options: Pick<ConnectOptions, 'applicationName' | 'connectTimeoutMs'> = {}): Promise<pg.Client> {
   const attempt = async (ssl: ConnectionOptions | false): Promise<pg.Client> => {
@@ -50,6 +60,7 @@ export async function connectTarget(target: DatabaseTarget, options: Pick<Connec
     client.on('error', () => undefined)
     try {
       await client.connect()
+      reachedBy.set(client, async () => attempt(ssl).catch((error: unknown) => Promise.reject(connectionError(target, error))))
       return client
     } catch (error) {
       await client.end().catch(() => undefined)

@@ -350,9 +350,12 @@ export class KasmClient {
     }
   }
 
-  /** Identifies a request with everything that shapes its answer: URL, body and headers (with the credentials), TLS trust. */
+  /**
+   * Identifies a request with everything that shapes its answer: URL, body and headers (with the
+   * credentials), TLS trust, and how long it may take (a client with a shorter timeout must not wait longer).
+   */
   private requestKey(url: string, request: {body: string; headers: Record<string, string>}): string {
-    return JSON.stringify([url, request.body, request.headers, this.options.caPem ?? null, Boolean(this.options.insecure)])
+    return JSON.stringify([url, request.body, request.headers, this.options.caPem ?? null, Boolean(this.options.insecure), this.options.timeoutMs ?? null])
   }
 
   private backoff(attempt: number): number {

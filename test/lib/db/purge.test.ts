@@ -2,7 +2,7 @@ import {expect} from 'chai'
 import type pg from 'pg'
 
 import {LOG_PURGE_LOCK} from '../../../src/lib/db/advisory-lock.js'
-import {connectDatabase} from '../../../src/lib/db/connect.js'
+import {connectAgain, connectDatabase} from '../../../src/lib/db/connect.js'
 import {countPurge, fromMicros, purgeLogs, type PurgeOptions, type PurgeProgress, type PurgeResult, resolveCutoffs, toMicros} from '../../../src/lib/db/purge.js'
 import {AuthError, type KasmctlError, LockedError, NotFoundError, UnavailableError} from '../../../src/lib/errors.js'
 import type {TestSandbox} from '../../helpers/sandbox.js'
@@ -233,14 +233,22 @@ describe('lib/db/purge with stale statistics (a bulk load since the last ANALYZE
     await admin.query('ALTER TABLE logs RESET (autovacuum_enabled)')
   })
 
-  /** Purges with the fixture's cutoffs, recording every progress report. */
-  async function purgeRecording(options: PurgeOptions): Promise<{result: PurgeResult; reports: PurgeProgress[]}> {
+  /** Purges with the fixture's cutoffs, recording every progress report and the queries the reader connection ran. */
+  async function purgeRecording(options: PurgeOptions, withReader: boolean): Promise<{result: PurgeResult; reports: PurgeProgress[]; readerQueries: number}> {
     const db = await connectDatabase(sandbox.context)
+    const reader = withReader ? await connectAgain(db) : undefined
+    let readerQueries = 0
+    if (reader) {
+      const query = reader.query.bind(reader) as (...args: unknown[]) => unknown
+      Object.assign(reader, {query: (...args: unknown[]) => (readerQueries++, query(...args))})
+    }
+
     const reports: PurgeProgress[] = []
     try {
-      const result = await purgeLogs(db, await resolveCutoffs(db, OLDER_THAN, DEBUG_OLDER_THAN), {...options, onProgress: (p) => reports.push(p)})
-      return {reports, result}
+      const result = await purgeLogs(db, await resolveCutoffs(db, OLDER_THAN, DEBUG_OLDER_THAN), {...options, onProgress: (p) => reports.push(p), reader})
+      return {readerQueries, reports, result}
     } finally {
+      await reader?.end()
       await db.end()
     }
   }
@@ -248,35 +256,50 @@ describe('lib/db/purge with stale statistics (a bulk load since the last ANALYZE
   /** Rows each batch deleted, from the running totals of the reports. */
   const perBatch = (reports: PurgeProgress[]): number[] => reports.map((r, i) => r.deletedRows - (i === 0 ? 0 : reports[i - 1].deletedRows))
 
-  it('keeps every batch within --batch-size, reports progress by rows, and stops as soon as no row is left', async () => {
-    const {rows} = await admin.query<{n: number}>(`SELECT (reltuples)::int AS n FROM pg_class WHERE relname = 'logs'`)
-    expect(rows[0].n).to.be.below(1000) // the statistics are stale indeed
-    const inRange = await countLogs(admin, `ingest_date < (now() AT TIME ZONE 'utc') - interval '4 hours'`)
-    const before = await survivors(admin)
+  for (const withReader of [false, true]) {
+    describe(withReader ? 'with a second connection reading ahead of the deletes' : 'on one connection', () => {
+      it('keeps every batch within --batch-size, reports progress by rows, and stops as soon as no row is left', async () => {
+        const {rows} = await admin.query<{n: number}>(`SELECT (reltuples)::int AS n FROM pg_class WHERE relname = 'logs'`)
+        expect(rows[0].n).to.be.below(1000) // the statistics are stale indeed
+        const inRange = await countLogs(admin, `ingest_date < (now() AT TIME ZONE 'utc') - interval '4 hours'`)
+        const before = await survivors(admin)
 
-    const {reports, result} = await purgeRecording({batchSize: 1000})
-    expect(result.deletedRows).to.equal(BULK + 200 + 50)
-    expect(await survivors(admin)).to.deep.equal(before)
-    expect(Math.max(...perBatch(reports))).to.be.at.most(1000)
-    // Each batch walks fewer than 1000 rows: the walk ends with the last of them, not after empty ranges.
-    expect(result.batches).to.be.at.most(Math.ceil(inRange / 999) + 1)
-    for (const report of reports) {
-      // Walked rows: at least the deleted ones, at most those and the 150 kept ones of the middle band.
-      expect(report.fraction).to.be.within(report.deletedRows / inRange - 1e-9, (report.deletedRows + 150) / inRange + 1e-9)
-    }
+        const {readerQueries, reports, result} = await purgeRecording({batchSize: 1000}, withReader)
+        // With a reader, the count and every bound were read there, while batches deleted on the other connection.
+        expect(readerQueries).to.equal(withReader ? result.batches + 2 : 0)
+        expect(result.deletedRows).to.equal(BULK + 200 + 50)
+        expect(await survivors(admin)).to.deep.equal(before)
+        expect(Math.max(...perBatch(reports))).to.be.at.most(1000)
+        // Each batch walks fewer than 1000 rows: the walk ends with the last of them, not after empty ranges.
+        expect(result.batches).to.be.at.most(Math.ceil(inRange / 999) + 1)
+        for (const report of reports) {
+          // Walked rows: at least the deleted ones, at most those and the 150 kept ones of the middle band.
+          expect(report.fraction).to.be.within(report.deletedRows / inRange - 1e-9, (report.deletedRows + 150) / inRange + 1e-9)
+        }
 
-    expect(reports.at(-1)!.fraction).to.equal(1)
-  })
+        expect(reports.at(-1)!.fraction).to.equal(1)
+      })
 
-  it('holds --max-rate from the first batch on, and sizes batches by measuring, not by the statistics', async () => {
-    const maxRate = 10_000
-    const {reports, result} = await purgeRecording({maxRate})
-    expect(result.deletedRows).to.equal(BULK + 250)
-    expect(perBatch(reports)[0]).to.be.at.most(5000) // the first batch's size, whatever reltuples says
-    expect(Math.max(...perBatch(reports))).to.be.at.most(maxRate)
-    // Never ahead of the rate by more than the batch in flight.
-    for (const report of reports) expect(report.deletedRows).to.be.at.most((maxRate * report.elapsedMs) / 1000 + maxRate)
-  })
+      it('grows batches by half at most from one to the next, also while the next bound is measured ahead', async () => {
+        // A target no batch reaches: each batch asks for half as many rows again as the one before.
+        const {reports, result} = await purgeRecording({targetBatchMs: 60_000}, withReader)
+        expect(result.deletedRows).to.equal(BULK + 250)
+        const sizes = perBatch(reports)
+        expect(sizes[0]).to.be.at.most(5000)
+        for (let i = 1; i < sizes.length; i++) expect(sizes[i], `batch ${i + 1} of ${sizes.join(', ')}`).to.be.at.most(Math.ceil(sizes[i - 1] * 1.5) + 1)
+      })
+
+      it('holds --max-rate from the first batch on, and sizes batches by measuring, not by the statistics', async () => {
+        const maxRate = 10_000
+        const {reports, result} = await purgeRecording({maxRate}, withReader)
+        expect(result.deletedRows).to.equal(BULK + 250)
+        expect(perBatch(reports)[0]).to.be.at.most(5000) // the first batch's size, whatever reltuples says
+        expect(Math.max(...perBatch(reports))).to.be.at.most(maxRate)
+        // Never ahead of the rate by more than the batch in flight.
+        for (const report of reports) expect(report.deletedRows).to.be.at.most((maxRate * report.elapsedMs) / 1000 + maxRate)
+      })
+    })
+  }
 })
 
 describe('lib/db/purge batch bounds', () => {

@@ -118,7 +118,7 @@ describe('early reads', () => {
         for (const client of open.splice(0)) client.close()
       })
 
-      async function client(change: {apiSecret?: string; insecure?: boolean} = {}): Promise<KasmClient> {
+      async function client(change: {apiSecret?: string; insecure?: boolean; timeoutMs?: number} = {}): Promise<KasmClient> {
         const made = await KasmClient.fromContext(sandbox.context)
         const options = (made as unknown as {options: Record<string, unknown>}).options
         Object.assign(options, change)
@@ -141,13 +141,15 @@ describe('early reads', () => {
         expect((await kasm.getZones()).map((z) => z.zone_name)).to.not.include('asked-early')
       })
 
-      it('never for a request with other credentials or other TLS trust', async () => {
+      it('never for a request with other credentials, other TLS trust or a shorter timeout', async () => {
         await offerMadeUpZones(await client())
         const otherSecret = await client({apiSecret: 'not-the-secret'})
         // Its own request reaches Kasm, which refuses the wrong secret.
         expect(await otherSecret.getZones().then(() => 'answered', (error: Error) => error.constructor.name)).to.equal('AuthError')
         const insecure = await client({insecure: true})
         expect((await insecure.getZones()).map((z) => z.zone_name)).to.not.include('asked-early')
+        const impatient = await client({timeoutMs: 2000})
+        expect((await impatient.getZones()).map((z) => z.zone_name)).to.not.include('asked-early')
         // The offer is still there for the request it was made for.
         expect((await (await client()).getZones()).map((z) => z.zone_name)).to.deep.equal(['asked-early'])
       })

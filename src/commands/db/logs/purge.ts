@@ -36,7 +36,7 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
 
   async run(): Promise<PurgeDryRunJson | PurgeJson> {
     const {flags} = this
-    const [{context}, {withDatabase, connectedTo}, purge, report, {purgeAges, getRetention}] = await Promise.all([
+    const [{context}, {withDatabase, connectedTo, connectAgain}, purge, report, {purgeAges, getRetention}] = await Promise.all([
       this.resolvedContext(),
       import('../../../lib/db/connect.js'),
       import('../../../lib/db/purge.js'),
@@ -71,12 +71,18 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
         import('../../../lib/output/progress.js'),
         import('../../../lib/db/purge-report.js'),
       ])
-      const result = await withInterrupt((signal) =>
-        withProgress({title: `Purging ${table}`, tty: this.term.stdoutIsTTY && !this.jsonEnabled()}, (progress) =>
-          purge.purgeLogs(db, cutoffs, {batchSize: flags['batch-size'], maxRate: flags['max-rate'], onProgress: (p) => progress(purgeProgressLine(p)), signal, table: purgeTable}),
-        ),
-      )
-      return this.emit<PurgeJson>({dryRun: false, table, target, cutoffs: described, ...result}, report.renderPurge)
+      // A second connection lets the purge measure its next batch while one deletes; it does without when none can be had.
+      const reader = await connectAgain(db).catch(() => undefined)
+      try {
+        const result = await withInterrupt((signal) =>
+          withProgress({title: `Purging ${table}`, tty: this.term.stdoutIsTTY && !this.jsonEnabled()}, (progress) =>
+            purge.purgeLogs(db, cutoffs, {batchSize: flags['batch-size'], maxRate: flags['max-rate'], onProgress: (p) => progress(purgeProgressLine(p)), reader, signal, table: purgeTable}),
+          ),
+        )
+        return this.emit<PurgeJson>({dryRun: false, table, target, cutoffs: described, ...result}, report.renderPurge)
+      } finally {
+        await reader?.end().catch(() => undefined)
+      }
     })
   }
 }
