@@ -199,6 +199,7 @@ class Purge {
   /** The count of rows in the range (countAhead). */
   private totalCount?: Promise<number>
   private readonly reader: pg.Client
+  private readerQueue: Promise<unknown> = Promise.resolve()
   private started = 0
   private readonly cutoffs: [string, string]
   private readonly range: string
@@ -226,17 +227,19 @@ class Purge {
     if (bounds) {
       const {end} = bounds
       // Measured, so that a batch holds at most `limit` rows whatever the statistics say; none left ends the walk.
-      let bound = this.nextBatch(bounds.first, end)
-      this.countAhead()
+      // With a reader, the following batch's bound is measured there while this one deletes; on one
+      // connection (which runs one query at a time) it is measured after.
+      const ahead = this.reader !== this.db
+      let bound = ahead ? this.nextBatch(bounds.first, end) : undefined
+      await this.countAhead()
       for (let from = bounds.first; ; ) {
         this.stopIfAborted()
-        const next = await bound
+        const next = await (bound ?? this.nextBatch(from, end))
         if (!next) break
-        // The following batch's bound is measured on the reader while this one deletes.
-        bound = this.nextBatch(next.to, end)
+        bound = ahead ? this.nextBatch(next.to, end) : undefined
         const outcome = await this.batch(from, next.to)
         if (outcome === 'retry') {
-          bound = this.nextBatch(from, end)
+          bound = undefined
           continue
         }
 
@@ -284,14 +287,16 @@ class Purge {
   }
 
   /**
-   * Counts the rows in the range for the progress, on the index (the statistics may be far off): on
-   * the reader, after the first bound, while the first batch deletes.
+   * Counts the rows in the range for the progress, on the index (the statistics may be far off). With
+   * a reader, there, after the first bound, while the first batch deletes.
    */
-  private countAhead(): void {
+  private async countAhead(): Promise<void> {
     if (!this.options.onProgress) return
     const inRange = `FROM ${this.name} WHERE ${this.time} < greatest($1::timestamp, $2::timestamp)`
     const count = this.query<{total: string}>(`SELECT count(*) AS total ${inRange}`, this.cutoffs, 'counting the rows to purge', this.reader)
     this.totalCount = this.ahead(count.then((r) => Number(r.rows[0].total)))
+    // One connection runs one query at a time: the count comes before the first batch.
+    if (this.reader === this.db) await this.totalCount
   }
 
   /**
@@ -452,7 +457,11 @@ class Purge {
 
   private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[], what: string, on = this.db): Promise<pg.QueryResult<R>> {
     try {
-      return await on.query<R>(sql, params)
+      if (on === this.db) return await on.query<R>(sql, params)
+      // The reader's queries (count, bounds, a bound abandoned by a retry) go one after another: a client runs one at a time.
+      const result = this.readerQueue.then(async () => on.query<R>(sql, params))
+      this.readerQueue = result.catch(() => undefined)
+      return await result
     } catch (error) {
       throw queryError(error, what, {details: this.stateDetails(), state: this.state()})
     }

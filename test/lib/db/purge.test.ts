@@ -1,4 +1,5 @@
 import {expect} from 'chai'
+import {setTimeout as sleep} from 'node:timers/promises'
 import type pg from 'pg'
 
 import {LOG_PURGE_LOCK} from '../../../src/lib/db/advisory-lock.js'
@@ -239,15 +240,22 @@ describe('lib/db/purge with stale statistics (a bulk load since the last ANALYZE
     const reader = withReader ? await connectAgain(db) : undefined
     let readerQueries = 0
     if (reader) {
-      const query = reader.query.bind(reader) as (...args: unknown[]) => unknown
-      Object.assign(reader, {query: (...args: unknown[]) => (readerQueries++, query(...args))})
+      // A reader slower than the deletes: each answer comes after the batch in flight has committed (and resized the next).
+      const query = reader.query.bind(reader) as (...args: unknown[]) => Promise<unknown>
+      Object.assign(reader, {query: async (...args: unknown[]) => (readerQueries++, query(...args).then(async (answer) => (await sleep(40), answer)))})
     }
 
+    const warnings: string[] = []
+    const onWarning = (warning: Error): number => warnings.push(warning.message)
+    process.on('warning', onWarning)
     const reports: PurgeProgress[] = []
     try {
       const result = await purgeLogs(db, await resolveCutoffs(db, OLDER_THAN, DEBUG_OLDER_THAN), {...options, onProgress: (p) => reports.push(p), reader})
+      // pg warns when a client is given a query while it runs one: every connection here runs one at a time.
+      expect(warnings).to.deep.equal([])
       return {readerQueries, reports, result}
     } finally {
+      process.off('warning', onWarning)
       await reader?.end()
       await db.end()
     }
