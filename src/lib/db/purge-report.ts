@@ -95,5 +95,6 @@ export function renderPurge(result: PurgeJson): string {
 /** "12,345 rows deleted · 45,000 rows/s · 37% · ETA 12s" */
 export function purgeProgressLine(p: PurgeProgress): string {
   const eta = p.etaMs === null ? '' : ` · ETA ${formatDuration(p.etaMs)}`
-  return `${formatCount(p.deletedRows)} rows deleted · ${formatCount(Math.round(p.rowsPerSecond))} rows/s · ${Math.floor(p.fraction * 100)}%${eta}`
+  const share = p.fraction === null ? '' : ` · ${Math.floor(p.fraction * 100)}%`
+  return `${formatCount(p.deletedRows)} rows deleted · ${formatCount(Math.round(p.rowsPerSecond))} rows/s${share}${eta}`
 }

@@ -108,11 +108,13 @@ export interface PurgeOptions {
   /** Default: Kasm's logs. */
   table?: PurgeTable
   /**
-   * A second connection to the same database, for the reads that can run ahead of the deletes: the
-   * row count behind the progress, and each next batch's bound, measured while the batch before it
-   * deletes. Without one they run between the batches (~30% of a purge's time: bench/purge.mjs).
+   * Other connections to the same database, for the reads that can run beside the deletes (without
+   * them they run between the batches: ~30% of a purge's time, bench/purge.mjs). `reader` measures
+   * each next batch's bound while the batch before it deletes; `counter` counts the rows behind the
+   * progress's share, which takes as long as several batches (on `reader` without it).
    */
   reader?: pg.Client
+  counter?: pg.Client
 }
 
 export interface PurgeProgress {
@@ -120,8 +122,8 @@ export interface PurgeProgress {
   batches: number
   elapsedMs: number
   rowsPerSecond: number
-  /** Share of the rows in the purge's range walked (deleted or kept), 0..1. */
-  fraction: number
+  /** Share of the rows in the purge's range walked (deleted or kept), 0..1; null while they are still being counted. */
+  fraction: number | null
   etaMs: number | null
 }
 
@@ -195,11 +197,13 @@ class Purge {
   private limit = FIRST_BATCH_ROWS
   /** Rows walked past (deleted or kept), of `total` in the range. */
   private walked = 0
-  private total = 0
-  /** The count of rows in the range (countAhead). */
-  private totalCount?: Promise<number>
+  /** Rows in the range, once counted (countAhead). */
+  private total?: number
+  private counting?: Promise<void>
   private readonly reader: pg.Client
-  private readerQueue: Promise<unknown> = Promise.resolve()
+  private readonly counter: pg.Client
+  /** The last query sent to each side connection: a client runs one at a time, so each waits for the one before. */
+  private readonly queues = new Map<pg.Client, Promise<unknown>>()
   private started = 0
   private readonly cutoffs: [string, string]
   private readonly range: string
@@ -214,6 +218,7 @@ class Purge {
   ) {
     this.cutoffs = [cutoffs.cutoff, cutoffs.debugCutoff]
     this.reader = options.reader ?? db
+    this.counter = options.counter ?? this.reader
     this.range = statements(table).range
     this.name = table.name
     this.time = table.timeColumn
@@ -245,9 +250,15 @@ class Purge {
 
         if (outcome.skipped > 0) lockedRanges.push([from, next.to])
         this.walked += next.rows
-        await this.progress()
+        this.progress()
         await this.throttle()
         from = next.to
+      }
+
+      // A walk done before the count came in ends with one report that has its share.
+      if (this.total === undefined && this.counting) {
+        await this.counting
+        this.progress()
       }
 
       // Rows skipped because another transaction held them: one more try now that time has passed.
@@ -286,17 +297,20 @@ class Purge {
     return {end: Math.max(...this.cutoffs.map((c) => toMicros(c))), first: toMicros(first)}
   }
 
-  /**
-   * Counts the rows in the range for the progress, on the index (the statistics may be far off). With
-   * a reader, there, after the first bound, while the first batch deletes.
-   */
+  /** Counts the rows in the range for the progress, on the index (the statistics may be far off), beside the first batches. */
   private async countAhead(): Promise<void> {
     if (!this.options.onProgress) return
     const inRange = `FROM ${this.name} WHERE ${this.time} < greatest($1::timestamp, $2::timestamp)`
-    const count = this.query<{total: string}>(`SELECT count(*) AS total ${inRange}`, this.cutoffs, 'counting the rows to purge', this.reader)
-    this.totalCount = this.ahead(count.then((r) => Number(r.rows[0].total)))
-    // One connection runs one query at a time: the count comes before the first batch.
-    if (this.reader === this.db) await this.totalCount
+    const count = this.ahead(this.query<{total: string}>(`SELECT count(*) AS total ${inRange}`, this.cutoffs, 'counting the rows to purge', this.counter))
+    // The batches go on while it counts; the progress gives a share once the count is in. One
+    // connection runs one query at a time: there, the count comes before the first batch.
+    this.counting = count.then(
+      (r) => {
+        this.total = Number(r.rows[0].total)
+      },
+      () => undefined,
+    )
+    if (this.counter === this.db) await this.counting
   }
 
   /**
@@ -376,7 +390,9 @@ class Purge {
   private async transaction<T>(work: () => Promise<T>): Promise<T> {
     const lockTimeout = Math.round(this.options.lockTimeoutMs ?? 200)
     const statementTimeout = Math.round(this.options.statementTimeoutMs ?? 1000)
-    await this.db.query(`BEGIN; SET LOCAL lock_timeout = '${lockTimeout}ms'; SET LOCAL statement_timeout = '${statementTimeout}ms'`)
+    // synchronous_commit off: a batch does not wait for its WAL to reach the disk. A crash may undo the
+    // last batches' deletes, never anything else, and the next purge deletes those rows again.
+    await this.db.query(`BEGIN; SET LOCAL lock_timeout = '${lockTimeout}ms'; SET LOCAL statement_timeout = '${statementTimeout}ms'; SET LOCAL synchronous_commit = off`)
     try {
       const result = await work()
       await this.db.query('COMMIT')
@@ -405,17 +421,16 @@ class Purge {
     return 'retry'
   }
 
-  private async progress(): Promise<void> {
+  private progress(): void {
     if (!this.options.onProgress) return
-    this.total = (await this.totalCount) ?? 0
     // Rows written since the count (never in the range: they are newer than the cutoffs) cannot push it past 1.
-    const fraction = this.total > 0 ? Math.min(1, this.walked / this.total) : 1
+    const fraction = this.total === undefined ? null : this.total > 0 ? Math.min(1, this.walked / this.total) : 1
     const elapsedMs = performance.now() - this.started
     this.options.onProgress({
       batches: this.durations.length,
       deletedRows: this.deleted,
       elapsedMs,
-      etaMs: fraction > 0 ? (elapsedMs / fraction) * (1 - fraction) : null,
+      etaMs: fraction ? (elapsedMs / fraction) * (1 - fraction) : null,
       fraction,
       rowsPerSecond: this.deleted / Math.max(elapsedMs / 1000, 0.001),
     })
@@ -458,9 +473,8 @@ class Purge {
   private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[], what: string, on = this.db): Promise<pg.QueryResult<R>> {
     try {
       if (on === this.db) return await on.query<R>(sql, params)
-      // The reader's queries (count, bounds, a bound abandoned by a retry) go one after another: a client runs one at a time.
-      const result = this.readerQueue.then(async () => on.query<R>(sql, params))
-      this.readerQueue = result.catch(() => undefined)
+      const result = (this.queues.get(on) ?? Promise.resolve()).then(async () => on.query<R>(sql, params))
+      this.queues.set(on, result.catch(() => undefined))
       return await result
     } catch (error) {
       throw queryError(error, what, {details: this.stateDetails(), state: this.state()})

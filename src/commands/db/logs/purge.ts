@@ -71,17 +71,17 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
         import('../../../lib/output/progress.js'),
         import('../../../lib/db/purge-report.js'),
       ])
-      // A second connection lets the purge measure its next batch while one deletes; it does without when none can be had.
-      const reader = await connectAgain(db).catch(() => undefined)
+      // Two more connections let the purge measure its next batch and count while it deletes; it does without when none can be had.
+      const [reader, counter] = await Promise.all([connectAgain(db).catch(() => undefined), connectAgain(db).catch(() => undefined)])
       try {
         const result = await withInterrupt((signal) =>
           withProgress({title: `Purging ${table}`, tty: this.term.stdoutIsTTY && !this.jsonEnabled()}, (progress) =>
-            purge.purgeLogs(db, cutoffs, {batchSize: flags['batch-size'], maxRate: flags['max-rate'], onProgress: (p) => progress(purgeProgressLine(p)), reader, signal, table: purgeTable}),
+            purge.purgeLogs(db, cutoffs, {batchSize: flags['batch-size'], maxRate: flags['max-rate'], counter, onProgress: (p) => progress(purgeProgressLine(p)), reader, signal, table: purgeTable}),
           ),
         )
         return this.emit<PurgeJson>({dryRun: false, table, target, cutoffs: described, ...result}, report.renderPurge)
       } finally {
-        await reader?.end().catch(() => undefined)
+        await Promise.all([reader?.end().catch(() => undefined), counter?.end().catch(() => undefined)])
       }
     })
   }
