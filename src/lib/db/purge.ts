@@ -115,6 +115,8 @@ export interface PurgeOptions {
    */
   reader?: pg.Client
   counter?: pg.Client
+  /** Start that count only once the purge has run this long (default at once): a purge over before anyone sees a share needs none. */
+  countAfterMs?: number
 }
 
 export interface PurgeProgress {
@@ -236,9 +238,9 @@ class Purge {
       // connection (which runs one query at a time) it is measured after.
       const ahead = this.reader !== this.db
       let bound = ahead ? this.nextBatch(bounds.first, end) : undefined
-      await this.countAhead()
       for (let from = bounds.first; ; ) {
         this.stopIfAborted()
+        await this.countWhenDue()
         const next = await (bound ?? this.nextBatch(from, end))
         if (!next) break
         bound = ahead ? this.nextBatch(next.to, end) : undefined
@@ -297,9 +299,13 @@ class Purge {
     return {end: Math.max(...this.cutoffs.map((c) => toMicros(c))), first: toMicros(first)}
   }
 
-  /** Counts the rows in the range for the progress, on the index (the statistics may be far off), beside the first batches. */
-  private async countAhead(): Promise<void> {
-    if (!this.options.onProgress) return
+  /**
+   * Counts the rows in the range for the progress, on the index (the statistics may be far off),
+   * beside the batches, once `countAfterMs` has passed.
+   */
+  private async countWhenDue(): Promise<void> {
+    if (this.counting || !this.options.onProgress) return
+    if (performance.now() - this.started < (this.options.countAfterMs ?? 0)) return
     const inRange = `FROM ${this.name} WHERE ${this.time} < greatest($1::timestamp, $2::timestamp)`
     const count = this.ahead(this.query<{total: string}>(`SELECT count(*) AS total ${inRange}`, this.cutoffs, 'counting the rows to purge', this.counter))
     // The batches go on while it counts; the progress gives a share once the count is in. One

@@ -289,6 +289,14 @@ describe('lib/db/purge with stale statistics (a bulk load since the last ANALYZE
         expect(reports.at(-1)!.fraction).to.equal(1)
       })
 
+      it('counts nothing for a purge over before countAfterMs: its reports carry no share', async () => {
+        const {readerQueries, reports, result} = await purgeRecording({countAfterMs: 60_000}, withReader)
+        expect(result.deletedRows).to.equal(BULK + 250)
+        expect(reports.map((r) => r.fraction)).to.deep.equal(reports.map(() => null))
+        // The bounds only: no count.
+        expect(readerQueries).to.equal(withReader ? result.batches + 1 : 0)
+      })
+
       it('grows batches by half at most from one to the next, also while the next bound is measured ahead', async () => {
         // A target no batch reaches: each batch asks for half as many rows again as the one before.
         const {reports, result} = await purgeRecording({targetBatchMs: 60_000}, withReader)

@@ -74,9 +74,13 @@ export default class DbLogsPurge extends BaseCommand<typeof DbLogsPurge> {
       // Two more connections let the purge measure its next batch and count while it deletes; it does without when none can be had.
       const [reader, counter] = await Promise.all([connectAgain(db).catch(() => undefined), connectAgain(db).catch(() => undefined)])
       try {
+        const tty = this.term.stdoutIsTTY && !this.jsonEnabled()
+        // Without a terminal a progress line comes every 10 s: counting from 2 s on has the share ready for the first
+        // one, and a purge over by then makes the database count nothing.
+        const countAfterMs = tty ? 0 : 2000
         const result = await withInterrupt((signal) =>
-          withProgress({title: `Purging ${table}`, tty: this.term.stdoutIsTTY && !this.jsonEnabled()}, (progress) =>
-            purge.purgeLogs(db, cutoffs, {batchSize: flags['batch-size'], maxRate: flags['max-rate'], counter, onProgress: (p) => progress(purgeProgressLine(p)), reader, signal, table: purgeTable}),
+          withProgress({title: `Purging ${table}`, tty}, (progress) =>
+            purge.purgeLogs(db, cutoffs, {batchSize: flags['batch-size'], countAfterMs, counter, maxRate: flags['max-rate'], onProgress: (p) => progress(purgeProgressLine(p)), reader, signal, table: purgeTable}),
           ),
         )
         return this.emit<PurgeJson>({dryRun: false, table, target, cutoffs: described, ...result}, report.renderPurge)
