@@ -177,9 +177,7 @@ export async function runRestore(context: ContextConfig, plan: RestorePlan, opti
 
   try {
     onEvent(`swapping ${plan.stagingDatabase} in as ${plan.database}`)
-    // Kasm is stopped; sessions left over from this role (pools, cron jobs) would block the rename.
-    await admin.exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(plan.database)} AND usename = ${quoteLiteral(endpoint.user)} AND pid <> pg_backend_pid()`)
-    await admin.exec(`ALTER DATABASE ${quoteIdent(plan.database)} RENAME TO ${quoteIdent(plan.previousDatabase)}`)
+    await moveAside(admin, plan.database, plan.previousDatabase, endpoint.user, onEvent)
   } catch (error) {
     return abandon('the swap failed', error)
   }
@@ -265,6 +263,40 @@ async function checkAdminRole(endpoint: PgEndpoint, database: string): Promise<v
     details: {createdb: role.createdb, owner: role.owner, role: role.user, superuser: role.super},
     hint: `restore as a role that can, as Kasm's db_restore does with its master user (-g, default postgres): --admin-user postgres, with its password in --admin-password-env NAME or --admin-password-file PATH (none needed where the server trusts it, e.g. inside kasm_db)`,
   })
+}
+
+/** Attempts at renaming the live database aside; PostgreSQL itself waits up to 5 s for other sessions on each. */
+const MOVE_ASIDE_ATTEMPTS = 2
+
+/**
+ * Renames the live database aside. Kasm is stopped, yet sessions can linger or come back (pools, cron
+ * jobs, a monitoring agent): each attempt first ends the application role's sessions again. When other
+ * sessions still hold it after the last one, the error names them.
+ */
+async function moveAside(admin: AdminSession, database: string, aside: string, appUser: string, onEvent: (line: string) => void): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await admin.exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${quoteLiteral(database)} AND usename = ${quoteLiteral(appUser)} AND pid <> pg_backend_pid()`)
+    try {
+      await admin.exec(`ALTER DATABASE ${quoteIdent(database)} RENAME TO ${quoteIdent(aside)}`)
+      return
+    } catch (error) {
+      if (!isInUse(error)) throw error
+      if (attempt === MOVE_ASIDE_ATTEMPTS) {
+        const holders = await admin.value(
+          `SELECT string_agg(format('%s (pid %s, %s)', usename, pid, coalesce(nullif(application_name, ''), client_addr::text, 'local')), ', ') FROM pg_stat_activity WHERE datname = ${quoteLiteral(database)} AND pid <> pg_backend_pid()`,
+        )
+        throw new Error(`database ${database} is still in use after ${attempt} attempts${holders ? `, by ${holders}` : ''}`)
+      }
+
+      onEvent(`database ${database} is still in use; trying again in ${250 * attempt} ms`)
+      await sleep(250 * attempt)
+    }
+  }
+}
+
+/** PostgreSQL's "database is being accessed by other users" (55006), from pg or from psql's stderr. */
+function isInUse(error: unknown): boolean {
+  return (error as {code?: string}).code === '55006' || /is being accessed by other users/.test((error as Error).message)
 }
 
 interface AdminSession {

@@ -8,9 +8,9 @@ import {stringify} from 'yaml'
 import type {BackupCreateJson} from '../../../src/lib/backup/render.js'
 import type {HostEntry} from '../../../src/lib/config/types.js'
 import {kasmRoot, SINGLE_SERVER_HOST} from '../../../src/lib/sandbox/hosts.js'
-import {runCli} from '../../helpers/cli.js'
+import {runCli, startCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-import {createBackup, dockerStandIn, liveCounts, tempDir} from './support.js'
+import {createBackup, dockerStandIn, liveCounts, tempDir, waitFor} from './support.js'
 
 describe('backup restore', function () {
   this.timeout(120_000)
@@ -107,7 +107,7 @@ describe('backup restore', function () {
   it('--via docker runs psql and pg_restore inside kasm_db (docker exec -i, the archive on stdin)', async () => {
     const docker = await dockerStandIn(sandbox, dest)
     const result = await runCli(['backup', 'restore', backup.path, '--via', 'docker', '--yes', '--json'], {env: docker.env})
-    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(result.exitCode, result.stdout + result.stderr).to.equal(0)
     const {stagingDatabase: staging, previousDatabase: previous} = JSON.parse(result.stdout)
     const calls = (await docker.calls()).filter((c) => c.startsWith('exec'))
     // The role check comes first, before anything is stopped.
@@ -141,6 +141,42 @@ describe('backup restore', function () {
     } finally {
       await inTemplate1('DROP TABLE public.zones')
     }
+  })
+
+  describe('a session of another role on the database at the swap (a monitoring agent: Kasm\'s own are ended)', () => {
+    async function holdDatabase(): Promise<{end: () => Promise<void>}> {
+      const {connectSuperuser} = await import('../../../src/lib/sandbox/postgres.js')
+      const holder = await connectSuperuser(sandbox.state, 'kasm')
+      await holder.query("SET application_name = 'monitoring-agent'")
+      return {end: async () => holder.end()}
+    }
+
+    it('is waited for: the swap is tried again once it has gone', async () => {
+      const holder = await holdDatabase()
+      const cli = startCli(['backup', 'restore', backup.path, '--via', 'local', '--yes'], {env: sandbox.env})
+      try {
+        await waitFor('the first try at the swap', () => cli.output().stderr.includes('is still in use; trying again'))
+      } finally {
+        await holder.end()
+      }
+
+      const result = await cli.result
+      expect(result.exitCode, result.stderr).to.equal(0)
+      await expectWebappsHealthy()
+    })
+
+    it('that stays is named after the last try, and the database is left as it was, Kasm started again', async () => {
+      const holder = await holdDatabase()
+      try {
+        const result = await runCli(['backup', 'restore', backup.path, '--via', 'local', '--yes'], {env: sandbox.env})
+        expect(result.exitCode).to.equal(1)
+        expect(result.stderr).to.match(/the swap failed: database kasm is still in use after 2 attempts, by \S+ \(pid \d+, monitoring-agent\)/)
+        expect(result.stderr).to.contain('Database kasm was not changed')
+        await expectWebappsHealthy()
+      } finally {
+        await holder.end()
+      }
+    })
   })
 
   it('refuses up front (exit 77, nothing stopped) when the context\'s role cannot drop and create the database, naming --admin-user', async () => {
