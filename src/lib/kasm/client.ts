@@ -85,14 +85,13 @@ export class KasmClient {
     const http = this.http()
     const write = ENDPOINTS[method]?.write ?? true
     const attempts = write ? 1 : 1 + (this.options.retries ?? 2)
-    const url = `${this.baseUrl}/api/public/${method}`
+    const {key, request, url} = this.prepare(method, body)
     let lastError: unknown
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const started = Date.now()
       try {
-        const request = {body: JSON.stringify(this.authBody(body)), headers: this.authHeaders()}
         // A read asked while kasmctl started (early-read.ts) is answered by then, or soon.
-        const early = attempt === 1 && !write ? takeEarlyAnswer(this.requestKey(url, request)) : undefined
+        const early = attempt === 1 && !write ? takeEarlyAnswer(key) : undefined
         if (early) http.route(new URL(url))
         const response = await (early ?? http.request('POST', url, request.body, request.headers))
         this.options.debug?.(`POST ${url} -> HTTP ${response.status} (${early ? 'asked early, ' : ''}${Date.now() - started} ms)`)
@@ -120,9 +119,8 @@ export class KasmClient {
    * first reads this way, and the key lets the command's own client recognise the same request.
    */
   ask(method: string, body: Body = {}): {key: string; response: Promise<HttpResponse>} {
-    const url = `${this.baseUrl}/api/public/${method}`
-    const request = {body: JSON.stringify(this.authBody(body)), headers: this.authHeaders()}
-    return {key: this.requestKey(url, request), response: this.http().request('POST', url, request.body, request.headers)}
+    const {key, request, url} = this.prepare(method, body)
+    return {key, response: this.http().request('POST', url, request.body, request.headers)}
   }
 
   /** Closes kept-alive connections so the process can exit at once. */
@@ -351,11 +349,14 @@ export class KasmClient {
   }
 
   /**
-   * Identifies a request with everything that shapes its answer: URL, body and headers (with the
-   * credentials), TLS trust, and how long it may take (a client with a shorter timeout must not wait longer).
+   * A call's URL, body and headers (with the credentials), and its key: everything that shapes its
+   * answer, TLS trust and how long it may take included (a client with a shorter timeout must not wait longer).
    */
-  private requestKey(url: string, request: {body: string; headers: Record<string, string>}): string {
-    return JSON.stringify([url, request.body, request.headers, this.options.caPem ?? null, Boolean(this.options.insecure), this.options.timeoutMs ?? null])
+  private prepare(method: string, body: Body): {key: string; request: {body: string; headers: Record<string, string>}; url: string} {
+    const url = `${this.baseUrl}/api/public/${method}`
+    const request = {body: JSON.stringify(this.authBody(body)), headers: this.authHeaders()}
+    const key = JSON.stringify([url, request.body, request.headers, this.options.caPem ?? null, Boolean(this.options.insecure), this.options.timeoutMs ?? null])
+    return {key, request, url}
   }
 
   private backoff(attempt: number): number {
