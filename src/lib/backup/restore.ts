@@ -283,7 +283,7 @@ async function moveAside(admin: AdminSession, database: string, aside: string, a
       if (!isInUse(error)) throw error
       if (attempt === MOVE_ASIDE_ATTEMPTS) {
         const holders = await admin.value(
-          `SELECT string_agg(format('%s (pid %s, %s)', usename, pid, coalesce(nullif(application_name, ''), client_addr::text, 'local')), ', ') FROM pg_stat_activity WHERE datname = ${quoteLiteral(database)} AND pid <> pg_backend_pid()`,
+          `SELECT string_agg(format('%s (pid %s, %s)', coalesce(usename, backend_type), pid, coalesce(nullif(application_name, ''), client_addr::text, 'local')), ', ') FROM pg_stat_activity WHERE datname = ${quoteLiteral(database)} AND pid <> pg_backend_pid()`,
         )
         throw new Error(`database ${database} is still in use after ${attempt} attempts${holders ? `, by ${holders}` : ''}`)
       }
