@@ -17,6 +17,9 @@ export interface ArchiveSource {
  * decompressing on the fly: zstd/gzip read the file and their stdout is pg_restore's stdin, so
  * the archive never passes through this process. With `list` (pg_restore --list), returns its stdout.
  */
+/** A decompressor's write to a reader that has gone, as it reports it (Node's stdio pipes are sockets: a reset, not only EPIPE). */
+const BROKEN_OUTPUT = /Broken pipe|Connection reset by peer/i
+
 export async function feedArchive(source: ArchiveSource, call: ToolInvocation, options: {list?: boolean} = {}): Promise<string> {
   const command = decompressorCommand(source.format, source.compression, source.path)
   let decompressor: Child | undefined
@@ -42,12 +45,15 @@ export async function feedArchive(source: ArchiveSource, call: ToolInvocation, o
     throw new OperationError(restoreFailure, {code: 'RESTORE_FAILED', details: {stderr: restore.stderrTail()}})
   }
 
-  // pg_restore --list reads only the archive's table of contents and closes its input early: the
-  // decompressor's broken pipe is then normal. A restore reads everything, so its decompressor must succeed.
+  // pg_restore --list reads only the archive's table of contents and closes its input early, and a
+  // restore of a tar archive may leave its trailing blocks unread: once pg_restore has succeeded, the
+  // decompressor failing only to write to it (a broken pipe) is normal. Any other failure is damage.
   if (options.list) decompressor?.stop()
   else if (decompressor) {
-    const failure = failureOf(decompressor, await decompressor.exited)
-    if (failure) throw new OperationError(`${failure} (the file is damaged)`, {code: 'ARCHIVE_DAMAGED'})
+    const exit = await decompressor.exited
+    const failure = failureOf(decompressor, exit)
+    const brokenOutput = exit.signal === 'SIGPIPE' || BROKEN_OUTPUT.test(decompressor.stderrTail())
+    if (failure && !brokenOutput) throw new OperationError(`${failure} (the file is damaged)`, {code: 'ARCHIVE_DAMAGED'})
   }
 
   return stdout
