@@ -131,9 +131,26 @@ describe('Kasm API simulator: session placement', () => {
         await onlyAgents({'agent-3': 4})
         await arrange({'agent-3': ['Ubuntu Desktop:paused', 'Ubuntu Desktop:stopped']})
         expect(await place('Ubuntu Desktop')).to.equal('agent-3')
-        for (const state of ['starting', 'pausing', 'stopping', 'deleting']) {
+        for (const state of ['starting', 'pausing', 'stopping']) {
           await arrange({'agent-3': [`Chrome:${state}`]})
           expect(await place('Ubuntu Desktop'), state).to.equal(`error: ${NO_RESOURCES}`)
+        }
+
+        // The live loop removes deleting sessions at its next tick (every 2 s). A key-share lock on the
+        // row holds that DELETE back, as an agent still removing the container would, while the state
+        // itself can still change: without it the session could be gone before request_kasm runs.
+        await arrange({'agent-3': ['Chrome:running']})
+        const agent = await sandbox.db()
+        try {
+          await agent.query('BEGIN')
+          await agent.query('SELECT kasm_id FROM kasms FOR KEY SHARE')
+          await query(sandbox, `UPDATE kasms SET operational_status = 'deleting'`)
+          expect(await place('Ubuntu Desktop'), 'deleting').to.equal(`error: ${NO_RESOURCES}`)
+          const [held] = await query<{operational_status: string}>(sandbox, 'SELECT operational_status FROM kasms')
+          expect(held.operational_status).to.equal('deleting')
+        } finally {
+          await agent.query('ROLLBACK')
+          await agent.end()
         }
       })
 
