@@ -9,7 +9,7 @@ export default class BackupVerify extends BaseCommand<typeof BackupVerify> {
   static description =
     'Exits 1 when a check fails, naming the reason. --restore-test restores into a throwaway local PostgreSQL ' +
     '(or a scratch database on --target-url, password from KASMCTL_TARGET_PASSWORD), compares the row counts ' +
-    'with the manifest, then drops it.'
+    'with the manifest, then drops it. A throwaway PostgreSQL left by a killed run is stopped and deleted by the next one, with a warning.'
 
   static examples = [
     '<%= config.bin %> backup verify --latest',
@@ -34,6 +34,7 @@ export default class BackupVerify extends BaseCommand<typeof BackupVerify> {
     ])
     const path = this.args.file ?? (await latestBackup(this.flags.latest, this.flags.dest, () => this.resolvedContext()))
     const result = await verifyBackup(path, {
+      onWarning: (message) => this.warn(message),
       restoreTest: this.flags['restore-test'],
       targetPassword: process.env.KASMCTL_TARGET_PASSWORD,
       targetUrl: this.flags['target-url'],

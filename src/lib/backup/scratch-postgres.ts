@@ -1,11 +1,13 @@
 import {readFileSync} from 'node:fs'
-import {chown, mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {chown, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {OperationError, UnavailableError} from '../errors.js'
+import {holderAlive, type LockHolder} from '../lock.js'
 import {type Child, failureOf, runChild, startChild} from '../process/children.js'
+import {processStartTime, procStat} from '../process/proc.js'
 import {findPgBinDir} from '../sandbox/postgres.js'
 
 /** A throwaway PostgreSQL cluster reachable only over a unix socket in its own temp dir (no TCP port to collide). */
@@ -20,15 +22,25 @@ export interface ScratchCluster {
 
 const SCRATCH_PORT = 5432
 const SCRATCH_USER = 'postgres'
+const SCRATCH_PREFIX = 'kasmctl-scratch-'
+/** In each scratch dir: the kasmctl run that owns it, as a lock file names its holder. */
+const OWNER_FILE = 'owner.json'
 
 /**
  * initdb, then the server itself as kasmctl's child (not through pg_ctl, whose server leaves its
  * process group and would outlive a killed kasmctl), durability off: it lives for one restore test.
  * As root, it runs as the postgres user.
  */
-export async function startScratchCluster(): Promise<ScratchCluster> {
+export async function startScratchCluster(options: {onWarning?: (message: string) => void; tmp?: string} = {}): Promise<ScratchCluster> {
   const binDir = findPgBinDir()
-  const root = await mkdtemp(join(tmpdir(), 'kasmctl-scratch-'))
+  const tmp = options.tmp ?? tmpdir()
+  for (const removed of await sweepAbandonedScratch(tmp)) {
+    options.onWarning?.(`removed ${removed.dir}, the scratch PostgreSQL of a restore test whose kasmctl (pid ${removed.owner}) was killed`)
+  }
+
+  const root = await mkdtemp(join(tmp, SCRATCH_PREFIX))
+  const owner: LockHolder = {hostname: hostname(), pid: process.pid, processStart: processStartTime(process.pid), purpose: 'backup verify --restore-test', startedAt: new Date().toISOString()}
+  await writeFile(join(root, OWNER_FILE), JSON.stringify(owner), {mode: 0o600})
   const runAs = postgresSystemUser()
   if (runAs) await chown(root, runAs.uid, runAs.gid)
   const dataDir = join(root, 'data')
@@ -53,6 +65,52 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
   }
 
   return {destroy, port: SCRATCH_PORT, socketDir: root, user: SCRATCH_USER}
+}
+
+/**
+ * A restore test killed with SIGKILL cannot delete its scratch cluster: a whole restored copy of the
+ * database stays in the temp dir. Each new one first removes those whose owner no longer runs,
+ * after stopping their server should it still run (without setpriv no death signal reached it).
+ * A dir it cannot stop or delete is left for the next run. Returns what it removed.
+ */
+export async function sweepAbandonedScratch(tmp: string): Promise<Array<{dir: string; owner: number}>> {
+  const removed: Array<{dir: string; owner: number}> = []
+  const names = await readdir(tmp).catch(() => [])
+  for (const name of names.filter((entry) => entry.startsWith(SCRATCH_PREFIX))) {
+    const dir = join(tmp, name)
+    const owner = await readFile(join(dir, OWNER_FILE), 'utf8').then((text) => JSON.parse(text) as LockHolder, () => undefined)
+    // No owner file: not ours to judge (being created this instant, or made by an older kasmctl).
+    if (!owner || typeof owner.pid !== 'number' || holderAlive(owner)) continue
+    if (!(await stopLeftServer(dir))) continue
+    await rm(dir, {force: true, recursive: true}).then(
+      () => removed.push({dir, owner: owner.pid}),
+      () => undefined,
+    )
+  }
+
+  return removed
+}
+
+/** Stops the server left running in that scratch dir, if any (immediate shutdown). False if it would not stop. */
+async function stopLeftServer(dir: string): Promise<boolean> {
+  const pidFile = await readFile(join(dir, 'data', 'postmaster.pid'), 'utf8').catch(() => undefined)
+  const [pidLine, dataDir] = pidFile?.split('\n') ?? []
+  const pid = Number(pidLine)
+  // Only a postgres serving this very data dir (pids are recycled).
+  const running = (): boolean => {
+    const stat = procStat(pid)
+    return stat !== undefined && stat.state !== 'Z' && stat.name === 'postgres'
+  }
+
+  if (!Number.isInteger(pid) || pid <= 0 || dataDir !== join(dir, 'data') || !running()) return true
+  try {
+    process.kill(pid, 'SIGQUIT')
+  } catch {
+    return !running()
+  }
+
+  for (let waited = 0; waited < 5000 && running(); waited += 100) await sleep(100)
+  return !running()
 }
 
 /** Polls pg_isready on the socket until the server accepts connections; fails at once if it exits. */

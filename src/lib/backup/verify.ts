@@ -43,6 +43,8 @@ export interface VerifyOptions {
   targetUrl?: string
   /** Password for targetUrl (from KASMCTL_TARGET_PASSWORD; never a flag). */
   targetPassword?: string
+  /** Told what was cleaned up on the way (a scratch cluster a killed run left). */
+  onWarning?: (message: string) => void
 }
 
 /**
@@ -164,7 +166,7 @@ async function restoreTest(source: Parameters<typeof feedArchive>[0], manifest: 
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end())
     }
   } else {
-    const cluster = await startScratchCluster()
+    const cluster = await startScratchCluster({onWarning: options.onWarning})
     target = {database: 'postgres', host: cluster.socketDir, port: cluster.port, source: 'scratch cluster', sslmode: 'disable', user: cluster.user}
     const admin = new pg.Client({database: 'postgres', host: cluster.socketDir, port: cluster.port, user: cluster.user})
     await admin.connect()
