@@ -1,3 +1,4 @@
+import {databaseUrlProblem as postgresUrlProblem} from '../db/url.js'
 import {listValues} from '../errors.js'
 import {hasControlCharacter} from '../text.js'
 import {AUTH_STYLES, HOST_ROLES, type ConfigFile, type ContextConfig} from './types.js'
@@ -46,12 +47,11 @@ export function httpUrlProblem(value: string): string | undefined {
   return undefined
 }
 
-/** What is wrong with a database URL, if anything: postgres(ql)://, and never a password in it. */
+/** What is wrong with a context's database URL, if anything: a valid postgres URL, and never a password in it. */
 function databaseUrlProblem(value: string): string | undefined {
-  const url = parseUrl(value, 'postgres://kasmapp@db:5432/kasm?sslmode=require')
-  if (typeof url === 'string') return url
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return `must be a postgres:// URL, not ${url.protocol.replace(':', '')}`
-  if (url.password) return 'must not carry a password (it would be stored and shown in plain text): use --db-password-env or --db-password-file'
+  const problem = postgresUrlProblem(value)
+  if (problem) return problem
+  if (new URL(value).password) return 'must not carry a password (it would be stored and shown in plain text): use --db-password-env or --db-password-file'
   return undefined
 }
 

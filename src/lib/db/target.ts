@@ -2,11 +2,8 @@
 // code that only names or hands a target to libpq tools (backups) does not load pg.
 import {readContextFile, resolveSecret} from '../config/secrets.js'
 import type {ContextConfig, HostEntry} from '../config/types.js'
-import {ConfigError, NotFoundError, listValues} from '../errors.js'
-
-/** libpq's sslmode values. `prefer` tries SSL and falls back to plain; `require` encrypts without verifying. */
-export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
-export type SslMode = (typeof SSL_MODES)[number]
+import {ConfigError, listValues, NotFoundError} from '../errors.js'
+import {databaseUrlProblem, type SslMode} from './url.js'
 
 /** Everything needed to open a connection, and to name it in messages (never the password). */
 export interface DatabaseTarget {
@@ -74,21 +71,10 @@ export async function targetFromHost(context: ContextConfig, host: HostEntry): P
 
 /** Parses postgres://user[:password]@host[:port]/database?sslmode=... (host may also come from ?host=). */
 export function parseDatabaseUrl(url: string, source: string): DatabaseTarget {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw new ConfigError(`the database URL of ${source} is not a URL: use postgres://USER@HOST:5432/DATABASE?sslmode=require`)
-  }
-
-  if (!['postgres:', 'postgresql:'].includes(parsed.protocol)) {
-    throw new ConfigError(`the database URL of ${source} must start with postgres:// (got ${parsed.protocol}//)`)
-  }
-
+  const problem = databaseUrlProblem(url)
+  if (problem) throw new ConfigError(`the database URL of ${source} ${problem}`)
+  const parsed = new URL(url)
   const sslmode = (parsed.searchParams.get('sslmode') ?? 'prefer') as SslMode
-  if (!SSL_MODES.includes(sslmode)) {
-    throw new ConfigError(`sslmode "${sslmode}" in the database URL of ${source} is not one of ${listValues(SSL_MODES)}`)
-  }
 
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''))
   return {

@@ -101,6 +101,7 @@ describe('kasmctl context', () => {
       [add('x', '--api-secret-env', 'S', '--ca-file', pem), `--ca-file ${pem} holds no PEM certificate`],
       [add('x', '--api-secret-env', 'S', '--db-url', 'notaurl'), '--db-url "notaurl" is not a URL'],
       [add('x', '--api-secret-env', 'S', '--db-url', 'mysql://db/kasm'), '--db-url "mysql://db/kasm" must be a postgres:// URL, not mysql'],
+      [add('x', '--api-secret-env', 'S', '--db-url', 'postgres://db/kasm?sslmode=true'), '--db-url "postgres://db/kasm?sslmode=true" has sslmode "true", not one of disable, prefer, require, verify-ca or verify-full'],
       [add('x', '--api-secret-env', 'S', '--db-url', 'postgres://kasmapp:hunter2@db/kasm'), '--db-url "postgres://kasmapp:***@db/kasm" must not carry a password (it would be stored and shown in plain text): use --db-password-env or --db-password-file'],
       [add('x', '--api-secret-env', 'S', '--db-url', 'postgres://db/kasm', '--db-password-env', 'P', '--db-password-file', pem), '--db-password-file'],
       [add('x', '--api-secret-env', 'S', '--backup-dir', ''), '--backup-dir "" must not be empty'],

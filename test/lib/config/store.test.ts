@@ -72,6 +72,7 @@ describe('config store', () => {
       [context('    proxies: 5\n'), 'contexts[0].proxies expected a list, got 5'],
       ['contexts:\n  - name: lab\n    api: {url: "ftp://k"}\n', 'contexts[0].api.url "ftp://k" must use http or https, not ftp'],
       [context('    database: {url: "postgres://kasmapp:hunter2@db/kasm"}\n'), 'contexts[0].database.url "postgres://kasmapp:***@db/kasm" must not carry a password'],
+      [context('    database: {url: "postgres://kasmapp@db/kasm?sslmode=on"}\n'), 'contexts[0].database.url "postgres://kasmapp@db/kasm?sslmode=on" has sslmode "on", not one of disable, prefer, require, verify-ca or verify-full'],
       [context('    backup: {dir: /b, keep: many}\n'), 'contexts[0].backup.keep expected a whole number, got "many"'],
       ['contexts:\n  - name: ".."\n    api: {url: "https://k"}\n', 'contexts[0].name ".." is not a valid context name'],
       [`contexts:\n  - name: ${'x'.repeat(300)}\n    api: {url: "https://k"}\n`, 'contexts[0].name "xxxx'],
