@@ -106,11 +106,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.contextPromise
   }
 
-  /** The Kasm API client for the selected context. */
-  protected async kasm(): Promise<KasmClient> {
+  /** The Kasm API client for the selected context (`limits`: at most this timeout, this many retries). */
+  protected async kasm(limits: {retries?: number; timeoutMs?: number} = {}): Promise<KasmClient> {
     this.clientPromise ??= (async () => {
       const [{context}, {KasmClient}] = await Promise.all([this.resolvedContext(), import('./lib/kasm/client.js')])
-      const client = await KasmClient.fromContext(context, {debug: (line) => this.debugLine(line)})
+      const timeoutMs = Math.min(limits.timeoutMs ?? Infinity, context.api.timeoutMs ?? Infinity)
+      const client = await KasmClient.fromContext(context, {
+        debug: (line) => this.debugLine(line),
+        retries: limits.retries,
+        timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : undefined,
+      })
       this.trackSecret(context.api.key)
       this.trackSecret((client as unknown as {options: {apiSecret: string}}).options.apiSecret)
       if (this.debugEnabled) await this.debugKasmVersion(client, context)

@@ -12,6 +12,8 @@ export default class Autocomplete extends BaseCommand<typeof Autocomplete> {
   static summary = 'Print the shell completion script (bash, zsh), or how to turn completion on'
   static description = `Completes commands, topics, flags and the values of flags that have a fixed set (-o table|json|yaml).
 The script holds the whole command tree, so TAB does not start kasmctl; regenerate it after an upgrade.
+Names (--context, context use NAME, zone get ZONE, agent drain AGENT...) are asked of kasmctl at that TAB,
+in the context given on the line; zones and agents come from Kasm, which gets 2 s to answer.
 Without SHELL: how to turn completion on in bash and zsh.`
 
   static examples = [
@@ -30,7 +32,7 @@ Without SHELL: how to turn completion on in bash and zsh.`
     const {bin} = this.config
     const shell = this.args.shell as Shell | undefined
     if (!shell) return this.emit({shells: shellSetups(bin)}, (r) => renderShellSetups(bin, r.shells))
-    const tree = completionTree(bin, this.config.commands, BaseCommand.baseFlags, {helpCommand: 'help'})
+    const tree = completionTree(bin, this.config.commands, BaseCommand.baseFlags, {contextFlag: 'context', flagSources: {context: 'contexts'}, helpCommand: 'help'})
     return this.emit({script: completionScript(shell, tree), shell}, (r) => r.script.trimEnd())
   }
 }

@@ -6,6 +6,7 @@ import {fileURLToPath} from 'node:url'
 
 import {BashCompletion} from '../helpers/completion.js'
 import {baseEnv, runCli} from '../helpers/cli.js'
+import {useSandbox} from '../helpers/sandbox.js'
 import {Terminal} from '../helpers/terminal.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
@@ -81,6 +82,56 @@ describe('autocomplete', () => {
     })
   })
 
+  describe('names at TAB are asked of kasmctl itself (bash, against the sandbox)', () => {
+    let bash: BashCompletion
+    let bin: string
+    let env: NodeJS.ProcessEnv
+    before(async () => {
+      const sandbox = await useSandbox()
+      await sandbox.reset()
+      bin = await mkdtemp(join(tmpdir(), 'kasmctl-bin-'))
+      await writeFile(join(bin, 'kasmctl'), `#!/bin/sh\nexec '${process.execPath}' '${join(ROOT, 'bin', 'run.js')}' "$@"\n`, {mode: 0o755})
+      env = sandbox.env
+      bash = await BashCompletion.load((await runCli(['autocomplete', 'bash'], {env})).stdout, {...env, PATH: `${bin}:${process.env.PATH}`})
+    })
+    after(async () => {
+      await (await useSandbox()).clearFaults()
+      await bash?.close()
+      await rm(bin, {force: true, recursive: true})
+    })
+
+    /** The names `kasmctl ... --json` lists under `key`, by `field`. */
+    const listed = async (argv: string[], key: string, field: string): Promise<string[]> =>
+      (JSON.parse((await runCli([...argv, '--json'], {env})).stdout)[key] as Array<Record<string, string>>).map((entry) => entry[field])
+
+    it('context use <TAB> and --context <TAB>: the contexts of the config file', async () => {
+      expect(await bash.complete('kasmctl context use ')).to.deep.equal(['sandbox'])
+      expect(await bash.complete('kasmctl zone list --context ')).to.deep.equal(['sandbox'])
+      expect(await bash.complete('kasmctl --context=s')).to.deep.equal(['sandbox'])
+      expect(await bash.complete('kasmctl --context=')).to.deep.equal(['sandbox'])
+    })
+
+    it('zone get <TAB> and agent drain <TAB>: the zones and agents of the Kasm of the context on the line', async () => {
+      const zones = await listed(['zone', 'list'], 'zones', 'zone_name')
+      expect(zones.length).to.be.greaterThan(1)
+      expect(await bash.complete('kasmctl zone get ')).to.have.members(zones)
+      expect(await bash.complete('kasmctl --context sandbox zone set ')).to.have.members(zones)
+      expect(await bash.complete('kasmctl agent drain ')).to.have.members(await listed(['agent', 'list'], 'agents', 'hostname'))
+      expect(await bash.complete('kasmctl --context nosuch zone get ')).to.deep.equal([])
+    })
+
+    it('offers nothing when Kasm does not answer; kasmctl __complete says why on stderr, which the script drops', async () => {
+      await (await useSandbox()).fault({kind: 'api-down'})
+      expect(await bash.complete('kasmctl zone get ')).to.deep.equal([])
+      const direct = await runCli(['__complete', 'zones'], {env})
+      expect(direct.exitCode).to.not.equal(0)
+      expect(direct.stdout).to.equal('')
+      expect(direct.stderr).to.match(/Error: .+/)
+      // The contexts come from the config file: still offered.
+      expect(await bash.complete('kasmctl context show ')).to.deep.equal(['sandbox'])
+    })
+  })
+
   it('zsh: `source <(kasmctl autocomplete zsh)` in .zshrc, and TAB in an interactive zsh completes', async function () {
     this.timeout(120_000)
     const home = await mkdtemp(join(tmpdir(), 'kasmctl-zsh-'))
@@ -88,7 +139,15 @@ describe('autocomplete', () => {
     try {
       await writeFile(join(home, 'kasmctl'), `#!/bin/sh\nexec '${process.execPath}' '${join(ROOT, 'bin', 'run.js')}' "$@"\n`, {mode: 0o755})
       await writeFile(join(home, '.zshrc'), "source <(kasmctl autocomplete zsh)\nPS1='zsh%% '\n")
-      await terminal.start(['exec zsh -i'], {HOME: home, PATH: `${home}:${dirname(process.execPath)}:/usr/bin:/bin`, XDG_CACHE_HOME: join(home, '.cache'), ZDOTDIR: home})
+      const config = join(home, 'config.yaml')
+      await writeFile(config, 'contexts:\n  - name: lab\n    api: {url: "https://lab.example.com"}\n  - name: prod\n    api: {url: "https://prod.example.com"}\n', {mode: 0o600})
+      await terminal.start(['exec zsh -i'], {
+        HOME: home,
+        KASMCTL_CONFIG: config,
+        PATH: `${home}:${dirname(process.execPath)}:/usr/bin:/bin`,
+        XDG_CACHE_HOME: join(home, '.cache'),
+        ZDOTDIR: home,
+      })
       await terminal.waitFor('zsh%')
       terminal.type('kasmctl zo')
       terminal.keys('Tab')
@@ -103,6 +162,11 @@ describe('autocomplete', () => {
       terminal.type('kasmctl zone list --output=y')
       terminal.keys('Tab')
       await terminal.waitFor(/zsh% kasmctl zone list --output=yaml\s*$/m)
+      // A name, asked of kasmctl itself at the TAB: the contexts of the config file.
+      terminal.keys('C-u')
+      terminal.type('kasmctl context use p')
+      terminal.keys('Tab')
+      await terminal.waitFor(/zsh% kasmctl context use prod\s*$/m)
     } finally {
       await terminal.close()
       await rm(home, {force: true, recursive: true})

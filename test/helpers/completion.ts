@@ -12,12 +12,16 @@ const run = promisify(execFile)
  * at spaces and, bash's default COMP_WORDBREAKS, around "=": `--output=j` is `--output`, `=`, `j`).
  */
 export class BashCompletion {
-  private constructor(private readonly dir: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
 
-  static async load(script: string): Promise<BashCompletion> {
+  /** `env`: the shell's environment (default this process's), e.g. a PATH where the CLI is found for names. */
+  static async load(script: string, env: NodeJS.ProcessEnv = process.env): Promise<BashCompletion> {
     const dir = await mkdtemp(join(tmpdir(), 'kasmctl-completion-'))
     await writeFile(join(dir, 'completion.bash'), script)
-    return new BashCompletion(dir)
+    return new BashCompletion(dir, env)
   }
 
   /** What TAB offers at the end of `line` (`'kasmctl zone '`: the words after `zone`). */
@@ -42,7 +46,7 @@ export class BashCompletion {
   }
 
   private async bash(commands: string, args: string[]): Promise<{stdout: string}> {
-    return run('bash', ['--norc', '-c', `source ${quote(join(this.dir, 'completion.bash'))}\n${commands}`, 'bash', ...args])
+    return run('bash', ['--norc', '-c', `source ${quote(join(this.dir, 'completion.bash'))}\n${commands}`, 'bash', ...args], {env: this.env})
   }
 }
 

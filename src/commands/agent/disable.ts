@@ -17,6 +17,7 @@ export default class AgentDisable extends BaseCommand<typeof AgentDisable> {
   ]
 
   static strict = false
+  static completes = {agent: 'agents'}
   static args = {agent: Args.string({description: 'agent hostname, id or unique id prefix (several allowed)', required: true})}
   static flags = {...capacityGuardFlags, 'dry-run': dryRunFlag, reason: reasonFlag, yes: yesFlag}
   static mutates = true

@@ -19,6 +19,7 @@ export default class AgentDrain extends BaseCommand<typeof AgentDrain> {
   ]
 
   static exitCodes = exitCodeHelp([0, 1, 64, 69, 77, [130, 'interrupted (Ctrl-C): watching stopped, the drain goes on']])
+  static completes = {agent: 'agents'}
   static args = {agent: Args.string({description: 'agent hostname, id or unique id prefix', required: true})}
   static mutates = true
   static flags = {

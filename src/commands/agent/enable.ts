@@ -9,6 +9,7 @@ export default class AgentEnable extends BaseCommand<typeof AgentEnable> {
   static description = 'Also forgets the reason and drain kasmctl recorded when it disabled the agent. An agent already enabled is reported (exit 0).'
   static examples = ['<%= config.bin %> agent enable agent-1', '<%= config.bin %> agent enable agent-1 agent-2 --json']
   static strict = false
+  static completes = {agent: 'agents'}
   static args = {agent: Args.string({description: 'agent hostname, id or unique id prefix (several allowed)', required: true})}
   static flags = {'dry-run': dryRunFlag, yes: yesFlag}
   static mutates = true

@@ -7,6 +7,7 @@ import type {SessionView} from '../../lib/sessions/sessions.js'
 export default class AgentGet extends BaseCommand<typeof AgentGet> {
   static summary = 'Show one Docker agent and the sessions running on it'
   static examples = ['<%= config.bin %> agent get agent-1', '<%= config.bin %> agent get 5d2a8c1e --json']
+  static completes = {agent: 'agents'}
   static args = {agent: Args.string({description: 'agent hostname, id or unique id prefix', required: true})}
 
   async run(): Promise<AgentView & {session_list: SessionView[]}> {

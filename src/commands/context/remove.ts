@@ -7,6 +7,7 @@ import {dryRunFlag, yesFlag} from '../../flags.js'
 export default class ContextRemove extends BaseCommand<typeof ContextRemove> {
   static exitCodes = exitCodeHelp([0, 1, 64])
   static baseFlags = CONTEXT_FREE_FLAGS
+  static completes = {name: 'contexts'}
   static args = {name: Args.string({description: 'context name', required: true})}
   static summary = 'Remove a context from the config file'
   static description = 'Only the local entry goes: nothing changes in Kasm. Removing the current context leaves none selected.'

@@ -7,6 +7,7 @@ import type {DetectedVersion} from '../../lib/kasm/version.js'
 
 export default class ContextShow extends BaseCommand<typeof ContextShow> {
   static exitCodes = exitCodeHelp([0, 1, 64])
+  static completes = {name: 'contexts'}
   static args = {name: Args.string({description: 'context name (default: the selected context)'})}
   static summary = 'Show a context (secrets are described, never shown) and the Kasm version behind it'
   static description = `The Kasm version comes from the context's database (alembic revision) when it has one, else from

@@ -7,6 +7,7 @@ import {dryRunFlag, yesFlag} from '../../flags.js'
 export default class ContextUse extends BaseCommand<typeof ContextUse> {
   static exitCodes = exitCodeHelp([0, 1, 64])
   static baseFlags = CONTEXT_FREE_FLAGS
+  static completes = {name: 'contexts'}
   static args = {name: Args.string({description: 'context name', required: true})}
   static summary = 'Make a context the current one'
   static examples = ['<%= config.bin %> context use prod']

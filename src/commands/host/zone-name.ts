@@ -20,6 +20,7 @@ export default class HostZoneName extends BaseCommand<typeof HostZoneName> {
   ]
 
   static exitCodes = exitCodeHelp([0, 1, 64, 69, 75, 77, [130, "interrupted: the message gives each host's state; --resume or --rollback finishes the run"]])
+  static completes = {zone: 'zones'}
   static args = {zone: Args.string({description: 'the zone to move to (name or id); not with --resume / --rollback'})}
   static mutates = true
   static flags = {

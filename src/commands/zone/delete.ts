@@ -11,6 +11,7 @@ export default class ZoneDelete extends BaseCommand<typeof ZoneDelete> {
 Web apps register by zone name: a zone deleted while a web app is still configured with its name comes back on the next start.`
 
   static examples = ['<%= config.bin %> zone delete west', '<%= config.bin %> zone delete west --dry-run', '<%= config.bin %> zone delete west --yes --json']
+  static completes = {zone: 'zones'}
   static args = {zone: Args.string({description: 'zone name, id or unique id prefix', required: true})}
   static mutates = true
   static flags = {'dry-run': dryRunFlag, yes: yesFlag}

@@ -16,6 +16,7 @@ they are in); without the Auto Scaling licence they are left out with a warning.
     '<%= config.bin %> zone export --output json',
   ]
 
+  static completes = {zone: 'zones'}
   static args = {zone: Args.string({description: 'zones to export (name, id or unique id prefix); default: all'})}
   static strict = false
 

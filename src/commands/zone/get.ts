@@ -6,6 +6,7 @@ import type {ZoneDetails} from '../../lib/zones/view.js'
 export default class ZoneGet extends BaseCommand<typeof ZoneGet> {
   static summary = 'Show every field of a zone, its managers and its agents'
   static examples = ['<%= config.bin %> zone get east', '<%= config.bin %> zone get 6b2f0c8e --output yaml', '<%= config.bin %> zone get east --json']
+  static completes = {zone: 'zones'}
   static args = {zone: Args.string({description: 'zone name, id or unique id prefix', required: true})}
 
   async run(): Promise<{zone: ZoneDetails}> {

@@ -11,6 +11,7 @@ rename, each of them must be told the new name with \`kasmctl host zone-name\`, 
 again as a new, empty zone. The command prints those edits.`
 
   static examples = ['<%= config.bin %> zone rename east us-east', '<%= config.bin %> zone rename east us-east --dry-run --json']
+  static completes = {old: 'zones'}
   static args = {
     old: Args.string({description: 'zone to rename (name, id or unique id prefix)', required: true}),
     new: Args.string({description: 'new name', required: true}),

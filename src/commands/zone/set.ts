@@ -18,6 +18,7 @@ differ the zone is "unchanged" and nothing is sent.`
     '<%= config.bin %> zone set east --proxy-hostname kasm.example.com --proxy-port 0 --json',
   ]
 
+  static completes = {zone: 'zones'}
   static args = {zone: Args.string({description: 'zone name, id or unique id prefix (default: the context\'s default zone)'})}
   static mutates = true
   static flags = {'dry-run': dryRunFlag, yes: yesFlag, ...zoneSettingFlags()}

@@ -28,6 +28,8 @@ export interface CommandDeclaration {
   deprecateAliases?: boolean
   flags: Record<string, FlagDeclaration>
   args?: Record<string, {options?: readonly string[]}>
+  /** Arguments whose values are names looked up at TAB, by argument name (`{zone: 'zones'}`). */
+  completes?: Record<string, string>
 }
 
 export interface CompletionFlag {
@@ -37,6 +39,8 @@ export interface CompletionFlag {
   takesValue: boolean
   /** The values it accepts, when it declares them (`-o`: table, json, yaml). */
   values: readonly string[]
+  /** Where its values are looked up at TAB when they are names (`--context`: contexts). */
+  source?: string
 }
 
 export interface CompletionCommand {
@@ -45,6 +49,8 @@ export interface CompletionCommand {
   flags: CompletionFlag[]
   /** The values of each positional argument, in order ([] where any value goes). */
   argValues: Array<readonly string[]>
+  /** Where each positional argument's names are looked up at TAB, in order ('' where they are not). */
+  argSources: string[]
 }
 
 export interface CompletionTree {
@@ -54,6 +60,15 @@ export interface CompletionTree {
   commands: CompletionCommand[]
   /** The command whose arguments name a command (`help zone list`): completed like the words after the CLI. */
   helpCommand?: string
+  /** The flag that selects a context: names are looked up in the context it gives. */
+  contextFlag?: string
+}
+
+export interface CompletionOptions {
+  helpCommand?: string
+  contextFlag?: string
+  /** Flags whose values are names looked up at TAB, by flag name (`{context: 'contexts'}`). */
+  flagSources?: Record<string, string>
 }
 
 /** `--help` works after every command; `--version` only on its own. */
@@ -65,20 +80,22 @@ export function completionTree(
   bin: string,
   commands: CommandDeclaration[],
   globalFlags: Record<string, FlagDeclaration>,
-  options: {helpCommand?: string} = {},
+  options: CompletionOptions = {},
 ): CompletionTree {
+  const {flagSources = {}, ...rest} = options
   return {
-    ...options,
+    ...rest,
     bin,
     commands: commands
       .filter((command) => !command.hidden && !isDeprecatedAlias(command))
       .map((command) => ({
+        argSources: Object.keys(command.args ?? {}).map((name) => command.completes?.[name] ?? ''),
         argValues: Object.values(command.args ?? {}).map((arg) => arg.options ?? []),
-        flags: [...completionFlags(command.flags), HELP],
+        flags: [...completionFlags(command.flags, flagSources), HELP],
         words: command.id.split(':'),
       }))
       .sort((a, b) => a.words.join(' ').localeCompare(b.words.join(' '))),
-    globalFlags: [...completionFlags(globalFlags), HELP, VERSION],
+    globalFlags: [...completionFlags(globalFlags, flagSources), HELP, VERSION],
   }
 }
 
@@ -86,7 +103,7 @@ function isDeprecatedAlias(command: CommandDeclaration): boolean {
   return Boolean(command.deprecateAliases) && (command.aliases ?? []).some((alias) => alias.replaceAll(' ', ':') === command.id)
 }
 
-function completionFlags(flags: Record<string, FlagDeclaration>): CompletionFlag[] {
+function completionFlags(flags: Record<string, FlagDeclaration>, sources: Record<string, string>): CompletionFlag[] {
   return Object.entries(flags)
     .filter(([, flag]) => !flag.hidden && !flag.deprecated)
     .map(([name, flag]) => {
@@ -95,6 +112,7 @@ function completionFlags(flags: Record<string, FlagDeclaration>): CompletionFlag
         spellings: [`--${name}`, ...(flag.allowNo ? [`--no-${name}`] : []), ...(flag.char ? [`-${flag.char}`] : []), ...aliases],
         takesValue: flag.type === 'option',
         values: flag.options ?? [],
+        ...(sources[name] && flag.type === 'option' ? {source: sources[name]} : {}),
       }
     })
 }

@@ -1,4 +1,7 @@
 import {expect} from 'chai'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {bashScript} from '../../../src/lib/completion/bash.js'
 import {completionScript, renderShellSetups, shellSetups} from '../../../src/lib/completion/shells.js'
@@ -112,6 +115,55 @@ describe('bash completion script', () => {
 
   it('after --, offers no flags', async () => {
     expect(await bash.complete('mycli zone apply -- -')).to.deep.equal([])
+  })
+})
+
+describe('bash completion script: names looked up at TAB', () => {
+  // zone:apply's argument names a zone, --context a context: the CLI itself is asked for them.
+  const NAMED: CommandDeclaration[] = COMMANDS.map((command) => (command.id === 'zone:apply' ? {...command, completes: {zone: 'zones'}} : command))
+  let bash: BashCompletion
+  let dir: string
+  /** What the CLI was asked, one line per call. */
+  const asked = async (): Promise<string[]> => (await readFile(join(dir, 'asked'), 'utf8').catch(() => '')).split('\n').filter(Boolean)
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kasmctl-completion-cli-'))
+    // A stand-in for the CLI on PATH: it records its arguments and names the zones of the context it is given.
+    await writeFile(
+      join(dir, 'mycli'),
+      `#!/bin/sh\necho "$*" >> '${dir}/asked'\ncase "$2" in contexts) printf 'lab\\nprod\\n' ;; zones) printf 'default\\neast-%s\\n' "\${4:-none}" ;; esac\n`,
+      {mode: 0o755},
+    )
+    const tree = completionTree('mycli', NAMED, GLOBAL, {contextFlag: 'context', flagSources: {context: 'contexts'}, helpCommand: 'help'})
+    bash = await BashCompletion.load(bashScript(tree), {...process.env, PATH: `${dir}:${process.env.PATH}`})
+  })
+  after(async () => {
+    await bash.close()
+    await rm(dir, {force: true, recursive: true})
+  })
+  beforeEach(async () => rm(join(dir, 'asked'), {force: true}))
+
+  it('asks the CLI for the names of an argument that names something, and only there', async () => {
+    expect(await bash.complete('mycli zone apply ')).to.have.members(['default', 'east-none'])
+    expect(await bash.complete('mycli zone apply e')).to.deep.equal(['east-none'])
+    expect(await asked()).to.deep.equal(['__complete zones', '__complete zones'])
+    expect(await bash.complete('mycli zone apply default ')).to.deep.equal([])
+    expect(await bash.complete('mycli zone list ')).to.deep.equal([])
+    expect(await bash.complete('mycli zone ')).to.have.members(['apply', 'list', 'show'])
+    expect(await asked()).to.have.length(2)
+  })
+
+  it('completes --context with the context names, in every spelling', async () => {
+    expect(await bash.complete('mycli --context ')).to.have.members(['lab', 'prod'])
+    expect(await bash.complete('mycli zone list --context p')).to.deep.equal(['prod'])
+    expect(await bash.complete('mycli zone list --context=')).to.have.members(['lab', 'prod'])
+    expect(await asked()).to.deep.equal(['__complete contexts', '__complete contexts', '__complete contexts'])
+  })
+
+  it('asks in the context given on the line, before or after the command', async () => {
+    expect(await bash.complete('mycli --context prod zone apply ')).to.have.members(['default', 'east-prod'])
+    expect(await bash.complete('mycli zone apply --context=lab ')).to.have.members(['default', 'east-lab'])
+    expect(await asked()).to.deep.equal(['__complete zones --context prod', '__complete zones --context lab'])
   })
 })
 
