@@ -25,6 +25,24 @@ export const FIRST_READS: Readonly<Record<string, readonly EarlyRead[]>> = {
   'zone list': [read('get_zones')],
 }
 
+/**
+ * The health roles whose checks read get_zones {brief: true}, the read health asks early
+ * (test/lib/kasm/early-read.test.ts runs each one): `health --role db` or `--role webapp,backup`
+ * asks Kasm nothing early, so a monitoring system polling those roles sends no request that nobody
+ * takes. (`--role zone` alone reads the whole zones, another request.)
+ */
+export const HEALTH_ROLES_READING_ZONES = ['api', 'proxy', 'agent', 'manager', 'connection-proxy']
+
+/** Commands whose first reads depend on the command line: whether they ask them at all. */
+const ASKS_WHEN: Readonly<Record<string, (tokens: readonly string[]) => boolean>> = {
+  health(tokens) {
+    const roles = tokens.flatMap((token, index) =>
+      token === '--role' ? (tokens[index + 1] ?? '').split(',') : token.startsWith('--role=') ? token.slice(7).split(',') : [],
+    )
+    return roles.length === 0 || tokens.includes('--all') || roles.some((role) => HEALTH_ROLES_READING_ZONES.includes(role))
+  },
+}
+
 /** A read: an API method and its body (credentials aside). */
 export interface EarlyRead {
   method: string
@@ -59,6 +77,7 @@ export function earlyReadsFor(argv: readonly string[]): {reads: readonly EarlyRe
   const contexts = tokens.flatMap((token, index) => (token === '--context' ? [tokens[index + 1]] : token.startsWith('--context=') ? [token.slice(10)] : []))
   // --context twice or without a value is the parser's to reject: nothing is asked for it.
   if (contexts.length > 1 || contexts.includes(undefined as unknown as string)) return undefined
+  if (ASKS_WHEN[command] && !ASKS_WHEN[command](tokens)) return undefined
   return {context: contexts[0], reads: FIRST_READS[command]}
 }
 

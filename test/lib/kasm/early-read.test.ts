@@ -3,7 +3,8 @@ import {expect} from 'chai'
 import {globalFlagSpecs} from '../../../src/base-command.js'
 import {KasmClient} from '../../../src/lib/kasm/client.js'
 import {offerEarlyAnswer, takeEarlyAnswer} from '../../../src/lib/kasm/early-answers.js'
-import {EarlyReadRelay, earlyReadsFor, FIRST_READS, LEADING_FLAGS} from '../../../src/lib/kasm/early-read.js'
+import {EarlyReadRelay, earlyReadsFor, FIRST_READS, HEALTH_ROLES_READING_ZONES, LEADING_FLAGS} from '../../../src/lib/kasm/early-read.js'
+import {HEALTH_ROLES} from '../../../src/lib/health/types.js'
 import {NetworkError} from '../../../src/lib/kasm/transport.js'
 import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
@@ -29,6 +30,15 @@ describe('early reads', () => {
       expect(earlyReadsFor(['zone', 'list', '--context', 'a', '--context', 'b'])).to.equal(undefined)
       expect(earlyReadsFor(['zone', 'list', '--context'])).to.equal(undefined)
       expect(earlyReadsFor(['--', 'zone', 'list'])).to.equal(undefined)
+    })
+
+    it('health asks early only when a role it checks reads the zones', () => {
+      expect(earlyReadsFor(['health', '--role', 'db'])).to.equal(undefined)
+      expect(earlyReadsFor(['health', '--role=webapp,backup', '--json'])).to.equal(undefined)
+      expect(earlyReadsFor(['health', '--role', 'db', '--role', 'agent'])?.reads[0].method).to.equal('get_zones')
+      expect(earlyReadsFor(['health', '--role=db,api'])?.reads[0].method).to.equal('get_zones')
+      expect(earlyReadsFor(['health', '--role', 'zone'])).to.equal(undefined)
+      expect(earlyReadsFor(['health'])?.reads[0].method).to.equal('get_zones')
     })
 
     it('knows the same global flags as the base command', () => {
@@ -100,6 +110,18 @@ describe('early reads', () => {
           const first = result.stderr.split('\n').find((line) => line.includes(`/api/public/${method} ->`))
           expect(first, `${method} in:\n${result.stderr}`).to.match(/HTTP 200 \(asked early, \d+ ms\)$/)
         }
+      })
+    }
+
+    for (const role of HEALTH_ROLES) {
+      const reads = HEALTH_ROLES_READING_ZONES.includes(role)
+      it(`\`health --role ${role}\` ${reads ? 'takes the zones asked early' : 'has nothing asked early, and asks Kasm what it needs itself'}`, async () => {
+        expect(Boolean(earlyReadsFor(['health', '--role', role]))).to.equal(reads)
+        const result = await runCli(['health', '--role', role, '--json', '--verbose'], {bin, env: sandbox.env})
+        expect(result.exitCode, result.stderr).to.be.oneOf([0, 1, 2])
+        const zonesLine = result.stderr.split('\n').find((line) => line.includes('/api/public/get_zones ->'))
+        if (reads) expect(zonesLine, result.stderr).to.match(/HTTP 200 \(asked early, \d+ ms\)$/)
+        else expect(zonesLine ?? '', result.stderr).to.not.include('asked early')
       })
     }
 
