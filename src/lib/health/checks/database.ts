@@ -111,6 +111,13 @@ function deadTuples(run: RunContext, row: LogsStats | undefined): CheckOutcome {
   const percent = live + dead === 0 ? 0 : Math.round((dead / (live + dead)) * 100)
   const threshold = above(run.thresholds.deadTupleWarningPercent, null)
   const counted = `${formatCount(dead)} dead of ${formatCount(live + dead)} rows (${percent}%)`
+  const estimate = Number(row.estimate ?? 0)
+  if (live + dead === 0 && estimate >= MIN_ROWS_FOR_DEAD_RATIO) {
+    // PostgreSQL starts its row counts again after a restore, a crash (before 15) or pg_stat_reset().
+    const message = `no row counts since PostgreSQL's statistics were reset (a restore, a crash or pg_stat_reset), though the table holds about ${formatCount(estimate)} rows: dead rows cannot be judged until autovacuum or \`kasmctl db vacuum\` analyzes it`
+    return {message, status: 'OK', threshold, unit: '%', value: null}
+  }
+
   if (live + dead < MIN_ROWS_FOR_DEAD_RATIO) return {message: `${counted}: too few rows to judge`, status: 'OK', threshold, unit: '%', value: percent}
   const status = grade(percent, threshold)
   return {message: status === 'OK' ? counted : `${counted}: autovacuum is behind; run \`kasmctl db vacuum\``, status, threshold, unit: '%', value: percent}
