@@ -6,6 +6,8 @@ export interface Terminal {
   color: boolean
   /** stdout is a TTY: progress renderers and redraws are allowed. */
   stdoutIsTTY: boolean
+  /** The width of stdout's terminal, when it is one (tables fit it). */
+  columns?: number
   /** stdin and stderr are TTYs: prompts are allowed (they write to stderr, so stdout stays the document). */
   interactive: boolean
   /** Colours for what goes to stdout. */
@@ -16,7 +18,7 @@ export interface Terminal {
 
 interface Streams {
   stdin: {isTTY?: boolean}
-  stdout: {isTTY?: boolean}
+  stdout: {isTTY?: boolean; columns?: number}
   stderr: {isTTY?: boolean}
 }
 
@@ -59,6 +61,7 @@ export function detectTerminal(env = process.env, streams: Streams = process): T
     chalk: painter(color),
     color,
     interactive: Boolean(streams.stdin.isTTY) && Boolean(streams.stderr.isTTY),
+    columns: streams.stdout.isTTY && streams.stdout.columns ? streams.stdout.columns : undefined,
     stderrChalk: painter(colorFor(streams.stderr, env)),
     stdoutIsTTY: Boolean(streams.stdout.isTTY),
   }
