@@ -82,7 +82,7 @@ describe('health checks (against the sandbox)', function () {
       await sandbox.fault({kind: 'webapp-status', status: 500, target: 'webapp-1'})
       const report = await health({roles: ['webapp']})
       expect(find(report, 'webapp', 'webapp-1', 'healthcheck')).to.include({status: 'CRITICAL'})
-      expect(find(report, 'webapp', 'webapp-1', 'healthcheck').message).to.match(/^HTTP 500/)
+      expect(find(report, 'webapp', 'webapp-1', 'healthcheck').message).to.match(/^HTTP 500.*\(the healthcheck queries the database: is it up\?\)$/)
       expect(find(report, 'webapp', 'webapp-2', 'healthcheck').status).to.equal('OK')
       expect(report.exitCode).to.equal(2)
       expect(report.diagnosis.join('\n')).to.match(/webapp-1: HTTP 500 — failing directly/)
@@ -101,6 +101,20 @@ describe('health checks (against the sandbox)', function () {
   })
 
   describe('reverse proxies', () => {
+    it('a proxy that answers 502 (no web app behind it answers) is told apart from a web app failing its healthcheck', async () => {
+      await sandbox.stopWebapp('webapp-1')
+      await sandbox.stopWebapp('webapp-2')
+      try {
+        const report = await health({roles: ['api']})
+        const check = find(report, 'api', proxyUrl.https, 'healthcheck')
+        expect(check.status).to.equal('CRITICAL')
+        expect(check.message).to.match(/^HTTP 502.*\(the proxy could not reach a web app behind it: are the Kasm services running\?\)$/)
+      } finally {
+        await sandbox.startWebapp('webapp-1')
+        await sandbox.startWebapp('webapp-2')
+      }
+    })
+
     it('is CRITICAL when a proxy is down, and tells it from the web apps', async () => {
       await sandbox.fault({kind: 'proxy-down', target: 'proxy-http'})
       const report = await health({roles: ['proxy']})

@@ -14,14 +14,23 @@ export function gradeHealthcheck(run: RunContext, probe: HttpProbe): CheckOutcom
   const base = {durationMs: probe.latencyMs, threshold, unit: 'ms' as const, value: probe.latencyMs}
   if (probe.error) return {...base, message: probe.error, status: 'CRITICAL', value: null}
   if (probe.status !== 200) {
-    const hint = probe.status && probe.status >= 500 ? ' (the healthcheck queries the database: is it up?)' : ''
-    return {...base, message: `HTTP ${probe.status}${snippet(probe.body)}${hint}`, status: 'CRITICAL'}
+    return {...base, message: `HTTP ${probe.status}${snippet(probe.body)}${failureHint(probe.status)}`, status: 'CRITICAL'}
   }
 
   if (!isHealthy(probe)) return {...base, message: `HTTP 200 but not {"ok": true}${snippet(probe.body)}`, status: 'CRITICAL'}
   const status = grade(probe.latencyMs, threshold)
   const message = status === 'OK' ? `ok in ${probe.latencyMs} ms` : `ok but slow: ${probe.latencyMs} ms (warning > ${formatMs(warning)}, critical > ${formatMs(critical)})`
   return {...base, message, status}
+}
+
+/**
+ * What an error status most likely means: 502 and 504 come from a reverse proxy that got no answer
+ * from the web app behind it; another 5xx from the web app itself, whose healthcheck queries the database.
+ */
+function failureHint(status: number | undefined): string {
+  if (status === 502) return ' (the proxy could not reach a web app behind it: are the Kasm services running?)'
+  if (status === 504) return ' (the proxy timed out waiting for a web app behind it)'
+  return status && status >= 500 ? ' (the healthcheck queries the database: is it up?)' : ''
 }
 
 const TLS_REASONS: Record<string, string> = {
