@@ -27,6 +27,9 @@ export async function run() {
       on({baseline: 'node -e 0', metric: 'kasmctl --version', ...compare([node.path, '-e', '0'], [node.path, CLI, '--version'])})
       on({baseline: 'a bare one-command oclif 4 CLI', metric: 'kasmctl --version', ...compare([node.path, bare.bin, '--version'], [node.path, CLI, '--version']), target: 1})
       on({baseline: 'node -e 0', metric: 'bare oclif 4 CLI --version (reference)', ...compare([node.path, '-e', '0'], [node.path, bare.bin, '--version'])})
+      // For scale only: the floor of any command that reads a context (oclif finds and loads it, the context is
+      // resolved, a document printed), with no request; zone list adds its request to this.
+      on({baseline: 'kasmctl --version', metric: 'kasmctl context current --json (no API call)', ...compare([node.path, CLI, '--version'], [node.path, CLI, 'context', 'current', '--json'], {env: sandbox.env})})
       const zoneList = [node.path, CLI, 'zone', 'list', '--json']
       on({baseline: 'kasmctl --version', metric: 'kasmctl zone list --json', ...compare([node.path, CLI, '--version'], zoneList, {env: sandbox.env}), target: 1.3})
       // For scale only: what one HTTPS request costs without any CLI framework.
