@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
-import {dryRunFlag, yesFlag} from '../../flags.js'
+import {backupDestFlag, dryRunFlag, yesFlag} from '../../flags.js'
 import type {RestorePlan, RestoreResult} from '../../lib/backup/restore.js'
 
 export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
@@ -17,15 +17,18 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
     '(Kasm\'s db_restore -g, whose default is postgres), its password from --admin-password-env or --admin-password-file.'
 
   static examples = [
+    '<%= config.bin %> backup restore --latest --dry-run',
     '<%= config.bin %> backup restore /var/backups/kasm/kasm_db_prod_20250101T020000Z.tar.zst --dry-run',
     '<%= config.bin %> backup restore /var/backups/kasm/kasm_db_prod_20250101T020000Z.tar.zst --yes --keep-previous',
     '<%= config.bin %> backup restore /var/backups/kasm/kasm_db_prod_20250101T020000Z.tar.zst --admin-user postgres --admin-password-file /root/pg-master.pass --yes',
   ]
 
-  static args = {file: Args.string({description: 'backup file to restore', required: true})}
+  static args = {file: Args.string({description: 'backup file to restore (or --latest)'})}
 
   static mutates = true
   static flags = {
+    latest: Flags.boolean({description: "restore the newest complete backup of the context's backup directory (the plan and the confirmation name it)"}),
+    dest: backupDestFlag,
     via: Flags.option({description: 'run pg_restore inside the kasm_db container or with the local client tools (default: docker when kasm_db runs here)', options: ['docker', 'local'] as const})(),
     'admin-user': Flags.string({description: "database role that drops and creates the database (Kasm's db_restore -g, default there: postgres); default: the context's user", helpValue: 'ROLE'}),
     'admin-password-env': Flags.string({description: 'password of --admin-user from this environment variable', exclusive: ['admin-password-file'], helpValue: 'NAME', dependsOn: ['admin-user']}),
@@ -36,15 +39,17 @@ export default class BackupRestore extends BaseCommand<typeof BackupRestore> {
   }
 
   async run(): Promise<(RestorePlan & {dryRun: true}) | (RestoreResult & {dryRun: false})> {
-    const [{planRestore, runRestore}, {detectVia}, {confirmTyped}, {OperationError}] = await Promise.all([
+    const [{planRestore, runRestore}, {backupToUse}, {detectVia}, {confirmTyped}, {OperationError}] = await Promise.all([
       import('../../lib/backup/restore.js'),
+      import('../../lib/backup/select.js'),
       import('../../lib/backup/pg-tools.js'),
       import('../../lib/output/prompt.js'),
       import('../../lib/errors.js'),
     ])
     const {context} = await this.resolvedContext()
     const {flags} = this
-    const plan = await planRestore(context, this.args.file, flags.via ?? (await detectVia()), Boolean(flags['keep-previous']), {user: flags['admin-user']})
+    const file = await backupToUse(this.args.file, flags.latest, flags.dest, () => this.resolvedContext())
+    const plan = await planRestore(context, file, flags.via ?? (await detectVia()), Boolean(flags['keep-previous']), {user: flags['admin-user']})
     const renderPlan = (p: RestorePlan): string => [`plan for restoring ${p.file} into ${p.target}:`, ...p.steps.map((s, i) => `  ${i + 1}. ${s}`)].join('\n')
     if (flags['dry-run']) return this.emit({...plan, dryRun: true as const}, renderPlan)
 

@@ -27,12 +27,12 @@ export default class BackupVerify extends BaseCommand<typeof BackupVerify> {
   }
 
   async run(): Promise<VerifyResult> {
-    const [{verifyBackup}, {latestBackup}, {renderVerify}] = await Promise.all([
+    const [{verifyBackup}, {backupToUse}, {renderVerify}] = await Promise.all([
       import('../../lib/backup/verify.js'),
       import('../../lib/backup/select.js'),
       import('../../lib/backup/render.js'),
     ])
-    const path = this.args.file ?? (await latestBackup(this.flags.latest, this.flags.dest, () => this.resolvedContext()))
+    const path = await backupToUse(this.args.file, this.flags.latest, this.flags.dest, () => this.resolvedContext())
     const result = await verifyBackup(path, {
       onWarning: (message) => this.warn(message),
       restoreTest: this.flags['restore-test'],

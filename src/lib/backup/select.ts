@@ -4,8 +4,14 @@ import {listBackups} from './catalog.js'
 import {backupDir} from './destination.js'
 import {contextSlug} from './naming.js'
 
-/** The newest complete backup of the context (for `--latest`); the context is only resolved when needed. */
-export async function latestBackup(latest: boolean, dest: string | undefined, resolve: () => Promise<ResolvedContext>): Promise<string> {
+/**
+ * The backup a command works on: the FILE it names, or with `--latest` the newest complete backup
+ * of the context (resolved only then). Both, or neither, is a usage error: a restore must never
+ * guess which one was meant.
+ */
+export async function backupToUse(file: string | undefined, latest: boolean, dest: string | undefined, resolve: () => Promise<ResolvedContext>): Promise<string> {
+  if (file && latest) throw new UsageError(`name a backup FILE or pass --latest, not both (got ${file} and --latest)`)
+  if (file) return file
   if (!latest) throw new UsageError('name a backup FILE, or pass --latest for the newest one')
   const {context} = await resolve()
   const dir = backupDir(dest, context)

@@ -54,6 +54,17 @@ describe('backup restore', function () {
     expect(plan.steps.at(-1)).to.equal(`drop ${plan.previousDatabase} once the web apps are healthy`)
   })
 
+  it('--latest restores the newest complete backup of the directory, and the plan names it; a FILE and --latest together are refused', async () => {
+    const result = await runCli(['backup', 'restore', '--latest', '--dest', dest, '--via', 'local', '--dry-run', '--json'], {env: sandbox.env})
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(JSON.parse(result.stdout)).to.include({dryRun: true, file: backup.file})
+    for (const argv of [[backup.path, '--latest', '--dest', dest], []]) {
+      const refused = await runCli(['backup', 'restore', ...argv, '--via', 'local', '--dry-run', '--json'], {env: sandbox.env})
+      expect(refused.exitCode, argv.join(' ')).to.equal(64)
+      expect(JSON.parse(refused.stdout).error.message).to.match(argv.length > 0 ? /^name a backup FILE or pass --latest, not both/ : /^name a backup FILE, or pass --latest for the newest one/)
+    }
+  })
+
   it('--dry-run of a missing file, a directory or garbage is an error, as the real run would be, not a plan', async () => {
     const dir = await tempDir()
     try {
