@@ -36,20 +36,22 @@ export function renderPoolDetails(pool: PoolView): string {
 export function renderConfigList(configs: readonly AutoscaleConfigView[]): string {
   if (configs.length === 0) return 'no autoscale configs'
   const value = (c: AutoscaleConfigView, field: string) => displayAutoscaleValue(field, c.settings[field])
+  // A boolean shows as yes/no, as in every other table (a string Kasm sent is shown as it came).
+  const yesNo = (c: AutoscaleConfigView, field: string) => (typeof c.settings[field] === 'boolean' ? c.settings[field] : value(c, field))
   return renderTable<AutoscaleConfigView>(
     [
       {get: (c) => c.autoscale_config_name, header: 'name'},
       {get: (c) => c.autoscale_type, header: 'type'},
       {get: (c) => c.zone_name ?? '(deleted)', header: 'zone'},
       {get: (c) => c.server_pool_name ?? '(none)', header: 'pool'},
-      {get: (c) => value(c, 'enabled'), header: 'enabled'},
+      {get: (c) => yesNo(c, 'enabled'), header: 'enabled'},
       {
         align: 'right',
         get: (c) => (c.autoscale_type === 'Server Pool' ? value(c, 'minimum_pool_standby_sessions') : `${value(c, 'standby_cores')} cores`),
         header: 'min/standby',
       },
       {get: (c) => value(c, 'downscale_backoff'), header: 'backoff'},
-      {get: (c) => value(c, 'require_checkin'), header: 'checkin'},
+      {get: (c) => yesNo(c, 'require_checkin'), header: 'checkin'},
     ],
     [...configs],
   )

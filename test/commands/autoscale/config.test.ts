@@ -51,6 +51,8 @@ describe('kasmctl pool / autoscale (list, get, set, enable, disable)', () => {
     expect(rdp.schedules).to.deep.include.members([{active_end_time: '19:00', active_start_time: '07:00', days_of_the_week: [1, 2, 3, 4, 5], schedule_id: (rdp.schedules as Row[])[0].schedule_id, timezone: 'UTC'}])
     const table = await kasmctl(['autoscale', 'get', 'rdp-autoscale'])
     expect(table.stdout).to.match(/downscale_backoff:\s+10m/)
+    // The list's booleans read yes/no, as in every other table.
+    expect((await kasmctl(['autoscale', 'list'])).stdout).to.match(/^rdp-autoscale +Server Pool +default +rdp-pool +no +2 +10m +yes$/m)
   })
 
   it('set prints before → after and sends the whole config: the fields it does not name keep their values', async () => {
