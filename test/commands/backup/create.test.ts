@@ -335,9 +335,12 @@ describe('backup create', function () {
       const run = startCli(['backup', 'create', '--dest', dest, '--via', 'local', '--compress', 'zstd'], {env: sandbox.env})
       let children: Array<{pid: number; name: string}> = []
       try {
-        await waitFor('pg_dump to start', () => runningPgDump(run.child.pid!))
-        children = descendants(run.child.pid!)
-        expect(children.map((p) => p.name).sort()).to.include.members(['pg_dump', 'psql', 'zstd'])
+        // Until a child has exec'd its program, /proc names it after its parent (node's "MainThread" on Node 24) or setpriv.
+        const all = ['pg_dump', 'psql', 'zstd']
+        children = await waitFor(`${all.join(', ')} to run`, () => {
+          const found = descendants(run.child.pid!)
+          return all.every((name) => found.some((p) => p.name === name)) ? found : undefined
+        })
         run.child.kill('SIGKILL')
         await run.result
         await waitFor('every child of the killed run to be gone', () => children.every((p) => !running(p.pid)))
