@@ -7,7 +7,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {OperationError, UnavailableError} from '../errors.js'
 import {holderAlive, type LockHolder} from '../lock.js'
 import {type Child, failureOf, runChild, startChild} from '../process/children.js'
-import {processStartTime, procStat} from '../process/proc.js'
+import {processArgv, processStartTime, procStat} from '../process/proc.js'
 import {findPgBinDir} from '../sandbox/postgres.js'
 
 /** A throwaway PostgreSQL cluster reachable only over a unix socket in its own temp dir (no TCP port to collide). */
@@ -93,16 +93,17 @@ export async function sweepAbandonedScratch(tmp: string): Promise<Array<{dir: st
 
 /** Stops the server left running in that scratch dir, if any (immediate shutdown). False if it would not stop. */
 async function stopLeftServer(dir: string): Promise<boolean> {
-  const pidFile = await readFile(join(dir, 'data', 'postmaster.pid'), 'utf8').catch(() => undefined)
-  const [pidLine, dataDir] = pidFile?.split('\n') ?? []
-  const pid = Number(pidLine)
-  // Only a postgres serving this very data dir (pids are recycled).
+  const dataDir = join(dir, 'data')
+  const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0])
+  // Only the server started on this very data dir: the pid file outlives a server that died, and its
+  // pid may now be another PostgreSQL's (Kasm's own, on a database host), which must never get a signal.
   const running = (): boolean => {
-    const stat = procStat(pid)
-    return stat !== undefined && stat.state !== 'Z' && stat.name === 'postgres'
+    const argv = processArgv(pid) ?? []
+    const at = argv.indexOf('-D')
+    return at >= 0 && argv[at + 1] === dataDir && procStat(pid)?.state !== 'Z'
   }
 
-  if (!Number.isInteger(pid) || pid <= 0 || dataDir !== join(dir, 'data') || !running()) return true
+  if (!Number.isInteger(pid) || pid <= 0 || !running()) return true
   try {
     process.kill(pid, 'SIGQUIT')
   } catch {

@@ -1,9 +1,10 @@
-import {readFile, readlink, statfs} from 'node:fs/promises'
+import {readlink, statfs} from 'node:fs/promises'
 import type pg from 'pg'
 
 import {AuthError, LockedError, NotFoundError, OperationError} from '../errors.js'
 import {describeHolders, queryError, SQLSTATE, sqlState, tableLockHolders} from './errors.js'
 import {formatBytes} from '../output/units.js'
+import {processArgv} from '../process/proc.js'
 
 /**
  * VACUUM run by the operator: plain VACUUM (ANALYZE) by default, without autovacuum's cost
@@ -162,8 +163,7 @@ async function backendWorkingDirectory(db: pg.Client): Promise<string | undefine
   try {
     const pid = (await db.query<{pid: number}>('SELECT pg_backend_pid() AS pid')).rows[0].pid
     // In another pid namespace (a container) the number may belong to something else: check it is postgres.
-    const command = await readFile(`/proc/${pid}/cmdline`, 'utf8')
-    if (!command.startsWith('postgres')) return undefined
+    if (!processArgv(pid)?.[0]?.startsWith('postgres')) return undefined
     return await readlink(`/proc/${pid}/cwd`)
   } catch {
     return undefined

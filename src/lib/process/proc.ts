@@ -23,6 +23,15 @@ export function procStat(pid: number): ProcStat | undefined {
   }
 }
 
+/** A process's command line from /proc (Linux); undefined when the process is gone or not ours to read. */
+export function processArgv(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1)
+  } catch {
+    return undefined
+  }
+}
+
 /** Field 22 of /proc/<pid>/stat (start time since boot); undefined off Linux or when the process is gone. */
 export function processStartTime(pid: number): number | undefined {
   return procStat(pid)?.start

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {chmod, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -58,6 +58,27 @@ describe('lib/backup/scratch-postgres: clusters a killed restore test left behin
     } finally {
       await next.destroy()
       await left.destroy()
+    }
+  })
+
+  it('never signals another PostgreSQL that a stale pid file names (a recycled pid): only the server of that data dir', async () => {
+    // A process named postgres, serving another data dir, as Kasm's own database would on that host.
+    const bin = join(tmp, 'bin')
+    await mkdir(bin)
+    await copyFile('/bin/sleep', join(bin, 'postgres'))
+    const other = spawn(join(bin, 'postgres'), ['30'], {stdio: 'ignore'})
+    try {
+      const dead = join(tmp, 'kasmctl-scratch-stale')
+      await mkdir(join(dead, 'data'), {recursive: true})
+      await writeFile(join(dead, 'owner.json'), JSON.stringify({hostname: hostname(), pid: deadPid(), purpose: 'x', startedAt: ''}))
+      await writeFile(join(dead, 'data', 'postmaster.pid'), `${other.pid}\n${join(dead, 'data')}\n`)
+      expect(procStat(other.pid!)?.name).to.equal('postgres')
+
+      expect((await sweepAbandonedScratch(tmp)).map((entry) => entry.dir)).to.deep.equal([dead])
+      expect(procStat(other.pid!)?.state).to.not.equal(undefined)
+      expect(other.exitCode).to.equal(null)
+    } finally {
+      other.kill('SIGKILL')
     }
   })
 
