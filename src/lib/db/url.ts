@@ -4,7 +4,7 @@ import {listValues} from '../errors.js'
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const
 export type SslMode = (typeof SSL_MODES)[number]
 
-export const DATABASE_URL_EXAMPLE = 'postgres://kasmapp@db:5432/kasm?sslmode=require'
+const DATABASE_URL_EXAMPLE = 'postgres://kasmapp@db:5432/kasm?sslmode=require'
 
 /**
  * What is wrong with a database URL, if anything: the one check for `context add --db-url`, the

@@ -11,6 +11,12 @@ export const STATUS_EXIT_CODE: Record<HealthStatus, number> = {CRITICAL: 2, OK: 
 
 export const HEALTH_ROLES = ['api', 'webapp', 'proxy', 'agent', 'manager', 'connection-proxy', 'db', 'backup', 'zone'] as const
 export type HealthRole = (typeof HEALTH_ROLES)[number]
+/**
+ * The roles whose checks read get_zones {brief: true}, which bin/run.js asks early for health
+ * (src/lib/kasm/early-read.ts; test/lib/kasm/early-read.test.ts runs each role to keep this true).
+ * `--role zone` alone reads the whole zones, another request.
+ */
+export const HEALTH_ROLES_READING_ZONES: readonly HealthRole[] = ['api', 'proxy', 'agent', 'manager', 'connection-proxy']
 /** What `kasmctl health` checks without --all / --role. */
 export const DEFAULT_ROLES: readonly HealthRole[] = ['api', 'webapp']
 

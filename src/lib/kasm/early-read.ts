@@ -3,6 +3,7 @@ import {createRequire} from 'node:module'
 import type {GlobalFlagSpec} from '../argv.js'
 import {leadingGlobalFlags} from '../argv.js'
 import type {HttpResponse} from './transport.js'
+import {HEALTH_ROLES_READING_ZONES, type HealthRole} from '../health/types.js'
 import {offerEarlyAnswer} from './early-answers.js'
 
 /**
@@ -25,21 +26,14 @@ export const FIRST_READS: Readonly<Record<string, readonly EarlyRead[]>> = {
   'zone list': [read('get_zones')],
 }
 
-/**
- * The health roles whose checks read get_zones {brief: true}, the read health asks early
- * (test/lib/kasm/early-read.test.ts runs each one): `health --role db` or `--role webapp,backup`
- * asks Kasm nothing early, so a monitoring system polling those roles sends no request that nobody
- * takes. (`--role zone` alone reads the whole zones, another request.)
- */
-export const HEALTH_ROLES_READING_ZONES = ['api', 'proxy', 'agent', 'manager', 'connection-proxy']
-
 /** Commands whose first reads depend on the command line: whether they ask them at all. */
 const ASKS_WHEN: Readonly<Record<string, (tokens: readonly string[]) => boolean>> = {
+  // Only when a role it checks reads the brief zones: health --role db|webapp|backup asks Kasm nothing early.
   health(tokens) {
     const roles = tokens.flatMap((token, index) =>
       token === '--role' ? (tokens[index + 1] ?? '').split(',') : token.startsWith('--role=') ? token.slice(7).split(',') : [],
     )
-    return roles.length === 0 || tokens.includes('--all') || roles.some((role) => HEALTH_ROLES_READING_ZONES.includes(role))
+    return roles.length === 0 || tokens.includes('--all') || roles.some((role) => HEALTH_ROLES_READING_ZONES.includes(role as HealthRole))
   },
 }
 

@@ -1,4 +1,5 @@
 import Table from 'cli-table3'
+import {stripVTControlCharacters} from 'node:util'
 
 import {detectTerminal} from './terminal.js'
 
@@ -66,18 +67,13 @@ export function fitWidths(lines: string[][], width: number | undefined): Array<n
   return widths(cap).map((w, index) => (w < natural[index] ? w : null))
 }
 
-/** A cell's text as a terminal shows it: colour codes take no room. */
-function visible(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replaceAll(/\u001B\[[\d;]*m/g, '')
-}
-
+/** The widest line of a cell as a terminal shows it (colour codes take no room). */
 function visibleWidth(text: string): number {
-  return Math.max(...visible(text).split('\n').map((line) => line.length))
+  return Math.max(...stripVTControlCharacters(text).split('\n').map((line) => line.length))
 }
 
 function longestWord(text: string): number {
-  return Math.max(0, ...visible(text).split(/\s+/).map((word) => word.length))
+  return Math.max(0, ...stripVTControlCharacters(text).split(/\s+/).map((word) => word.length))
 }
 
 /** Key/value pairs for `get` commands. */
