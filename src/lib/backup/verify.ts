@@ -3,8 +3,10 @@ import {stat} from 'node:fs/promises'
 import {basename} from 'node:path'
 import pg from 'pg'
 
+import {describe} from '../config/schema.js'
 import {connectTarget} from '../db/connect.js'
 import {describeTarget, parseDatabaseUrl, type DatabaseTarget} from '../db/target.js'
+import {databaseUrlProblem} from '../db/url.js'
 import {isKasmctlError, NotFoundError, UsageError} from '../errors.js'
 import {feedArchive} from './archive.js'
 import {readChecksumFile, sha256File} from './checksum.js'
@@ -54,6 +56,8 @@ export interface VerifyOptions {
  * the manifest's. Stops at the first failed check.
  */
 export async function verifyBackup(path: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  // Refused before any check runs: a typo must not surface minutes later, after the checksum of a large file.
+  if (options.targetUrl) checkTargetUrl(options.targetUrl)
   const parsed = parseBackupName(basename(path))
   if (!parsed || parsed.partial) {
     throw new UsageError(`${path} is not a kasmctl backup (expected kasm_db_<context>_<time>.tar[.zst|.gz] or .dump[.zst])`)
@@ -151,6 +155,13 @@ function tablesWithoutData(listing: string, manifest: BackupManifest | undefined
     .map(([table]) => table)
 }
 
+/** A --target-url that could never be used is a usage error (exit 64) naming it, its password masked. */
+function checkTargetUrl(url: string): void {
+  const problem = databaseUrlProblem(url)
+  if (problem) throw new UsageError(`--target-url ${describe(url)} ${problem}`)
+  if (new URL(url).password) throw new UsageError('--target-url must not contain a password: set KASMCTL_TARGET_PASSWORD instead')
+}
+
 /** Restores into a scratch database (throwaway local cluster, or a new database on --target-url), counts rows, drops it. */
 async function restoreTest(source: Parameters<typeof feedArchive>[0], manifest: BackupManifest | undefined, options: VerifyOptions): Promise<RowCountCheck[]> {
   const database = `kasmctl_verify_${randomBytes(4).toString('hex')}`
@@ -158,7 +169,6 @@ async function restoreTest(source: Parameters<typeof feedArchive>[0], manifest: 
   let cleanup: () => Promise<void>
   if (options.targetUrl) {
     const named = parseDatabaseUrl(options.targetUrl, '--target-url')
-    if (named.password) throw new UsageError('--target-url must not contain a password: set KASMCTL_TARGET_PASSWORD instead')
     target = {...named, password: options.targetPassword}
     const admin = await connectTarget(target, {applicationName: 'kasmctl backup verify'})
     await admin.query(`CREATE DATABASE ${database}`)

@@ -60,6 +60,22 @@ describe('backup verify', function () {
     expect(scratch.rows).to.deep.equal([])
   })
 
+  it('a --target-url that could never work is a usage error naming it (password masked), before any check runs', async () => {
+    const created = await createBackup(sandbox, dest, ['--exclude-logs'])
+    for (const [url, message] of [
+      ['db:5432', '--target-url "db:5432" must be a postgres:// URL, not db'],
+      ['postgres://postgres@db/postgres?sslmode=yes', '--target-url "postgres://postgres@db/postgres?sslmode=yes" has sslmode "yes", not one of disable, prefer, require, verify-ca or verify-full'],
+      ['mysql://root:hunter2@db/kasm', '--target-url "mysql://root:***@db/kasm" must be a postgres:// URL, not mysql'],
+      ['postgres://postgres:hunter2@db/postgres', '--target-url must not contain a password: set KASMCTL_TARGET_PASSWORD instead'],
+    ]) {
+      const result = await runCli(['backup', 'verify', created.path, '--restore-test', '--target-url', url, '--json'], {env: sandbox.env})
+      expect(result.exitCode, url).to.equal(64)
+      const {error} = JSON.parse(result.stdout)
+      expect(error).to.include({code: 'USAGE', message})
+      expect(result.stdout + result.stderr).to.not.include('hunter2')
+    }
+  })
+
   it('fails with the reason when the file was damaged (checksum mismatch), exit 1', async () => {
     const created = await createBackup(sandbox, dest, ['--exclude-logs'])
     const handle = await open(created.path, 'r+')
