@@ -7,6 +7,11 @@ import {COMPLETION_CLIENT, NAME_SOURCES, type NameSource} from '../lib/completio
 export default class Complete extends BaseCommand<typeof Complete> {
   static hidden = true
   static summary = 'Print the names that shell completion offers (contexts, zones, agents), one per line'
+  static examples = [
+    '<%= config.bin %> __complete contexts',
+    {command: '<%= config.bin %> __complete zones --context prod --json', description: 'The zones of a context, as the completion script asks for them with --context on the line:'},
+  ]
+
   static args = {source: Args.string({description: 'what to name', options: [...NAME_SOURCES], required: true})}
 
   async run(): Promise<{names: string[]}> {

@@ -120,6 +120,18 @@ describe('autocomplete', () => {
       expect(await bash.complete('kasmctl --context nosuch zone get ')).to.deep.equal([])
     })
 
+    it('kasmctl __complete, run as the script runs it: one name per line, sorted; --json {names}; an unknown source is exit 64', async () => {
+      const zones = await runCli(['__complete', 'zones'], {env})
+      expect(zones.exitCode, zones.stderr).to.equal(0)
+      const names = zones.stdout.trim().split('\n')
+      expect(names).to.deep.equal([...(await listed(['zone', 'list'], 'zones', 'zone_name'))].sort())
+      expect(JSON.parse((await runCli(['__complete', 'contexts', '--json'], {env})).stdout)).to.deep.equal({names: ['sandbox']})
+      const unknown = await runCli(['__complete', 'images'], {env})
+      expect(unknown.exitCode).to.equal(64)
+      expect(unknown.stderr).to.include('images').and.include('contexts, zones, agents')
+      expect((await runCli(['__complete', '--help'], {env})).stdout).to.include('EXAMPLES').and.include('EXIT CODES')
+    })
+
     it('offers nothing when Kasm does not answer; kasmctl __complete says why on stderr, which the script drops', async () => {
       await (await useSandbox()).fault({kind: 'api-down'})
       expect(await bash.complete('kasmctl zone get ')).to.deep.equal([])
