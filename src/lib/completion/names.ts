@@ -22,6 +22,6 @@ export async function contextNames(): Promise<string[]> {
 
 export async function deploymentNames(client: KasmClient, source: DeploymentSource): Promise<string[]> {
   if (source === 'zones') return (await client.getZones({brief: true})).map((zone) => zone.zone_name).sort()
-  const servers = await client.getServers()
-  return servers.filter((server) => server.server_type === 'host').map((server) => server.hostname).sort()
+  const [servers, {isAgent}] = await Promise.all([client.getServers(), import('../zones/view.js')])
+  return servers.filter((server) => isAgent(server)).map((server) => server.hostname).sort()
 }
