@@ -133,6 +133,9 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   let queue: Promise<void> = Promise.resolve()
   let pending = 0
   const runTick = async (): Promise<void> => {
+    // Check-ins go to a web app's API, and expiry and autoscaling are its manager's work: with every
+    // web app stopped (bin/stop on each, as a restore does) nothing writes to the database.
+    if (![...webapps.values()].some((w) => w.running)) return
     const {destroyed} = await liveTick(db, {
       autoscale: {checkinJwt: registrationJwt, log},
       connectionProxyIds,

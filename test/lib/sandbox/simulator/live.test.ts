@@ -106,6 +106,25 @@ describe('Kasm API simulator: live behaviour', () => {
       expect(await reportedAgo('managers', 'manager_hostname', 'webapp-2')).to.be.lessThan(60)
     })
 
+    it('with every web app stopped nothing writes to the database (check-ins and expiry are the managers\' work), until one starts again', async () => {
+      const [row] = await query<{kasm_id: string}>(sandbox, 'SELECT kasm_id FROM kasms LIMIT 1')
+      await query(sandbox, `UPDATE kasms SET expiration_date = ${AGED} WHERE kasm_id = $1`, [row.kasm_id])
+      await query(sandbox, `UPDATE servers SET last_reported = ${AGED}`)
+      await sandbox.stopWebapp('webapp-1')
+      await sandbox.stopWebapp('webapp-2')
+      try {
+        await sandbox.tick()
+        expect(await query(sandbox, 'SELECT 1 FROM kasms WHERE kasm_id = $1', [row.kasm_id])).to.have.length(1)
+        expect(await reportedAgo('servers', 'hostname', 'agent-1')).to.be.greaterThan(3000)
+      } finally {
+        await sandbox.startWebapp('webapp-1')
+      }
+
+      await sandbox.tick()
+      expect(await query(sandbox, 'SELECT 1 FROM kasms WHERE kasm_id = $1', [row.kasm_id])).to.have.length(0)
+      expect(await reportedAgo('servers', 'hostname', 'agent-1')).to.be.lessThan(60)
+    })
+
     it('start re-reads server.zone_name: the manager moves zone and sessions are placed there first', async () => {
       const path = configOf('webapp-2')
       await writeFile(path, (await readFile(path, 'utf8')).replace(/zone_name: default/, 'zone_name: east'))
