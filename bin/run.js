@@ -15,13 +15,15 @@ if (process.env.KASMCTL_LAUNCHER) {
   delete process.env.KASMCTL_LAUNCHER
 }
 
-// A read-only API command has a worker ask its first reads now, while oclif loads (src/lib/kasm/early-read.ts).
+// A read-only API command has curl ask its first reads now, while oclif loads (src/lib/kasm/early-read.ts).
 // `--version` and `--help` name no command: they load nothing for it.
 const argv = process.argv.slice(2)
 if (argv.some((word) => !word.startsWith('-'))) {
-  const {startEarlyReads} = await import('../dist/lib/kasm/early-read.js')
-  startEarlyReads(argv)
+  const {startEarlyReads} = await import('../dist/lib/kasm/early-read.bundle.js')
+  await startEarlyReads(argv)
 }
 
-const {execute} = await import('@oclif/core')
+// oclif is CommonJS: require() loads it without the ES module loader's resolution and export scan.
+const {createRequire} = await import('node:module')
+const {execute} = createRequire(import.meta.url)('@oclif/core')
 await execute({dir: import.meta.url})

@@ -89,7 +89,7 @@ Architecture: $debarch
 Maintainer: kasmctl maintainers <maintainers@kasmctl.invalid>
 Installed-Size: $(du -sk "$pkg/usr" | cut -f1)
 Depends: libc6 (>= 2.28), libstdc++6, libgcc-s1
-Recommends: postgresql-client, zstd, openssh-client
+Recommends: postgresql-client, zstd, openssh-client, curl
 Section: admin
 Priority: optional
 Homepage: https://github.com/kasmctl/kasmctl

@@ -98,11 +98,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The selected context; warnings (file mode, insecure TLS) go to stderr once. */
   protected async resolvedContext(): Promise<ResolvedContext> {
-    this.contextPromise ??= import('./lib/config/resolve.js').then(async ({resolveContext}) => {
-      const resolved = await resolveContext(this.flags.context)
+    this.contextPromise ??= (async () => {
+      // Resolved already when bin/run.js asked the command's first reads early (early-read.ts).
+      const {takeEarlyContext} = await import('./lib/kasm/early-answers.js')
+      let resolved = takeEarlyContext(this.flags.context)
+      if (!resolved) {
+        const {resolveContext} = await import('./lib/config/resolve.js')
+        resolved = await resolveContext(this.flags.context)
+      }
+
       for (const warning of resolved.warnings) this.warn(warning)
       return resolved
-    })
+    })()
     return this.contextPromise
   }
 

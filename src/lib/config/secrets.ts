@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises'
+import {readFileSync} from 'node:fs'
 
 import {ConfigError} from '../errors.js'
 import type {SecretRef} from './types.js'
@@ -20,7 +20,7 @@ export async function resolveSecret(ref: SecretRef | undefined, what: string, en
 
   if (ref.file) {
     try {
-      return (await readFile(ref.file, 'utf8')).split('\n')[0].trim()
+      return readFileSync(ref.file, 'utf8').split('\n')[0].trim()
     } catch (error) {
       throw new ConfigError(`${what} is read from ${ref.file}, which cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
     }
@@ -52,7 +52,7 @@ export function redact(text: string, secrets: Iterable<string | undefined>): str
 export async function readContextFile(path: string | undefined, what: string): Promise<string | undefined> {
   if (!path) return undefined
   try {
-    return await readFile(path, 'utf8')
+    return readFileSync(path, 'utf8')
   } catch (error) {
     throw new ConfigError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }

@@ -1,4 +1,4 @@
-import {readFile, stat} from 'node:fs/promises'
+import {readFileSync, statSync} from 'node:fs'
 
 import {ConfigError, NotFoundError, UsageError, listValues} from '../errors.js'
 import {configPath} from './paths.js'
@@ -13,11 +13,14 @@ export interface LoadedConfig {
   permissionWarning?: string
 }
 
-/** Reads the config file; a missing file is an empty config. */
+/**
+ * Reads the config file; a missing file is an empty config. Synchronous reads: a command's start
+ * waits for the file anyway, and each asynchronous read is several round trips to the thread pool.
+ */
 export async function loadConfig(path = configPath()): Promise<LoadedConfig> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = readFileSync(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {file: {contexts: []}, path}
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`)
@@ -37,7 +40,7 @@ export async function loadConfig(path = configPath()): Promise<LoadedConfig> {
   }
 
   const file = validateConfig(raw ?? {}, path)
-  const mode = (await stat(path)).mode & 0o777
+  const mode = statSync(path).mode & 0o777
   const permissionWarning =
     mode & 0o077
       ? `config file ${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}); it may hold secrets: run \`chmod 600 ${path}\``

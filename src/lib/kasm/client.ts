@@ -1,33 +1,15 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {readContextFile, resolveSecret} from '../config/secrets.js'
-import type {AuthStyle, ContextConfig} from '../config/types.js'
-import {AuthError, ConfigError, KasmApiError, LicenseError, UnavailableError} from '../errors.js'
+import type {ContextConfig} from '../config/types.js'
+import {AuthError, KasmApiError, LicenseError, UnavailableError} from '../errors.js'
 import {normalizeId} from './ids.js'
 import {normalizeImage, normalizeKasm, normalizeServer, normalizeZone} from './normalize.js'
 import {takeEarlyAnswer} from './early-answers.js'
 import {ENDPOINTS, describeEndpointNeeds, describePermissions} from './permissions.js'
+import {type Body, clientOptionsFromContext, DEFAULT_TIMEOUT_MS, kasmBaseUrl, type KasmClientOptions, prepareRequest, type PreparedRequest} from './request.js'
 import {HttpTransport, type HttpResponse, NetworkError} from './transport.js'
 import type {AutoscaleSchedule, ConnectionProxy, HealthcheckResult, Image, Kasm, Manager, RawAutoscaleConfig, Server, ServerPool, ServerType, Setting, Zone, ZoneSettings} from './types.js'
 
-export interface KasmClientOptions {
-  /** Kasm base URL, e.g. https://kasm.example.com (a trailing /api is tolerated). */
-  url: string
-  apiKey: string
-  apiSecret: string
-  auth?: AuthStyle
-  caPem?: string
-  insecure?: boolean
-  timeoutMs?: number
-  /** Attempts after the first one, for reads only. */
-  retries?: number
-  /** Base delay of the exponential backoff between read retries. */
-  retryDelayMs?: number
-  /** Receives one line per request; secrets are never passed to it. */
-  debug?: (line: string) => void
-}
-
-type Body = Record<string, unknown>
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
 
@@ -49,35 +31,12 @@ export class KasmClient {
 
   constructor(options: KasmClientOptions) {
     this.options = options
-    this.baseUrl = options.url.replace(/\/+$/, '').replace(/\/api$/, '')
+    this.baseUrl = kasmBaseUrl(options.url)
   }
 
   /** Builds a client from a context: resolves the secret reference and reads the CA file. */
   static async fromContext(context: ContextConfig, extra: Partial<KasmClientOptions> = {}): Promise<KasmClient> {
-    const {api} = context
-    if (!api.key) {
-      throw new ConfigError(`context "${context.name}" has no API key`, {hint: `run \`kasmctl context add ${context.name} --api-key KEY ...\``})
-    }
-
-    const secret = await resolveSecret(api.secret, `API secret of context "${context.name}"`)
-    if (!secret) {
-      throw new ConfigError(`context "${context.name}" has no API secret`, {
-        hint: 'pass it with `--api-secret-stdin`, `--api-secret-env NAME` or `--api-secret-file PATH` to `kasmctl context add`',
-      })
-    }
-
-    const caPem = await readContextFile(api.tls?.caFile, `CA file of context "${context.name}"`)
-
-    return new KasmClient({
-      apiKey: api.key,
-      apiSecret: secret,
-      auth: api.auth ?? 'body',
-      caPem,
-      insecure: api.tls?.insecure,
-      timeoutMs: api.timeoutMs,
-      url: api.url,
-      ...extra,
-    })
+    return new KasmClient({...(await clientOptionsFromContext(context)), ...extra})
   }
 
   /** Calls /api/public/<method>. Reads are retried with backoff on network errors and 502/503/504. */
@@ -85,15 +44,17 @@ export class KasmClient {
     const http = this.http()
     const write = ENDPOINTS[method]?.write ?? true
     const attempts = write ? 1 : 1 + (this.options.retries ?? 2)
-    const {key, request, url} = this.prepare(method, body)
+    const request = this.prepared(method, body)
+    const {url} = request
     let lastError: unknown
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const started = Date.now()
       try {
-        // A read asked while kasmctl started (early-read.ts) is answered by then, or soon.
-        const early = attempt === 1 && !write ? takeEarlyAnswer(key) : undefined
+        // A read asked while kasmctl started (early-read.ts) is answered by then, or soon; without an answer the client asks itself.
+        const early = attempt === 1 && !write ? await takeEarlyAnswer(request.key) : undefined
+        if (early && 'failure' in early) throw new NetworkError(early.failure.message, early.failure.code)
         if (early) http.route(new URL(url))
-        const response = await (early ?? http.request('POST', url, request.body, request.headers))
+        const response = early ?? (await http.request('POST', url, request.body, request.headers))
         this.options.debug?.(`POST ${url} -> HTTP ${response.status} (${early ? 'asked early, ' : ''}${Date.now() - started} ms)`)
         if (RETRYABLE_STATUS.has(response.status) && attempt < attempts) {
           lastError = response
@@ -114,13 +75,14 @@ export class KasmClient {
     return this.interpret<T>(method, url, lastError as HttpResponse)
   }
 
-  /**
-   * Sends a read as call() would, without interpreting the answer: early-read.ts asks a command's
-   * first reads this way, and the key lets the command's own client recognise the same request.
-   */
-  ask(method: string, body: Body = {}): {key: string; response: Promise<HttpResponse>} {
-    const {key, request, url} = this.prepare(method, body)
-    return {key, response: this.http().request('POST', url, request.body, request.headers)}
+  /** A call's URL, body and headers, and the key that recognises an answer asked early (early-read.ts). */
+  prepared(method: string, body: Body = {}): PreparedRequest {
+    return prepareRequest(this.options, method, body)
+  }
+
+  /** How long a request may take, in ms. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   }
 
   /** Closes kept-alive connections so the process can exit at once. */
@@ -327,38 +289,6 @@ export class KasmClient {
     })
   }
 
-  private authBody(body: Body): Body {
-    if ((this.options.auth ?? 'body') !== 'body') return body
-    return {...body, api_key: this.options.apiKey, api_key_secret: this.options.apiSecret}
-  }
-
-  private authHeaders(): Record<string, string> {
-    switch (this.options.auth ?? 'body') {
-      case 'basic': {
-        return {Authorization: `Basic ${Buffer.from(`${this.options.apiKey}:${this.options.apiSecret}`).toString('base64')}`}
-      }
-
-      case 'headers': {
-        return {'api-key': this.options.apiKey, 'api-key-secret': this.options.apiSecret}
-      }
-
-      default: {
-        return {}
-      }
-    }
-  }
-
-  /**
-   * A call's URL, body and headers (with the credentials), and its key: everything that shapes its
-   * answer, TLS trust and how long it may take included (a client with a shorter timeout must not wait longer).
-   */
-  private prepare(method: string, body: Body): {key: string; request: {body: string; headers: Record<string, string>}; url: string} {
-    const url = `${this.baseUrl}/api/public/${method}`
-    const request = {body: JSON.stringify(this.authBody(body)), headers: this.authHeaders()}
-    const key = JSON.stringify([url, request.body, request.headers, this.options.caPem ?? null, Boolean(this.options.insecure), this.options.timeoutMs ?? null])
-    return {key, request, url}
-  }
-
   private backoff(attempt: number): number {
     return (this.options.retryDelayMs ?? 250) * 2 ** (attempt - 1)
   }
@@ -368,7 +298,7 @@ export class KasmClient {
       caPem: this.options.caPem,
       debug: this.options.debug,
       insecure: this.options.insecure,
-      timeoutMs: this.options.timeoutMs ?? 15_000,
+      timeoutMs: this.timeoutMs,
     })
     return this.transport
   }

@@ -1,13 +1,9 @@
-import {createRequire} from 'node:module'
-
 import type {GlobalFlagSpec} from '../argv.js'
 import {leadingGlobalFlags} from '../argv.js'
-import type {HttpResponse} from './transport.js'
 import {HEALTH_ROLES_READING_ZONES, type HealthRole} from '../health/types.js'
-import {offerEarlyAnswer} from './early-answers.js'
 
 /**
- * The reads each read-only API command starts with, by command: bin/run.js has a worker ask them
+ * The reads each read-only API command starts with, by command: bin/run.js has curl ask them
  * while oclif loads (~100 ms), so the TLS set-up, the handshake and Kasm's answer overlap start-up
  * instead of following it (bench/startup.mjs). Only reads whose body depends on no flag belong here;
  * test/lib/kasm/early-read.test.ts checks that each command really asks these first.
@@ -76,70 +72,12 @@ export function earlyReadsFor(argv: readonly string[]): {reads: readonly EarlyRe
 }
 
 /**
- * Starts the command's first reads in a worker thread, which never keeps the process alive: a
- * command that fails before asking (a usage error) exits at once. The command's client takes an
- * answer (early-answers.ts) only for the very same request; a worker that fails (no context, a bad
- * secret file) offers nothing, and the command finds and reports the problem itself.
+ * Asks the command's first reads while oclif loads (early-send.ts), when the command line names a
+ * command that has some. This module decides with string work only: it is loaded on every start.
  */
-export function startEarlyReads(argv: readonly string[]): void {
+export async function startEarlyReads(argv: readonly string[]): Promise<void> {
   const wanted = earlyReadsFor(argv)
   if (!wanted) return
-  const {Worker} = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')
-  const worker = new Worker(new URL('early-read-worker.js', import.meta.url), {stderr: true, stdout: true, workerData: wanted})
-  worker.unref()
-  const relay = new EarlyReadRelay((waiting) => (waiting ? worker.ref() : worker.unref()))
-  worker.on('message', (message: EarlyReadMessage) => relay.onMessage(message))
-  worker.on('error', () => undefined)
-  worker.on('exit', () => relay.onExit())
+  const {sendEarlyReads} = await import('./early-send.js')
+  await sendEarlyReads(wanted)
 }
-
-/**
- * Offers the worker's answers to the client as they are asked, and holds the process open (through
- * `hold`) only while the command waits for one. An answer the worker never gives (it ended) fails
- * as a network error: the client then retries with a request of its own.
- */
-export class EarlyReadRelay {
-  private readonly pending = new Map<string, {resolve: (answer: HttpResponse) => void; reject: (error: Error) => void}>()
-  private readonly hold: (waiting: boolean) => void
-
-  constructor(hold: (waiting: boolean) => void) {
-    this.hold = hold
-  }
-
-  onMessage(message: EarlyReadMessage): void {
-    if (message.type === 'asked') {
-      const answer = new Promise<HttpResponse>((resolve, reject) => this.pending.set(message.key, {reject, resolve}))
-      answer.catch(() => undefined)
-      offerEarlyAnswer(message.key, () => {
-        if (this.pending.has(message.key)) this.hold(true)
-        return answer
-      })
-    } else if (message.type === 'answer') {
-      this.settle(message.key)?.resolve(message.response)
-    } else {
-      void this.fail(message.key, message.message, message.code)
-    }
-  }
-
-  async onExit(): Promise<void> {
-    await Promise.all([...this.pending.keys()].map((key) => this.fail(key, 'the early read ended without an answer', 'ERR_EARLY_READ')))
-  }
-
-  private async fail(key: string, message: string, code: string): Promise<void> {
-    const {NetworkError} = await import('./transport.js')
-    this.settle(key)?.reject(new NetworkError(message, code))
-  }
-
-  private settle(key: string): {resolve: (answer: HttpResponse) => void; reject: (error: Error) => void} | undefined {
-    const waiting = this.pending.get(key)
-    this.pending.delete(key)
-    if (this.pending.size === 0) this.hold(false)
-    return waiting
-  }
-}
-
-/** What the worker tells: a request it sent (with its key), then the answer or the network failure. */
-export type EarlyReadMessage =
-  | {type: 'asked'; key: string}
-  | {type: 'answer'; key: string; response: HttpResponse}
-  | {type: 'failed'; key: string; code: string; message: string}

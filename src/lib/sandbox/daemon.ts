@@ -1,8 +1,8 @@
 import {spawn} from 'node:child_process'
 import {open, readFile} from 'node:fs/promises'
-import {fileURLToPath} from 'node:url'
 
 import {UnavailableError} from '../errors.js'
+import {shippedModule} from '../shipped.js'
 import type {Deployment, SandboxState} from './contract.js'
 import {startControlServer} from './control.js'
 import {processAlive, readState} from './state.js'
@@ -13,8 +13,8 @@ import {processAlive, readState} from './state.js'
  * "ready" message; the daemon logs to state.daemon.logFile and exits on SIGTERM or POST /shutdown.
  */
 
-const SELF = fileURLToPath(import.meta.url)
-const SIMULATOR = fileURLToPath(new URL(`simulator/index.${SELF.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url))
+const SELF = shippedModule('lib/sandbox/daemon')
+const SIMULATOR = shippedModule('lib/sandbox/simulator/index')
 
 interface ReadyMessage {
   ready: true

@@ -4,6 +4,7 @@ import {dirname, join} from 'node:path'
 
 import {KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
 import {shellQuote} from '../remote/shell.js'
+import {shippedFile} from '../shipped.js'
 import type {SandboxState} from './contract.js'
 import {CONNECTION_PROXIES, WEBAPPS, type SeedResult} from './seed.js'
 import {statePath} from './state.js'
@@ -13,7 +14,7 @@ import {statePath} from './state.js'
  * hosts/<name>/opt/kasm/{<version>/, current -> <version>, bin -> current/bin}.
  */
 
-const TEMPLATES = new URL('templates/', import.meta.url)
+const TEMPLATES = (name: string): string => shippedFile(`lib/sandbox/templates/${name}`)
 export const DB_HOST = 'db-1'
 /**
  * An all-in-one (single-server) install: its services are the sandbox's web apps and its database.
@@ -32,7 +33,7 @@ export const appConfigPath = (dir: string, host: string, file: string): string =
 export const proxyConfigPath = (dir: string, host: string): string => join(dir, 'hosts', host, 'etc', 'nginx', 'conf.d', 'kasm.conf')
 
 async function template(name: string, values: Record<string, number | string>): Promise<string> {
-  const text = await readFile(new URL(name, TEMPLATES), 'utf8')
+  const text = await readFile(TEMPLATES(name), 'utf8')
   return text.replaceAll(/\{\{(\w+)\}\}/g, (_, key: string) => {
     if (!(key in values)) throw new Error(`template ${name}: no value for {{${key}}}`)
     return String(values[key])
@@ -73,7 +74,7 @@ export async function writeHosts(state: SandboxState, seed: SeedResult, env: {no
   const {dir} = state
   await rm(join(dir, 'hosts'), {force: true, recursive: true})
   const client = join(dir, 'control-client.mjs')
-  await copyFile(new URL('control-client.mjs', TEMPLATES), client)
+  await copyFile(TEMPLATES('control-client.mjs'), client)
   const node = env.nodePath ?? process.execPath
   const controlScript = (action: string, name: string) =>
     `exec ${shellQuote(node)} ${shellQuote(client)} ${shellQuote(statePath(dir))} ${action} ${shellQuote(name)}\n`

@@ -13,15 +13,15 @@
 import {readFile} from 'node:fs/promises'
 
 import {type KasmVersion, KASM_VERSIONS, isAtLeast} from '../kasm/version.js'
+import {shippedFile} from '../shipped.js'
 
-const SCHEMA = new URL('schema.sql', import.meta.url)
 const MARK = /--\s*kasm\s+(\d+\.\d+)\+/
 const BLOCK_START = /^\s*--\s*kasm\s+(\d+\.\d+)\+\s*\{\s*$/
 const BLOCK_END = /^\s*--\s*\}\s*$/
 
 /** schema.sql as the given release has it. */
 export async function schemaFor(version: KasmVersion): Promise<string> {
-  return schemaText(await readFile(SCHEMA, 'utf8'), version)
+  return schemaText(await readFile(shippedFile('lib/sandbox/schema.sql'), 'utf8'), version)
 }
 
 export function schemaText(sql: string, version: KasmVersion): string {

@@ -1,17 +1,21 @@
 import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
+import {chmod, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {rootCertificates} from 'node:tls'
 
 import {globalFlagSpecs} from '../../../src/base-command.js'
 import {KasmClient} from '../../../src/lib/kasm/client.js'
-import {offerEarlyAnswer, takeEarlyAnswer} from '../../../src/lib/kasm/early-answers.js'
-import {EarlyReadRelay, earlyReadsFor, FIRST_READS, LEADING_FLAGS} from '../../../src/lib/kasm/early-read.js'
+import {offerEarlyAnswer} from '../../../src/lib/kasm/early-answers.js'
+import {earlyReadsFor, FIRST_READS, LEADING_FLAGS} from '../../../src/lib/kasm/early-read.js'
 import {HEALTH_ROLES, HEALTH_ROLES_READING_ZONES} from '../../../src/lib/health/types.js'
-import {NetworkError} from '../../../src/lib/kasm/transport.js'
 import {runCli} from '../../helpers/cli.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 
 /**
- * A read-only API command has a worker ask its first reads while oclif loads (bin/run.js); its own
- * client takes an answer only for the very same request.
+ * A read-only API command has curl ask its first reads while oclif loads (bin/run.js); its own
+ * client takes an answer only for the very same request, and asks itself when there is none.
  */
 describe('early reads', () => {
   describe('which reads a command line asks early', () => {
@@ -43,45 +47,6 @@ describe('early reads', () => {
 
     it('knows the same global flags as the base command', () => {
       expect(LEADING_FLAGS).to.deep.equal(JSON.parse(JSON.stringify(globalFlagSpecs())))
-    })
-  })
-
-  describe('the relay between the worker and the client', () => {
-    let holds: boolean[]
-    let relay: EarlyReadRelay
-    beforeEach(() => {
-      holds = []
-      relay = new EarlyReadRelay((waiting) => holds.push(waiting))
-    })
-
-    it('holds the process open only while the command waits for an answer', async () => {
-      relay.onMessage({key: 'k1', type: 'asked'})
-      expect(holds).to.deep.equal([])
-      const answer = takeEarlyAnswer('k1')!
-      expect(holds).to.deep.equal([true])
-      relay.onMessage({key: 'k1', response: {body: '{}', status: 200}, type: 'answer'})
-      expect(await answer).to.deep.equal({body: '{}', status: 200})
-      expect(holds).to.deep.equal([true, false])
-      expect(takeEarlyAnswer('k1')).to.equal(undefined)
-    })
-
-    it('an answer taken after it came holds nothing', async () => {
-      relay.onMessage({key: 'k2', type: 'asked'})
-      relay.onMessage({key: 'k2', response: {body: '{}', status: 200}, type: 'answer'})
-      expect(await takeEarlyAnswer('k2')).to.deep.equal({body: '{}', status: 200})
-      expect(holds).to.deep.equal([false])
-    })
-
-    it('a network failure, or a worker that ends without answering, fails as a network error (the client retries on its own)', async () => {
-      relay.onMessage({key: 'k3', type: 'asked'})
-      relay.onMessage({key: 'k4', type: 'asked'})
-      const refused = takeEarlyAnswer('k3')!.catch((error: unknown) => error)
-      const ended = takeEarlyAnswer('k4')!.catch((error: unknown) => error)
-      relay.onMessage({code: 'ECONNREFUSED', key: 'k3', message: 'connect ECONNREFUSED', type: 'failed'})
-      await relay.onExit()
-      expect(await refused).to.be.instanceOf(NetworkError).and.include({code: 'ECONNREFUSED'})
-      expect(await ended).to.be.instanceOf(NetworkError).and.include({code: 'ERR_EARLY_READ'})
-      expect(holds.at(-1)).to.equal(false)
     })
   })
 
@@ -134,6 +99,74 @@ describe('early reads', () => {
       expect(result.stderr).to.contain('--no-such-flag')
     })
 
+    describe('what curl is given, and what comes of its failures', () => {
+      let dir: string
+      before(async () => {
+        dir = await mkdtemp(join(tmpdir(), 'kasmctl-early-'))
+      })
+      after(async () => {
+        await rm(dir, {force: true, recursive: true})
+      })
+
+      /** A PATH whose curl records its arguments and what it read on stdin, then runs the real curl on them. */
+      async function recordingCurl(): Promise<{path: string; argv: () => Promise<string>; stdin: () => Promise<string>}> {
+        const bin = join(dir, 'bin')
+        await mkdir(bin, {recursive: true})
+        const real = execFileSync('sh', ['-c', 'command -v curl'], {encoding: 'utf8'}).trim()
+        await writeFile(
+          join(bin, 'curl'),
+          `#!/bin/sh\nprintf '%s\\n' "$@" > '${dir}/argv'\ntee '${dir}/stdin' | exec '${real}' "$@"\n`,
+          {mode: 0o755},
+        )
+        return {argv: () => readFile(join(dir, 'argv'), 'utf8'), path: `${bin}:${process.env.PATH}`, stdin: () => readFile(join(dir, 'stdin'), 'utf8')}
+      }
+
+      it('the API secret reaches curl on its stdin, never on its command line', async () => {
+        const curl = await recordingCurl()
+        const result = await runCli(['zone', 'list', '--json', '--verbose'], {bin, env: {...sandbox.env, PATH: curl.path}})
+        expect(result.exitCode, result.stderr).to.equal(0)
+        expect(result.stderr).to.match(/get_zones -> HTTP 200 \(asked early, \d+ ms\)/)
+        const secret = (await readFile(sandbox.context.api.secret!.file!, 'utf8')).trim()
+        expect(await curl.argv()).to.equal('--disable\n--config\n-\n')
+        expect(await curl.stdin()).to.include(secret)
+      })
+
+      it('without curl, the command asks Kasm itself', async () => {
+        const result = await runCli(['zone', 'list', '--json', '--verbose'], {bin, env: {...sandbox.env, PATH: dir}})
+        expect(result.exitCode, result.stderr).to.equal(0)
+        expect(result.stderr).to.match(/get_zones -> HTTP 200 \(\d+ ms\)/).and.not.include('asked early')
+      })
+
+      it("a certificate curl cannot verify gives no answer: the command's own request reports the TLS error, with its hint", async () => {
+        const otherCa = join(dir, 'other-ca.pem')
+        await writeFile(otherCa, `${rootCertificates[0]}\n`)
+        const secret = (await readFile(sandbox.context.api.secret!.file!, 'utf8')).trim()
+        const env = {
+          KASMCTL_API_KEY: sandbox.context.api.key,
+          KASMCTL_API_SECRET: secret,
+          KASMCTL_API_URL: sandbox.context.api.url,
+          KASMCTL_CA_FILE: otherCa,
+          KASMCTL_CONFIG: join(dir, 'no-config.yaml'),
+          NO_COLOR: '1',
+          PATH: process.env.PATH,
+        }
+        const result = await runCli(['zone', 'list', '--verbose'], {bin, env})
+        expect(result.exitCode).to.equal(69)
+        expect(result.stderr).to.include('TLS error talking to').and.include('--ca-file').and.not.include('asked early')
+      })
+
+      it('the context is read once: a warning about the config file comes once', async () => {
+        const config = join(dir, 'config.yaml')
+        await writeFile(config, await readFile(sandbox.env.KASMCTL_CONFIG!, 'utf8'), {mode: 0o644})
+        await chmod(config, 0o644)
+        const result = await runCli(['zone', 'list', '--json', '--verbose'], {bin, env: {...sandbox.env, KASMCTL_CONFIG: config}})
+        expect(result.exitCode, result.stderr).to.equal(0)
+        expect(result.stderr).to.match(/asked early/)
+        expect(result.stderr.split('readable by others')).to.have.length(2)
+        expect((JSON.parse(result.stdout) as {warnings: string[]}).warnings).to.have.length(1)
+      })
+    })
+
     describe('the client takes an answer asked early', () => {
       const open: KasmClient[] = []
       afterEach(() => {
@@ -150,8 +183,7 @@ describe('early reads', () => {
 
       /** Offers a made-up answer for the request `asker` would send for get_zones. */
       async function offerMadeUpZones(asker: KasmClient): Promise<void> {
-        const {key, response} = asker.ask('get_zones')
-        await response
+        const {key} = asker.prepared('get_zones')
         const body = JSON.stringify({zones: [{zone_id: 'f'.repeat(32), zone_name: 'asked-early'}]})
         offerEarlyAnswer(key, async () => ({body, status: 200}))
       }
@@ -161,6 +193,17 @@ describe('early reads', () => {
         await offerMadeUpZones(await client())
         expect((await kasm.getZones()).map((z) => z.zone_name)).to.deep.equal(['asked-early'])
         expect((await kasm.getZones()).map((z) => z.zone_name)).to.not.include('asked-early')
+      })
+
+      it('a network failure asked early is the first attempt; no answer at all, and the client asks itself at once', async () => {
+        const refused = await client()
+        Object.assign((refused as unknown as {options: Record<string, unknown>}).options, {retries: 0})
+        offerEarlyAnswer(refused.prepared('get_zones').key, async () => ({failure: {code: 'ECONNREFUSED', message: 'curl exited with 7 (ECONNREFUSED)'}}))
+        expect(await refused.getZones().then(() => 'answered', (error: Error) => error.message)).to.match(/connection refused/)
+        const unanswered = await client()
+        Object.assign((unanswered as unknown as {options: Record<string, unknown>}).options, {retries: 0})
+        offerEarlyAnswer(unanswered.prepared('get_zones').key, async () => undefined)
+        expect((await unanswered.getZones()).map((z) => z.zone_name)).to.include('default')
       })
 
       it('never for a request with other credentials, other TLS trust or a shorter timeout', async () => {
