@@ -27,7 +27,8 @@ describe('reading the config file', () => {
   async function yamlLoadsOf(config: string): Promise<string> {
     const path = join(dir, 'config.yaml')
     await writeFile(path, config, {mode: 0o600})
-    const hook = `export async function resolve(specifier, context, next) { if (specifier === 'yaml') process.stderr.write('LOADED yaml\\n'); return next(specifier, context) }`
+    // Node 22+ runs the hooks on a thread of their own, whose process.stderr output can be lost at exit: write to fd 2 directly.
+    const hook = `import {writeSync} from 'node:fs'; export async function resolve(specifier, context, next) { if (specifier === 'yaml') writeSync(2, 'LOADED yaml\\n'); return next(specifier, context) }`
     const register = `import {register} from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)})`
     const {stderr} = await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, join(ROOT, 'bin', 'run.js'), 'context', 'show', '--json'], {
       env: {HOME: dir, KASMCTL_CONFIG: path, PATH: process.env.PATH},
