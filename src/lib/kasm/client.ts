@@ -10,7 +10,6 @@ import {type Body, clientOptionsFromContext, DEFAULT_TIMEOUT_MS, kasmBaseUrl, ty
 import {HttpTransport, type HttpResponse, NetworkError} from './transport.js'
 import type {AutoscaleSchedule, ConnectionProxy, HealthcheckResult, Image, Kasm, Manager, RawAutoscaleConfig, Server, ServerPool, ServerType, Setting, Zone, ZoneSettings} from './types.js'
 
-
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504])
 
 const AGENTS_VIEW = 500

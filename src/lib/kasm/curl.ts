@@ -1,8 +1,8 @@
 import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, renameSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {homedir} from 'node:os'
 import type {Socket} from 'node:net'
+import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import {proxyFor} from './proxy-env.js'
@@ -29,7 +29,6 @@ export interface CurlRequest {
   insecure?: boolean
   timeoutMs: number
 }
-
 
 /** curl's exit codes that mean what a Node request would also meet; any other failure is left to the client's own request. */
 const NETWORK_FAILURES: Record<number, string> = {7: 'ECONNREFUSED', 28: 'ETIMEDOUT'}
