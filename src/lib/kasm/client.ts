@@ -79,11 +79,6 @@ export class KasmClient {
     return prepareRequest(this.options, method, body)
   }
 
-  /** How long a request may take, in ms. */
-  get timeoutMs(): number {
-    return this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  }
-
   /** Closes kept-alive connections so the process can exit at once. */
   close(): void {
     this.transport?.close()
@@ -297,7 +292,7 @@ export class KasmClient {
       caPem: this.options.caPem,
       debug: this.options.debug,
       insecure: this.options.insecure,
-      timeoutMs: this.timeoutMs,
+      timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     })
     return this.transport
   }

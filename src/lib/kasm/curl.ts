@@ -93,7 +93,11 @@ export function sendWithCurl(request: CurlRequest, env: NodeJS.ProcessEnv = proc
   const chunks: Buffer[] = []
   stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
   const outcome = new Promise<EarlyAnswer>((resolve) => {
-    child.on('error', () => resolve(undefined))
+    // No curl to run: 'close' may never come, so the exit handler goes here too.
+    child.on('error', () => {
+      process.removeListener('exit', kill)
+      resolve(undefined)
+    })
     child.on('close', (code) => {
       process.removeListener('exit', kill)
       resolve(curlOutcome(code, Buffer.concat(chunks).toString('utf8')))
