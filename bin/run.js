@@ -1,12 +1,16 @@
 #!/usr/bin/env node
+// The bundles (scripts/bundle.mjs) and oclif are CommonJS: require() loads them without the ES module
+// loader's resolution, asynchronous reads and export scan.
+const {createRequire} = await import('node:module')
+const require = createRequire(import.meta.url)
+const {homedir} = require('node:os')
+const {join} = require('node:path')
+const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kasmctl')
+
 // Node 22.1+ keeps the code it compiled on disk and reuses it on the next run: a large part of
-// start-up (bench/startup.mjs). It must be on before oclif and the commands are loaded, hence the
-// dynamic imports. The cache is disposable; when it cannot be written Node carries on without it.
-// Node 20 has no compile cache, and loads nothing for it.
-if (Number(process.versions.node.split('.')[0]) >= 22) {
-  const [{default: module}, {homedir}, {join}] = await Promise.all([import('node:module'), import('node:os'), import('node:path')])
-  module.enableCompileCache?.(join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kasmctl', 'compile-cache'))
-}
+// start-up (bench/startup.mjs). It must be on before oclif is loaded. The cache is disposable; when it
+// cannot be written Node carries on without it. Node 20 has no compile cache.
+require('node:module').enableCompileCache?.(join(cache, 'compile-cache'))
 
 // Started by the launcher of a self-contained build (scripts/dist.sh): commands that write out how to
 // run kasmctl again (`backup cron`) must name that launcher, which brings its own Node, not this file.
@@ -15,15 +19,14 @@ if (process.env.KASMCTL_LAUNCHER) {
   delete process.env.KASMCTL_LAUNCHER
 }
 
-// A read-only API command has curl ask its first reads now, while oclif loads (src/lib/kasm/early-read.ts).
-// `--version` and `--help` name no command: they load nothing for it.
+// `--version` and `--help` name no command: they load nothing for one.
 const argv = process.argv.slice(2)
 if (argv.some((word) => !word.startsWith('-'))) {
-  const {startEarlyReads} = await import('../dist/lib/kasm/early-read.bundle.js')
-  await startEarlyReads(argv)
+  // kasmctl's own bundles get V8's code cache, written after the run with the functions it ran (src/lib/code-cache.ts).
+  const bundleDir = require('node:url').fileURLToPath(new URL('../dist/', import.meta.url))
+  require('../dist/lib/code-cache.cjs').useCodeCache({bundleDir, cacheDir: join(cache, 'code-cache')})
+  // A read-only API command has curl ask its first reads now, while oclif loads (src/lib/kasm/early-read.ts).
+  await require('../dist/lib/kasm/early-read.bundle.cjs').startEarlyReads(argv)
 }
 
-// oclif is CommonJS: require() loads it without the ES module loader's resolution and export scan.
-const {createRequire} = await import('node:module')
-const {execute} = createRequire(import.meta.url)('@oclif/core')
-await execute({dir: import.meta.url})
+await require('@oclif/core').execute({dir: import.meta.url})

@@ -1,19 +1,26 @@
 // Bundles each command, and the early reads bin/run.js starts with, from dist/ (tsc's output) into
-// one file per command plus the chunks it loads lazily. On Node 20, which has no compile cache, each
-// ES module costs ~0.5 ms to resolve, read and compile: `zone list` loaded ~20 of them, the early
-// reads ~20 more (bench/startup.mjs). One build per command keeps its lazily loaded parts (pg,
-// listr2, prompts...) in chunks of their own, as the modules were.
+// one CommonJS file each (bench/startup.mjs):
+// - One file: on Node 20, which has no compile cache, each module costs ~0.5 ms to resolve, read
+//   and compile; `zone list` loaded ~20 of tsc's modules, the early reads ~20 more.
+// - CommonJS: oclif require()s a .cjs command, a synchronous read; an ES module goes through the
+//   asynchronous loader, a trip to the thread pool for each file.
+// - Still lazy: what a module imports dynamically runs only when asked, and so does what it imports
+//   from a package (pg, yaml, listr2...), which esbuild turns into a require() inside that module's
+//   own initialiser. The ESM-only packages (chalk, prompts) stay dynamic import()s.
 //
-// Within one process every module then comes from one build, except early-answers.js, which the
-// early reads and the command share, and through which only plain data passes (each build has its
-// own copy of the classes). help.js, the hooks and
-// the sandbox's own processes stay as tsc wrote them.
+// Within one process all code then comes from one file, except early-answers.cjs, which the early
+// reads and the command share, and through which only plain data passes (each bundle has its own
+// copy of the classes). help.js, the hooks and the sandbox's own processes stay as tsc wrote them.
+//
+// bin/run.js compiles the bundles with V8's code cache (src/lib/code-cache.ts), through vm.Script,
+// whose code cannot import() on Node 20 once it comes from the cache: a bundle's import() of a
+// package calls `__kasmctlImport`, which that loader passes in, or the bundle's own import() otherwise.
 import {build} from 'esbuild'
-import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
+import {readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
 import {dirname, join, relative} from 'node:path'
 
-const EARLY_ANSWERS = 'dist/lib/kasm/early-answers.js'
+const EARLY_ANSWERS = 'dist/lib/kasm/early-answers.cjs'
 /** Left outside every build under this placeholder, which each output file then replaces with its own relative path. */
 const SHARED = '@kasmctl/shared-early-answers'
 const sharedEarlyAnswers = {
@@ -23,19 +30,13 @@ const sharedEarlyAnswers = {
   },
 }
 
-// oclif is CommonJS, and bin/run.js require()s it: a command importing it as an ES module made Node scan its
-// exports again (~3.5 ms). The bundles take it from require() too, with the names it exports.
-const OCLIF_EXPORTS = Object.keys(createRequire(import.meta.url)('@oclif/core')).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name))
-const oclifByRequire = {
-  name: 'oclif-by-require',
+const IMPORT = '__kasmctlImport'
+const importThroughLoader = {
+  name: 'import-through-loader',
   setup(bundle) {
-    bundle.onResolve({filter: /^@oclif\/core$/}, () => ({namespace: 'oclif-by-require', path: '@oclif/core'}))
-    bundle.onLoad({filter: /.*/, namespace: 'oclif-by-require'}, () => ({
-      contents: [
-        "import {createRequire} from 'node:module'",
-        "const oclif = createRequire(import.meta.url)('@oclif/core')",
-        `export const {${OCLIF_EXPORTS.join(', ')}} = oclif`,
-      ].join('\n'),
+    bundle.onLoad({filter: /\.js$/}, async (args) => ({
+      // Every import() but of a relative module, which esbuild bundles.
+      contents: (await readFile(args.path, 'utf8')).replaceAll(/\bimport\((?!\s*['"]\.)/g, `${IMPORT}(`),
       loader: 'js',
     }))
   },
@@ -49,32 +50,47 @@ function commandFiles(dir) {
   })
 }
 
+const commands = commandFiles('dist/commands')
 const entries = [
-  ...commandFiles('dist/commands').map((file) => ({file, name: relative('dist', file).replace(/\.js$/, '')})),
-  {file: 'dist/lib/kasm/early-read.js', name: 'lib/kasm/early-read.bundle'},
+  ...commands.map((file) => ({file, outfile: file.replace(/\.js$/, '.cjs'), plugins: [sharedEarlyAnswers, importThroughLoader]})),
+  {file: 'dist/lib/kasm/early-read.js', outfile: 'dist/lib/kasm/early-read.bundle.cjs', plugins: [sharedEarlyAnswers, importThroughLoader]},
+  {file: 'dist/lib/kasm/early-answers.js', outfile: EARLY_ANSWERS, plugins: []},
+  // The loader itself, which bin/run.js requires before any bundle.
+  {file: 'dist/lib/code-cache.js', outfile: 'dist/lib/code-cache.cjs', plugins: []},
 ]
 
 const results = await Promise.all(
-  entries.map(({file, name}) =>
+  entries.map(({file, outfile, plugins}) =>
     build({
-      allowOverwrite: true,
+      banner: {
+        js: [
+          // First, or it is no directive: the modules were ES modules, strict.
+          '"use strict";',
+          // CommonJS has no import.meta: the modules that find files or packages from their own URL get the bundle's.
+          'const __kasmctlModuleUrl = require("node:url").pathToFileURL(__filename).href;',
+          // The code cache's loader passes its import(); required as usual, the bundle has its own.
+          `var ${IMPORT} = typeof ${IMPORT} === "function" ? ${IMPORT} : (specifier) => import(specifier);`,
+        ].join('\n'),
+      },
       bundle: true,
-      chunkNames: `chunks/${name.replaceAll('/', '-')}/[name]-[hash]`,
-      entryPoints: {[name]: file},
-      format: 'esm',
+      define: {'import.meta.url': '__kasmctlModuleUrl'},
+      entryPoints: [file],
+      format: 'cjs',
       logLevel: 'warning',
-      outdir: 'dist',
+      metafile: true,
+      outfile,
       packages: 'external',
       platform: 'node',
-      plugins: [sharedEarlyAnswers, oclifByRequire],
-      metafile: true,
-      splitting: true,
+      plugins,
       target: 'node20',
     }),
   ),
 )
 
-// A relative import, not a package.json "imports" alias: resolving one read package.json first, ~2 ms of every start.
+// oclif finds the commands by their files (oclif manifest runs after this): only the bundles stay.
+for (const file of commands) rmSync(file)
+
+// A relative path, not a package.json "imports" alias: resolving one read package.json first, ~2 ms of every start.
 for (const output of new Set(results.flatMap((result) => Object.keys(result.metafile.outputs)))) {
   const code = readFileSync(output, 'utf8')
   if (!code.includes(SHARED)) continue

@@ -6,6 +6,7 @@ import type {ResolvedContext} from './lib/config/resolve.js'
 import {redact} from './lib/config/secrets.js'
 import {ExitCode, exitCodeHelp, isKasmctlError, type KasmctlError, MONITORING_UNKNOWN, UsageError} from './lib/errors.js'
 import type {KasmClient} from './lib/kasm/client.js'
+import {takeEarlyContext} from './lib/kasm/early-answers.js'
 import {OUTPUT_FORMATS, type OutputFormat, yamlRenderer} from './lib/output/format.js'
 import {detectTerminal, loadColour, type Terminal} from './lib/output/terminal.js'
 
@@ -100,7 +101,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async resolvedContext(): Promise<ResolvedContext> {
     this.contextPromise ??= (async () => {
       // Resolved already when bin/run.js asked the command's first reads early (early-read.ts).
-      const {takeEarlyContext} = await import('./lib/kasm/early-answers.js')
       let resolved = takeEarlyContext(this.flags.context)
       if (!resolved) {
         const {resolveContext} = await import('./lib/config/resolve.js')

@@ -49,7 +49,7 @@ describe('the npm package', function () {
   })
 
   it('is built by prepack: it holds the compiled commands and the oclif manifest', () => {
-    expect(files).to.include.members(['oclif.manifest.json', 'dist/commands/zone/list.js', 'bin/run.js', 'LICENSE'])
+    expect(files).to.include.members(['oclif.manifest.json', 'dist/commands/zone/list.cjs', 'dist/lib/kasm/early-read.bundle.cjs', 'bin/run.js', 'LICENSE'])
   })
 
   it('pins its dependencies to the tested lockfile (npm-shrinkwrap.json) and ships no dev entry point', () => {

@@ -15,10 +15,10 @@ describe('files shipped beside the code', () => {
   })
 
   describe('the build (scripts/bundle.mjs)', () => {
-    /** Every file of dist/ a command loads: its bundle and the chunks it imports, statically or lazily. */
+    /** Every file of dist/ a bundle loads, by a relative require() or import(). */
     function loadedBy(file: string, seen = new Set<string>()): Set<string> {
       seen.add(file)
-      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:from|import\()\s*"(\.[^"]+)"/g)) {
+      for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:require|import)\("(\.[^"]+)"\)/g)) {
         const target = resolve(dirname(file), specifier)
         if (!seen.has(target)) loadedBy(target, seen)
       }
@@ -26,28 +26,34 @@ describe('files shipped beside the code', () => {
       return seen
     }
 
-    function commandFiles(dir: string): string[] {
-      return readdirSync(dir, {withFileTypes: true}).flatMap((entry) =>
-        entry.isDirectory() ? commandFiles(join(dir, entry.name)) : entry.name.endsWith('.js') ? [join(dir, entry.name)] : [],
-      )
+    function filesUnder(dir: string): string[] {
+      return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]))
     }
 
-    it('makes each command one bundle: nothing it loads is a module of dist/lib (whose classes would be other copies) but early-answers.js', () => {
-      const commands = commandFiles(join(ROOT, 'dist', 'commands'))
+    const fromDist = (files: Iterable<string>) => [...files].map((file) => relative(join(ROOT, 'dist'), file))
+
+    it('makes each command one CommonJS file, which loads no other file of dist/ but early-answers.cjs', () => {
+      const commands = filesUnder(join(ROOT, 'dist', 'commands'))
       expect(commands.length).to.be.greaterThan(50)
+      expect(commands.filter((file) => !file.endsWith('.cjs')), 'tsc output left beside the bundles').to.deep.equal([])
       for (const command of commands) {
-        const outside = [...loadedBy(command)]
-          .map((file) => relative(join(ROOT, 'dist'), file))
-          .filter((file) => !file.startsWith('chunks/') && !file.startsWith('commands/') && file !== 'lib/kasm/early-answers.js')
-        expect(outside, relative(ROOT, command)).to.deep.equal([])
+        const others = fromDist(loadedBy(command)).filter((file) => file !== relative(join(ROOT, 'dist'), command))
+        expect(others, relative(ROOT, command)).to.deep.equal(['lib/kasm/early-answers.cjs'])
       }
     })
 
-    it('shares only early-answers.js between the early reads and the command: the one module both load from dist/lib', () => {
-      const early = [...loadedBy(join(ROOT, 'dist', 'lib', 'kasm', 'early-read.bundle.js'))].map((file) => relative(join(ROOT, 'dist'), file))
-      expect(early.filter((file) => !file.startsWith('chunks/'))).to.deep.equal(['lib/kasm/early-read.bundle.js', 'lib/kasm/early-answers.js'])
-      const zoneList = [...loadedBy(join(ROOT, 'dist', 'commands', 'zone', 'list.js'))].map((file) => relative(join(ROOT, 'dist'), file))
-      expect(zoneList).to.include('lib/kasm/early-answers.js')
+    it('shares only early-answers.cjs between the early reads and the command', () => {
+      expect(fromDist(loadedBy(join(ROOT, 'dist', 'lib', 'kasm', 'early-read.bundle.cjs')))).to.deep.equal(['lib/kasm/early-read.bundle.cjs', 'lib/kasm/early-answers.cjs'])
+    })
+
+    it('keeps packages lazy: at load, a command requires only Node, oclif and early-answers.cjs', () => {
+      // esbuild turns any other package import into a require() inside the initialiser of the module that uses it.
+      for (const command of ['zone/list.cjs', 'db/logs/purge.cjs', 'host/zone-name.cjs']) {
+        const code = readFileSync(join(ROOT, 'dist', 'commands', command), 'utf8')
+        const atLoad = [...code.matchAll(/^(?:var|const) [^\n]*require\("([^"]+)"\)/gm)].map(([, name]) => name)
+        expect(atLoad.filter((name) => !name.startsWith('node:') && name !== '@oclif/core' && !name.endsWith('/early-answers.cjs')), command).to.deep.equal([])
+        expect(code, command).to.match(/^ +\S.*require\("(pg|yaml|cli-table3)"\)/m)
+      }
     })
   })
 })

@@ -4,6 +4,7 @@ import {createRequire} from 'node:module'
 import type {Socket} from 'node:net'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
+import type {Writable} from 'node:stream'
 
 import {proxyFor} from './proxy-env.js'
 import type {EarlyAnswer} from './early-answers.js'
@@ -104,7 +105,7 @@ export function sendWithCurl(request: CurlRequest, env: NodeJS.ProcessEnv = proc
     })
   })
   child.stdin.on('error', () => undefined)
-  child.stdin.end(config)
+  endNow(child.stdin, config)
   const hold = (waiting: boolean): void => {
     for (const handle of [child, stdout]) {
       if (waiting) handle.ref()
@@ -117,6 +118,18 @@ export function sendWithCurl(request: CurlRequest, env: NodeJS.ProcessEnv = proc
     hold,
     outcome,
   }
+}
+
+/**
+ * Writes the config and closes the pipe at once. curl reads its config up to the end of stdin, and
+ * end() would close the pipe only once the event loop turns again: after oclif has loaded (~80 ms of
+ * synchronous work), so curl would wait for all of it. A config the pipe took whole (it is far below
+ * the pipe's 64 KiB) can be closed now; one it did not is ended as usual, never cut short.
+ */
+function endNow(stdin: Writable, config: string): void {
+  stdin.write(config)
+  if (stdin.writableLength === 0) stdin.destroy()
+  else stdin.end()
 }
 
 /** curl's exit code and output as the client sees it. */

@@ -1,5 +1,7 @@
 import {expect} from 'chai'
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -139,6 +141,21 @@ describe('early reads through curl', () => {
       const port = await unusedPort()
       const {outcome} = sendWithCurl({...(await zonesRequest()), caFile: sandbox.context.api.tls!.caFile, timeoutMs: DEFAULT_TIMEOUT_MS, url: `https://127.0.0.1:${port}/api/public/get_zones`}, {PATH: process.env.PATH})
       expect(await outcome).to.deep.include({failure: {code: 'ECONNREFUSED', message: 'curl exited with 7 (ECONNREFUSED)'}})
+    })
+
+    it('has the whole request at once: curl answers while the process is still busy, not once the event loop turns', async () => {
+      // bin/run.js goes on loading oclif synchronously (~80 ms): curl must not wait for it to see the end of its config.
+      const bin = join(dir, 'bin')
+      await mkdir(bin, {recursive: true})
+      const real = execFileSync('sh', ['-c', 'command -v curl'], {encoding: 'utf8'}).trim()
+      const finished = join(dir, 'curl-finished')
+      await writeFile(join(bin, 'curl'), `#!/bin/sh\n'${real}' "$@"\nstatus=$?\n: > '${finished}'\nexit $status\n`, {mode: 0o755})
+      const {outcome} = sendWithCurl({...(await zonesRequest()), caFile: sandbox.context.api.tls!.caFile, timeoutMs: DEFAULT_TIMEOUT_MS}, {PATH: `${bin}:${process.env.PATH}`})
+      const sleeper = new Int32Array(new SharedArrayBuffer(4))
+      const blockedUntil = Date.now() + 10_000
+      while (!existsSync(finished) && Date.now() < blockedUntil) Atomics.wait(sleeper, 0, 0, 10)
+      expect(existsSync(finished), 'curl finished while the event loop was blocked').to.equal(true)
+      expect(((await outcome) as {status: number}).status).to.equal(200)
     })
 
     it('gives nothing when there is no curl to run', async () => {
