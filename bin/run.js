@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The bundles (scripts/bundle.mjs) and oclif are CommonJS: require() loads them without the ES module
 // loader's resolution, asynchronous reads and export scan.
-const {createRequire} = await import('node:module')
-const require = createRequire(import.meta.url)
+const {default: module} = await import('node:module')
+const require = module.createRequire(import.meta.url)
 const {homedir} = require('node:os')
 const {join} = require('node:path')
 const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kasmctl')
@@ -10,7 +10,7 @@ const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kas
 // Node 22.1+ keeps the code it compiled on disk and reuses it on the next run: a large part of
 // start-up (bench/startup.mjs). It must be on before oclif is loaded. The cache is disposable; when it
 // cannot be written Node carries on without it. Node 20 has no compile cache.
-require('node:module').enableCompileCache?.(join(cache, 'compile-cache'))
+module.enableCompileCache?.(join(cache, 'compile-cache'))
 
 // Started by the launcher of a self-contained build (scripts/dist.sh): commands that write out how to
 // run kasmctl again (`backup cron`) must name that launcher, which brings its own Node, not this file.
