@@ -30,6 +30,17 @@ const sharedEarlyAnswers = {
   },
 }
 
+// The early reads are two bundles: the decision, which every command loads, and the sending, which only a
+// command with early reads loads. Each then has a code cache of the functions it runs (src/lib/code-cache.ts),
+// whichever command ran first.
+const EARLY_SEND = './early-send.bundle.cjs'
+const earlySendApart = {
+  name: 'early-send-apart',
+  setup(bundle) {
+    bundle.onResolve({filter: /^\.\/early-send\.js$/}, () => ({external: true, path: EARLY_SEND}))
+  },
+}
+
 const IMPORT = '__kasmctlImport'
 const importThroughLoader = {
   name: 'import-through-loader',
@@ -53,14 +64,16 @@ function commandFiles(dir) {
 const commands = commandFiles('dist/commands')
 const entries = [
   ...commands.map((file) => ({file, outfile: file.replace(/\.js$/, '.cjs'), plugins: [sharedEarlyAnswers, importThroughLoader]})),
-  {file: 'dist/lib/kasm/early-read.js', outfile: 'dist/lib/kasm/early-read.bundle.cjs', plugins: [sharedEarlyAnswers, importThroughLoader]},
+  // import() of the sending bundle becomes a require(): code from the cache cannot import() on Node 20.
+  {file: 'dist/lib/kasm/early-read.js', outfile: 'dist/lib/kasm/early-read.bundle.cjs', plugins: [earlySendApart], supported: {'dynamic-import': false}},
+  {file: 'dist/lib/kasm/early-send.js', outfile: 'dist/lib/kasm/early-send.bundle.cjs', plugins: [sharedEarlyAnswers, importThroughLoader]},
   {file: 'dist/lib/kasm/early-answers.js', outfile: EARLY_ANSWERS, plugins: []},
   // The loader itself, which bin/run.js requires before any bundle.
   {file: 'dist/lib/code-cache.js', outfile: 'dist/lib/code-cache.cjs', plugins: []},
 ]
 
 const results = await Promise.all(
-  entries.map(({file, outfile, plugins}) =>
+  entries.map(({file, outfile, plugins, supported}) =>
     build({
       banner: {
         js: [
@@ -82,6 +95,7 @@ const results = await Promise.all(
       packages: 'external',
       platform: 'node',
       plugins,
+      supported,
       target: 'node20',
     }),
   ),

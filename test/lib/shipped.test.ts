@@ -42,8 +42,11 @@ describe('files shipped beside the code', () => {
       }
     })
 
-    it('shares only early-answers.cjs between the early reads and the command', () => {
-      expect(fromDist(loadedBy(join(ROOT, 'dist', 'lib', 'kasm', 'early-read.bundle.cjs')))).to.deep.equal(['lib/kasm/early-read.bundle.cjs', 'lib/kasm/early-answers.cjs'])
+    it('makes the early reads a bundle that decides and one that sends, which share only early-answers.cjs with the command', () => {
+      const early = fromDist(loadedBy(join(ROOT, 'dist', 'lib', 'kasm', 'early-read.bundle.cjs')))
+      expect(early).to.deep.equal(['lib/kasm/early-read.bundle.cjs', 'lib/kasm/early-send.bundle.cjs', 'lib/kasm/early-answers.cjs'])
+      // What every command loads to decide is small: the context, curl and the requests are in the sending bundle.
+      expect(readFileSync(join(ROOT, 'dist', 'lib', 'kasm', 'early-read.bundle.cjs'), 'utf8')).not.to.match(/function (resolveContext|sendWithCurl|prepareRequest)\b/)
     })
 
     it('keeps packages lazy: at load, a command requires only Node, oclif and early-answers.cjs', () => {
