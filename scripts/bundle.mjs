@@ -1,4 +1,4 @@
-// Bundles each command, and the early reads bin/run.js starts with, from dist/ (tsc's output) into
+// Bundles each command, and the early reads bin/run.js starts with (two bundles), from dist/ (tsc's output) into
 // one CommonJS file each (bench/startup.mjs):
 // - One file: on Node 20, which has no compile cache, each module costs ~0.5 ms to resolve, read
 //   and compile; `zone list` loaded ~20 of tsc's modules, the early reads ~20 more.

@@ -6,7 +6,7 @@ import vm from 'node:vm'
 /**
  * V8's code cache for kasmctl's own bundles (scripts/bundle.mjs), written after the run that
  * compiled them. Node's compile cache (22.1+) is made when a module is compiled, so it holds only
- * the top-level code: every function a command runs was compiled again at each start, ~7 ms of
+ * the top-level code: every function a command runs was compiled again at each start, ~4–5 ms of
  * `zone list` (bench/startup.mjs). Node 20 has no compile cache at all.
  *
  * Only the .cjs files under `bundleDir`, which kasmctl builds, are compiled here; every other file
