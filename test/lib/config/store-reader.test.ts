@@ -23,14 +23,19 @@ describe('reading the config file', () => {
 
   const context = {api: {key: 'k', secret: {env: 'S'}, url: 'https://kasm.example.com'}, name: 'prod'}
 
-  /** The modules named `yaml` that `kasmctl context show` resolves, seen by a module resolve hook. */
+  /**
+   * Whether `kasmctl context show` loaded the `yaml` library, seen in Node's module cache at exit: the bundles require()
+   * packages (scripts/bundle.mjs), and an import() of the CommonJS `yaml` puts its files there too.
+   */
   async function yamlLoadsOf(config: string): Promise<string> {
     const path = join(dir, 'config.yaml')
     await writeFile(path, config, {mode: 0o600})
-    // Node 22+ runs the hooks on a thread of their own, whose process.stderr output can be lost at exit: write to fd 2 directly.
-    const hook = `import {writeSync} from 'node:fs'; export async function resolve(specifier, context, next) { if (specifier === 'yaml') writeSync(2, 'LOADED yaml\\n'); return next(specifier, context) }`
-    const register = `import {register} from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)})`
-    const {stderr} = await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, join(ROOT, 'bin', 'run.js'), 'context', 'show', '--json'], {
+    const preload = join(dir, 'watch-yaml.cjs')
+    await writeFile(
+      preload,
+      `process.on('exit', () => { if (Object.keys(require('node:module')._cache).some((file) => file.includes('/node_modules/yaml/'))) require('node:fs').writeSync(2, 'LOADED yaml\\n') })\n`,
+    )
+    const {stderr} = await run(process.execPath, ['--require', preload, join(ROOT, 'bin', 'run.js'), 'context', 'show', '--json'], {
       env: {HOME: dir, KASMCTL_CONFIG: path, PATH: process.env.PATH},
     })
     return stderr
