@@ -1,7 +1,9 @@
-import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import Module from 'node:module'
 import {dirname, join, sep} from 'node:path'
 import vm from 'node:vm'
+
+import {writeCacheFile} from './cache.js'
 
 /**
  * V8's code cache for kasmctl's own bundles (scripts/bundle.mjs), written after the run that
@@ -55,7 +57,7 @@ export function useCodeCache({bundleDir, cacheDir}: CodeCacheOptions): Map<strin
   // After the run, the cache holds every function the command compiled, not only the top level.
   process.once('exit', () => {
     for (const {file, script} of toSave) {
-      if (writeAtomically(file, script.createCachedData())) removeOlderCaches(file)
+      if (writeCacheFile(file, script.createCachedData())) removeOlderCaches(file)
     }
   })
   return compiled
@@ -85,23 +87,5 @@ function readIfPresent(file: string): Buffer | undefined {
     return readFileSync(file)
   } catch {
     return undefined
-  }
-}
-
-function writeAtomically(file: string, data: Buffer): boolean {
-  try {
-    mkdirSync(dirname(file), {mode: 0o700, recursive: true})
-  } catch {
-    return false // read-only, or not a directory: the next run compiles from source again
-  }
-
-  const temporary = `${file}.${process.pid}.tmp`
-  try {
-    writeFileSync(temporary, data, {mode: 0o600})
-    renameSync(temporary, file)
-    return true
-  } catch {
-    rmSync(temporary, {force: true})
-    return false
   }
 }

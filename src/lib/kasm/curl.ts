@@ -1,11 +1,11 @@
 import {spawn} from 'node:child_process'
-import {existsSync, mkdirSync, renameSync, writeFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import type {Socket} from 'node:net'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
 import type {Writable} from 'node:stream'
 
+import {cacheDir, writeCacheFile} from '../cache.js'
 import {proxyFor} from './proxy-env.js'
 import type {EarlyAnswer} from './early-answers.js'
 
@@ -150,14 +150,10 @@ export function curlOutcome(code: number | null, output: string): EarlyAnswer {
  * the CAs Node trusts when a context names no CA file.
  */
 export function nodeRootsFile(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kasmctl')
-  const file = join(dir, `node-${process.version}-root-cas.pem`)
+  const file = join(cacheDir(env), `node-${process.version}-root-cas.pem`)
   if (!existsSync(file)) {
     const {rootCertificates} = createRequire(import.meta.url)('node:tls') as typeof import('node:tls')
-    mkdirSync(dir, {recursive: true})
-    const partial = `${file}.${process.pid}.tmp`
-    writeFileSync(partial, `${rootCertificates.join('\n')}\n`)
-    renameSync(partial, file)
+    if (!writeCacheFile(file, `${rootCertificates.join('\n')}\n`)) throw new Error(`cannot write ${file}`)
   }
 
   return file
