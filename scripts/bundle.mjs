@@ -82,7 +82,7 @@ const results = await Promise.all(
           // CommonJS has no import.meta: the modules that find files or packages from their own URL get the bundle's.
           'const __kasmctlModuleUrl = require("node:url").pathToFileURL(__filename).href;',
           // The code cache's loader passes its import(); required as usual, the bundle has its own.
-          `var ${IMPORT} = typeof ${IMPORT} === "function" ? ${IMPORT} : (specifier) => import(specifier);`,
+          ...(plugins.includes(importThroughLoader) ? [`var ${IMPORT} = typeof ${IMPORT} === "function" ? ${IMPORT} : (specifier) => import(specifier);`] : []),
         ].join('\n'),
       },
       bundle: true,
