@@ -29,4 +29,6 @@ if (argv.some((word) => !word.startsWith('-'))) {
   await require('../dist/lib/kasm/early-read.bundle.cjs').startEarlyReads(argv)
 }
 
+// oclif's sort of the command ids would build an ICU collator, ~7 ms of every start (src/lib/command-id-order.ts).
+require('../dist/lib/command-id-order.cjs').sortCommandIdsWithoutIcu()
 await require('@oclif/core').execute({dir: import.meta.url})

@@ -68,8 +68,9 @@ const entries = [
   {file: 'dist/lib/kasm/early-read.js', outfile: 'dist/lib/kasm/early-read.bundle.cjs', plugins: [earlySendApart], supported: {'dynamic-import': false}},
   {file: 'dist/lib/kasm/early-send.js', outfile: 'dist/lib/kasm/early-send.bundle.cjs', plugins: [sharedEarlyAnswers, importThroughLoader]},
   {file: 'dist/lib/kasm/early-answers.js', outfile: EARLY_ANSWERS, plugins: []},
-  // The loader itself, which bin/run.js requires before any bundle.
+  // The loader itself, which bin/run.js requires before any bundle, and what it requires before oclif.
   {file: 'dist/lib/code-cache.js', outfile: 'dist/lib/code-cache.cjs', plugins: []},
+  {file: 'dist/lib/command-id-order.js', outfile: 'dist/lib/command-id-order.cjs', plugins: []},
 ]
 
 const results = await Promise.all(

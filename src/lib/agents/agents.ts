@@ -7,6 +7,7 @@ import {agentTotal, slotsOn} from '../capacity/index.js'
 import {computeZoneCapacity, sessionsOn, type ZoneCapacity} from './capacity.js'
 import {isAgent, resolveAgent, resolveZone} from './resolve.js'
 import {type DisableRecord, type DrainRecord, listDisableRecords, readDisableRecord, removeDisableRecord, writeDisableRecord} from './state.js'
+import {compareNames} from '../text.js'
 
 /** One agent as `agent list --json` / `agent get --json` show it (docs/json.md). Kasm's field names where they exist. */
 export interface AgentView {
@@ -117,7 +118,7 @@ export async function listAgents(client: KasmClient, context: string, options: {
   const capacity = computeZoneCapacity(fleet.servers, fleet.kasms)
   return fleet.servers
     .filter((s) => isAgent(s) && (!zone || sameId(s.zone_id, zone.zone_id)))
-    .sort((a, b) => (a.zone_name ?? '').localeCompare(b.zone_name ?? '') || a.hostname.localeCompare(b.hostname))
+    .sort((a, b) => compareNames(a.zone_name ?? '', b.zone_name ?? '') || compareNames(a.hostname, b.hostname))
     .map((s) => toAgentView(s, fleet, capacity.find((c) => sameId(c.zoneId, s.zone_id)), records.get(s.server_id)))
 }
 

@@ -18,6 +18,7 @@ import {patchArgv, type PatchCommand, runPatch} from './patch.js'
 import {pollUntil} from './poll.js'
 import {isAgent} from './resolve.js'
 import {readJson, removeDisableRecord, safeName} from './state.js'
+import {compareNames} from '../text.js'
 
 /** Where an agent is in its rotation. */
 export type RotationStep = 'checking_in' | 'done' | 'draining' | 'enabling' | 'patching' | 'pending'
@@ -108,7 +109,7 @@ export async function newRotation(client: KasmClient, context: string, zone: Zon
   const servers = await client.getServers()
   const agents = servers
     .filter((s) => isAgent(s) && sameId(s.zone_id, zone.zone_id))
-    .sort((a, b) => a.hostname.localeCompare(b.hostname))
+    .sort((a, b) => compareNames(a.hostname, b.hostname))
   if (agents.length === 0) throw new UsageError(`zone "${zone.zone_name}" has no Docker agents to rotate`)
   const now = new Date().toISOString()
   const flag = (value: boolean | undefined) => Boolean(value)

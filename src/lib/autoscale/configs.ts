@@ -9,6 +9,7 @@ import type {AutoscaleSchedule, RawAutoscaleConfig, ServerPool, Zone} from '../k
 import {resolveRef} from '../zones/resolve.js'
 import type {FieldChange} from '../zones/changes.js'
 import {type AutoscaleSettings, autoscaleChanges, kasmFormOf, settingsOfConfig, withChanges} from './fields.js'
+import {compareNames} from '../text.js'
 
 export interface AutoscaleInventory {
   configs: RawAutoscaleConfig[]
@@ -19,7 +20,7 @@ export interface AutoscaleInventory {
 /** Pools, configs and zones (brief: without servers), read concurrently. */
 export async function loadInventory(client: KasmClient): Promise<AutoscaleInventory> {
   const [configs, pools, zones] = await Promise.all([client.getAutoscaleConfigs(), client.getServerPools(), client.getZones({brief: true})])
-  const byName = (a: {name: string}, b: {name: string}) => a.name.localeCompare(b.name)
+  const byName = (a: {name: string}, b: {name: string}) => compareNames(a.name, b.name)
   return {
     configs: configs.map((c) => ({c, name: c.autoscale_config_name})).sort(byName).map(({c}) => c),
     pools: pools.map((p) => ({name: p.server_pool_name, p})).sort(byName).map(({p}) => p),

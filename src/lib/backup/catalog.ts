@@ -7,6 +7,7 @@ import {readChecksumFile, sha256File} from './checksum.js'
 import {missingBackupDir, notADirectory} from './destination.js'
 import {type BackupManifest, readManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, parseBackupName} from './naming.js'
+import {compareNames} from '../text.js'
 
 export interface BackupEntry {
   file: string
@@ -68,7 +69,7 @@ export async function listBackups(dir: string, options: ListBackupsOptions = {})
     entries.push(await describeBackup(path, file, parsed, info, options.checksums ?? false))
   }
 
-  return entries.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.file.localeCompare(a.file))
+  return entries.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || compareNames(b.file, a.file))
 }
 
 async function describeBackup(

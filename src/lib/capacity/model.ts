@@ -4,6 +4,8 @@
  * I's requirements, and whose physical cores are at least I's cores. Pure: no I/O.
  */
 
+import {compareNames} from '../text.js'
+
 /** Cores (may be fractional), memory (bytes) and gpus. */
 export interface Resources {
   cores: number
@@ -130,6 +132,6 @@ export function compareSizeDescending(a: Resources, b: Resources): number {
 export function largestAgents(agents: AgentCapacity[], count: number): AgentCapacity[] {
   return agents
     .filter((a) => a.available)
-    .sort((a, b) => compareSizeDescending(a.total, b.total) || a.hostname.localeCompare(b.hostname))
+    .sort((a, b) => compareSizeDescending(a.total, b.total) || compareNames(a.hostname, b.hostname))
     .slice(0, Math.max(0, count))
 }

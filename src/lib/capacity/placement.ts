@@ -1,4 +1,5 @@
 import {type AgentCapacity, compareSizeDescending, fitsOn, type SessionLoad, usedResources, withSession} from './model.js'
+import {compareNames} from '../text.js'
 
 /**
  * Which agent a zone's load strategy picks (kasm-docs/deployment-zones.txt), and placing a list of
@@ -68,7 +69,7 @@ export function chooseAgent(agents: AgentCapacity[], session: Pick<SessionLoad, 
     .filter((a) => fitsOn(a, session.size))
     .sort(
       (a, b) =>
-        (policy.prioritizeStatic ? Number(a.autoscaled) - Number(b.autoscaled) : 0) || score(a) - score(b) || a.hostname.localeCompare(b.hostname),
+        (policy.prioritizeStatic ? Number(a.autoscaled) - Number(b.autoscaled) : 0) || score(a) - score(b) || compareNames(a.hostname, b.hostname),
     )[0]
 }
 

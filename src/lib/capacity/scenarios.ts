@@ -1,5 +1,6 @@
 import {type AgentCapacity, compareSizeDescending, largestAgents, type Resources, type SessionLoad, slotsIn} from './model.js'
 import {placeSessions, type ZonePolicy} from './placement.js'
+import {compareNames} from '../text.js'
 
 /**
  * What-if questions on a zone's agents: losing agents (a failure, a drain), how many more sessions
@@ -144,5 +145,5 @@ export function groupByImage(sessions: SessionLoad[]): ImageShortfall[] {
     groups.set(key, group)
   }
 
-  return [...groups.values()].sort((a, b) => compareSizeDescending(a.size, b.size) || a.image.localeCompare(b.image))
+  return [...groups.values()].sort((a, b) => compareSizeDescending(a.size, b.size) || compareNames(a.image, b.image))
 }

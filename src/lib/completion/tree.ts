@@ -4,6 +4,8 @@
  * manifest's shape), so that src/lib needs no oclif.
  */
 
+import {compareNames} from '../text.js'
+
 /** A flag as its command declares it (oclif's manifest shape, the parts completion reads). */
 export interface FlagDeclaration {
   type: 'boolean' | 'option'
@@ -94,7 +96,7 @@ export function completionTree(
         flags: [...completionFlags(command.flags, flagSources), HELP],
         words: command.id.split(':'),
       }))
-      .sort((a, b) => a.words.join(' ').localeCompare(b.words.join(' '))),
+      .sort((a, b) => compareNames(a.words.join(' '), b.words.join(' '))),
     globalFlags: [...completionFlags(globalFlags, flagSources), HELP, VERSION],
   }
 }

@@ -7,6 +7,7 @@ import {formatBytes, formatCount} from '../output/units.js'
 import {indexedTimeColumn} from './purge.js'
 import {quoteIdent} from './target.js'
 import {tableFigures} from './vacuum.js'
+import {compareNames} from '../text.js'
 
 /**
  * `db report`: what the sizing guide asks an operator to watch (kasm-docs/sizing-and-deployment.txt,
@@ -240,7 +241,7 @@ async function connectionCounts(db: pg.Client, max: number): Promise<DatabaseRep
   }
 
   return {
-    byApplication: [...byApplication].map(([application, count]) => ({application, count})).sort((a, b) => b.count - a.count || a.application.localeCompare(b.application)),
+    byApplication: [...byApplication].map(([application, count]) => ({application, count})).sort((a, b) => b.count - a.count || compareNames(a.application, b.application)),
     byState,
     max,
     total: rows.reduce((t, r) => t + Number(r.n), 0),

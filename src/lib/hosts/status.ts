@@ -3,6 +3,7 @@ import type {HealthcheckResult} from '../kasm/types.js'
 import {isRemoteHost, resolveHostPath, runOnHost} from '../remote/index.js'
 import {kasmRootOf, keyName, webappUrlOf} from './layout.js'
 import {readZoneFiles} from './zone-files.js'
+import {compareNames} from '../text.js'
 
 /** `kasmctl host status` for one host (docs/json.md). */
 export interface HostStatus {
@@ -95,5 +96,5 @@ async function kasmContainers(host: HostEntry): Promise<HostStatus['services']['
       const [name, state] = line.split('\t')
       return {name, state: state ?? 'unknown'}
     })
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => compareNames(a.name, b.name))
 }

@@ -4,6 +4,7 @@ import type pg from 'pg'
 import {PERMISSIONS} from '../kasm/permissions.js'
 import {ALEMBIC_REVISIONS, isAtLeast, KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
 import {encryptSetting, hashApiSecret} from './kasm-crypto.js'
+import {compareNames} from '../text.js'
 
 /**
  * The sandbox's seed: a small multi-zone deployment with Kasm's quirks (kasm-schema.md). Names are
@@ -297,7 +298,7 @@ function sessions(now: Date, seed: SeedResult, imageIds: string[], userIds: stri
     const image = IMAGES[imageIndex]
     const agent = free
       .filter((a) => a.cores >= image.cores && a.memory >= image.memory)
-      .sort((a, b) => b.cores - a.cores || a.hostname.localeCompare(b.hostname))[0]
+      .sort((a, b) => b.cores - a.cores || compareNames(a.hostname, b.hostname))[0]
     agent.cores -= image.cores
     agent.memory -= image.memory
     const createdAgo = 3 + i * 5

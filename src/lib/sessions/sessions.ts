@@ -4,6 +4,7 @@ import {sameId} from '../kasm/ids.js'
 import {parseKasmDate} from '../kasm/normalize.js'
 import type {Kasm, Server} from '../kasm/types.js'
 import {resolveRef} from '../zones/resolve.js'
+import {compareNames} from '../text.js'
 
 /** One session as kasmctl shows it (`session list --json` items, docs/json.md). Dates are ISO 8601 UTC. */
 export interface SessionView {
@@ -81,7 +82,7 @@ export async function listSessions(client: KasmClient, filter: SessionFilter = {
     .filter((s) => !agent || sameId(s.server_id, agent.server_id))
     .filter((s) => !zone || s.zone_name === zone.zone_name)
     .filter((s) => !user || s.username?.toLowerCase() === user || sameId(s.user_id, user))
-    .sort((a, b) => (a.hostname ?? '').localeCompare(b.hostname ?? '') || (b.age_seconds ?? 0) - (a.age_seconds ?? 0))
+    .sort((a, b) => compareNames(a.hostname ?? '', b.hostname ?? '') || (b.age_seconds ?? 0) - (a.age_seconds ?? 0))
 }
 
 /** Each id may be a full id (dashes allowed) or a unique prefix of at least 4 characters, as `session list` shows them. */

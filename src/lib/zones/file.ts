@@ -23,6 +23,7 @@ import type {AutoscaleConfigView} from '../autoscale/configs.js'
 import {AUTOSCALE_FIELDS, type AutoscaleSettings, autoscaleFieldSpec, parseAutoscaleValue} from '../autoscale/fields.js'
 import type {Zone, ZoneSettings} from '../kasm/types.js'
 import {ZONE_SETTINGS, parseBooleanWord, parseZoneName, parseSetting, settingSpec, settingsOf} from './settings.js'
+import {compareNames} from '../text.js'
 
 export const FILE_VERSION = 1
 
@@ -294,7 +295,7 @@ class Problems {
  */
 export function exportDocument(zones: readonly Zone[], enclaves: readonly string[] = [], autoscale: readonly AutoscaleConfigView[] = []): ZonesDocument {
   const entries = [...zones]
-    .sort((a, b) => a.zone_name.localeCompare(b.zone_name))
+    .sort((a, b) => compareNames(a.zone_name, b.zone_name))
     .map((zone) => [zone.zone_name, {...(enclaves.includes(zone.zone_name) ? {enclave: true as const} : {}), ...settingsOf(zone)}])
   const document: ZonesDocument = {version: FILE_VERSION, zones: Object.fromEntries(entries)}
   if (autoscale.length > 0) {

@@ -15,6 +15,7 @@ import type {Zone} from '../kasm/types.js'
 import type {ZonesFile} from './file.js'
 import {isDefaultUpstream, REQUEST_HOST, withDefaults} from './settings.js'
 import {isAgent} from './view.js'
+import {compareNames} from '../text.js'
 
 export interface LintFinding {
   severity: 'error' | 'warning'
@@ -136,7 +137,7 @@ export function evaluateLint(zones: readonly Zone[], facts: LintFacts): LintFind
   for (const finding of facts.autoscaleFindings ?? []) findings.push({...finding, reason: LINT_REASONS[finding.rule]})
 
   const rank = {error: 0, warning: 1}
-  return findings.sort((a, b) => rank[a.severity] - rank[b.severity] || a.zone.localeCompare(b.zone) || a.rule.localeCompare(b.rule))
+  return findings.sort((a, b) => rank[a.severity] - rank[b.severity] || compareNames(a.zone, b.zone) || compareNames(a.rule, b.rule))
 }
 
 /** "warning" / "error" / "ok", and the exit code (0 none, 1 warnings, 2 errors). */

@@ -6,6 +6,7 @@ import {shortId} from '../kasm/ids.js'
 import type {KasmClient} from '../kasm/client.js'
 import type {Server, Zone, ZoneSettings} from '../kasm/types.js'
 import {settingsOf} from './settings.js'
+import {compareNames} from '../text.js'
 
 /** One zone in `zone list --json` (docs/json.md). */
 export type ZoneView = Partial<ZoneSettings> & {
@@ -64,7 +65,7 @@ export function zoneDetails(zone: Zone): ZoneDetails {
 /** All zones with their servers: one get_zones call. */
 export async function listZones(client: KasmClient): Promise<Zone[]> {
   const zones = await client.getZones()
-  return zones.sort((a, b) => a.zone_name.localeCompare(b.zone_name))
+  return zones.sort((a, b) => compareNames(a.zone_name, b.zone_name))
 }
 
 /**
