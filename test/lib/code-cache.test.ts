@@ -138,7 +138,7 @@ describe("V8's code cache for kasmctl's bundles (bin/run.js)", () => {
       const caches = join(dir, 'xdg', 'kasmctl', 'code-cache', `v8-${process.versions.v8}-${process.arch}`)
       const cached = async () => (await readdir(caches)).map((name) => name.replace(/-\d+-\d+\.v8$/, '').split('%').slice(-3).join('/'))
       expect((await runCli(['context', 'current'], {env})).exitCode).to.equal(0)
-      expect(await cached()).to.have.members(['lib/kasm/early-read.bundle.cjs', 'lib/kasm/early-answers.cjs', 'commands/context/current.cjs'])
+      expect(await cached()).to.have.members(['lib/kasm/early-read.bundle.cjs', 'lib/kasm/early-answers.cjs', 'dist/lib/command-id-order.cjs', 'commands/context/current.cjs'])
       const listed = await runCli(['zone', 'list'], {env})
       expect(listed.exitCode, listed.stderr).to.equal(0)
       expect(await cached()).to.include.members(['lib/kasm/early-send.bundle.cjs', 'commands/zone/list.cjs'])
