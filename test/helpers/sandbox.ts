@@ -1,13 +1,14 @@
 /**
  * The sandbox test harness: one real sandbox (PostgreSQL + the API simulator daemon) per Kasm
- * version per mocha process, started lazily in a temp dir by the first test that asks for it and
- * stopped by the root hook in test/setup.ts. Tests that change state call `sandbox.reset()` first.
+ * version per mocha process (each parallel worker has its own), started lazily by the first test
+ * that asks for it, in the run's directory, and stopped when the run ends (test/setup.ts).
+ * Tests that change state call `sandbox.reset()` first.
  *
  *   const sandbox = await useSandbox()                         // Kasm 1.19, the default
  *   const old = await useSandbox({kasmVersion: '1.15'})        // another variant, its own sandbox
  *   for (const kasmVersion of KASM_VERSIONS) describe(...)     // a contract test on every variant
  */
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, readdir, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type pg from 'pg'
@@ -50,6 +51,9 @@ export interface SandboxOptions {
   kasmVersion?: KasmVersion
 }
 
+/** The directory of this test run (test/setup.ts), which the parallel workers inherit: every sandbox lives under it. */
+export const RUN_DIR = 'KASMCTL_TEST_RUN_DIR'
+
 /** The running sandboxes of this mocha process, by version, with the temp dir each lives in. */
 const sandboxes = new Map<KasmVersion, {sandbox: Promise<TestSandbox>; root: Promise<string>}>()
 
@@ -58,7 +62,7 @@ export async function useSandbox(options: SandboxOptions = {}): Promise<TestSand
   const kasmVersion = options.kasmVersion ?? '1.19'
   let entry = sandboxes.get(kasmVersion)
   if (!entry) {
-    const root = mkdtemp(join(tmpdir(), `kasmctl-test-${kasmVersion}-`))
+    const root = mkdtemp(join(process.env[RUN_DIR] ?? tmpdir(), `kasmctl-test-${kasmVersion}-`))
     entry = {
       root,
       sandbox: root.then((dir) => startSandbox(dir, kasmVersion)).catch(async (error) => {
@@ -71,6 +75,21 @@ export async function useSandbox(options: SandboxOptions = {}): Promise<TestSand
   }
 
   return entry.sandbox
+}
+
+/**
+ * Stops every sandbox under a run's directory, whichever process started it (daemon and PostgreSQL), and removes it:
+ * the parallel workers' sandboxes outlive the files that used them, and the workers too.
+ */
+export async function stopSandboxesUnder(runDir: string): Promise<void> {
+  const {sandboxDown} = await import('../../src/lib/sandbox/manager.js')
+  const failures: string[] = []
+  for (const root of await readdir(runDir).catch(() => [])) {
+    await sandboxDown(join(runDir, root, 'sandbox'), {purge: true}).catch((error: Error) => failures.push(`${root}: ${error.message}`))
+  }
+
+  await rm(runDir, {force: true, recursive: true})
+  if (failures.length > 0) throw new Error(`sandboxes not stopped:\n${failures.join('\n')}`)
 }
 
 /** Stops every shared sandbox (daemon and PostgreSQL) and removes its temp dir. Safe to call when none started. */
