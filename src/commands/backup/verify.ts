@@ -9,7 +9,8 @@ export default class BackupVerify extends BaseCommand<typeof BackupVerify> {
   static description =
     'Exits 1 when a check fails, naming the reason. --restore-test restores into a throwaway local PostgreSQL ' +
     '(or a scratch database on --target-url, password from KASMCTL_TARGET_PASSWORD), compares the row counts ' +
-    'with the manifest, then drops it. A throwaway PostgreSQL left by a killed run is stopped and deleted by the next one, with a warning.'
+    'with the manifest, then drops it. A throwaway PostgreSQL or scratch database left by a killed run is removed by the next ' +
+    'one on the same host, with a warning (the scratch database names its run in its comment).'
 
   static examples = [
     '<%= config.bin %> backup verify --latest',

@@ -1,11 +1,10 @@
-import {randomBytes} from 'node:crypto'
 import {stat} from 'node:fs/promises'
 import {basename} from 'node:path'
 import pg from 'pg'
 
 import {describe} from '../config/schema.js'
 import {connectTarget} from '../db/connect.js'
-import {describeTarget, parseDatabaseUrl, type DatabaseTarget} from '../db/target.js'
+import {describeTarget, parseDatabaseUrl, quoteIdent, type DatabaseTarget} from '../db/target.js'
 import {databaseUrlProblem} from '../db/url.js'
 import {isKasmctlError, NotFoundError, UsageError} from '../errors.js'
 import {feedArchive} from './archive.js'
@@ -14,6 +13,7 @@ import {type BackupManifest, readManifest} from './manifest.js'
 import {parseBackupName} from './naming.js'
 import {detectVia, KASM_DB_CONTAINER, type PgEndpoint, rowCountsSql, toolInvocation} from './pg-tools.js'
 import {findExecutable} from '../process/children.js'
+import {createScratchDatabase, scratchDatabaseName} from './scratch-database.js'
 import {startScratchCluster} from './scratch-postgres.js'
 
 export type VerifyCheckName = 'archive' | 'checksum' | 'restore'
@@ -45,7 +45,7 @@ export interface VerifyOptions {
   targetUrl?: string
   /** Password for targetUrl (from KASMCTL_TARGET_PASSWORD; never a flag). */
   targetPassword?: string
-  /** Told what was cleaned up on the way (a scratch cluster a killed run left). */
+  /** Told what was cleaned up on the way (a scratch cluster or database a killed run left). */
   onWarning?: (message: string) => void
 }
 
@@ -164,16 +164,22 @@ function checkTargetUrl(url: string): void {
 
 /** Restores into a scratch database (throwaway local cluster, or a new database on --target-url), counts rows, drops it. */
 async function restoreTest(source: Parameters<typeof feedArchive>[0], manifest: BackupManifest | undefined, options: VerifyOptions): Promise<RowCountCheck[]> {
-  const database = `kasmctl_verify_${randomBytes(4).toString('hex')}`
+  const database = scratchDatabaseName()
   let target: DatabaseTarget
   let cleanup: () => Promise<void>
   if (options.targetUrl) {
     const named = parseDatabaseUrl(options.targetUrl, '--target-url')
     target = {...named, password: options.targetPassword}
     const admin = await connectTarget(target, {applicationName: 'kasmctl backup verify'})
-    await admin.query(`CREATE DATABASE ${database}`)
+    try {
+      await createScratchDatabase(admin, database, {onWarning: options.onWarning, server: describeTarget(target)})
+    } catch (error) {
+      await admin.end()
+      throw error
+    }
+
     cleanup = async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end())
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`).finally(() => admin.end())
     }
   } else {
     const cluster = await startScratchCluster({onWarning: options.onWarning})

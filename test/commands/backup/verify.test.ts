@@ -60,6 +60,32 @@ describe('backup verify', function () {
     expect(scratch.rows).to.deep.equal([])
   })
 
+  it('--target-url: a run killed with kill -9 leaves its scratch database, which the next run drops and names', async () => {
+    const created = await createBackup(sandbox, dest, ['--exclude-logs'])
+    const {port, superuser} = sandbox.state.postgres
+    const url = `postgres://${superuser}@127.0.0.1:${port}/postgres?sslmode=disable`
+    const admin = await sandbox.db()
+    try {
+      const scratch = async () => (await admin.query<{datname: string}>("SELECT datname FROM pg_database WHERE datname LIKE 'kasmctl\\_verify\\_%'")).rows.map((row) => row.datname)
+      const killed = startCli(['backup', 'verify', created.path, '--restore-test', '--target-url', url], {env: sandbox.env})
+      // Named in its comment: killed before that, it would have no owner, and no run would judge it abandoned.
+      const owned = "SELECT datname FROM pg_database WHERE datname LIKE 'kasmctl\\_verify\\_%' AND shobj_description(oid, 'pg_database') IS NOT NULL"
+      const left = await waitFor('the scratch database and its owner', async () => (await admin.query<{datname: string}>(owned)).rows[0]?.datname)
+      killed.child.kill('SIGKILL')
+      await killed.result
+      expect(await scratch()).to.deep.equal([left])
+
+      const next = await runCli(['backup', 'verify', created.path, '--restore-test', '--target-url', url, '--json'], {env: sandbox.env})
+      expect(next.exitCode, next.stderr).to.equal(0)
+      const warning = `dropped database ${left} on ${superuser}@127.0.0.1:${port}/postgres, the scratch database of a restore test whose kasmctl (pid ${killed.child.pid}) was killed`
+      expect(next.stderr).to.include(warning)
+      expect(JSON.parse(next.stdout).warnings).to.deep.equal([warning])
+      expect(await scratch()).to.deep.equal([])
+    } finally {
+      await admin.end()
+    }
+  })
+
   it('a --target-url that could never work is a usage error naming it (password masked), before any check runs', async () => {
     const created = await createBackup(sandbox, dest, ['--exclude-logs'])
     for (const [url, message] of [

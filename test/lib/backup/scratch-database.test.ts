@@ -1,0 +1,64 @@
+import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import {hostname} from 'node:os'
+import type pg from 'pg'
+
+import {createScratchDatabase, scratchDatabaseName} from '../../../src/lib/backup/scratch-database.js'
+import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
+
+/** A pid that ran a moment ago and no longer does. */
+function deadPid(): number {
+  return Number(spawnSync('sh', ['-c', 'echo $$'], {encoding: 'utf8'}).stdout.trim())
+}
+
+describe('lib/backup/scratch-database: the scratch databases of restore tests on a named server (--target-url)', () => {
+  let sandbox: TestSandbox
+  let admin: pg.Client
+  before(async () => {
+    sandbox = await useSandbox()
+  })
+  beforeEach(async () => {
+    admin = await sandbox.db()
+  })
+  afterEach(async () => {
+    const {rows} = await admin.query<{datname: string}>("SELECT datname FROM pg_database WHERE datname LIKE 'kasmctl\\_verify\\_%'")
+    for (const {datname} of rows) await admin.query(`DROP DATABASE "${datname}" WITH (FORCE)`)
+    await admin.end()
+  })
+
+  /** The scratch databases on the server, with their owners' pids (null: no owner in the comment). */
+  async function scratchDatabases(): Promise<Record<string, null | number>> {
+    const {rows} = await admin.query<{comment: null | string; datname: string}>(
+      "SELECT datname, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE 'kasmctl\\_verify\\_%'",
+    )
+    return Object.fromEntries(rows.map((row) => [row.datname, row.comment ? (JSON.parse(row.comment) as {pid: number}).pid : null]))
+  }
+
+  async function leftBy(owner: {hostname: string; pid: number} | undefined): Promise<string> {
+    const database = scratchDatabaseName()
+    await admin.query(`CREATE DATABASE ${database}`)
+    if (owner) await admin.query(`COMMENT ON DATABASE ${database} IS ${admin.escapeLiteral(JSON.stringify({...owner, purpose: 'backup verify --restore-test', startedAt: new Date().toISOString()}))}`)
+    return database
+  }
+
+  it('names this run as the owner of the database it creates', async () => {
+    const database = scratchDatabaseName()
+    await createScratchDatabase(admin, database, {server: 'db:5432'})
+    const {rows} = await admin.query("SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1", [database])
+    expect(JSON.parse(rows[0].comment)).to.include({hostname: hostname(), pid: process.pid, purpose: 'backup verify --restore-test'})
+  })
+
+  it('first drops those of a run on this machine that was killed, and says so; leaves the rest', async () => {
+    const killed = deadPid()
+    const abandoned = await leftBy({hostname: hostname(), pid: killed})
+    const running = await leftBy({hostname: hostname(), pid: process.pid})
+    const elsewhere = await leftBy({hostname: 'another-host.example', pid: killed})
+    const unowned = await leftBy(undefined)
+
+    const warnings: string[] = []
+    const database = scratchDatabaseName()
+    await createScratchDatabase(admin, database, {onWarning: (message) => warnings.push(message), server: 'db:5432'})
+    expect(warnings).to.deep.equal([`dropped database ${abandoned} on db:5432, the scratch database of a restore test whose kasmctl (pid ${killed}) was killed`])
+    expect(await scratchDatabases()).to.deep.equal({[database]: process.pid, [elsewhere]: killed, [running]: process.pid, [unowned]: null})
+  })
+})
