@@ -1,15 +1,10 @@
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
 import {hostname} from 'node:os'
 import type pg from 'pg'
 
 import {createScratchDatabase, scratchDatabaseName} from '../../../src/lib/backup/scratch-database.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
-
-/** A pid that ran a moment ago and no longer does. */
-function deadPid(): number {
-  return Number(spawnSync('sh', ['-c', 'echo $$'], {encoding: 'utf8'}).stdout.trim())
-}
+import {deadPid} from '../process/support.js'
 
 describe('lib/backup/scratch-database: the scratch databases of restore tests on a named server (--target-url)', () => {
   let sandbox: TestSandbox

@@ -1,5 +1,5 @@
 import {expect} from 'chai'
-import {spawn, spawnSync} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {hostname, tmpdir} from 'node:os'
@@ -7,12 +7,7 @@ import {join} from 'node:path'
 
 import {type ScratchCluster, startScratchCluster, sweepAbandonedScratch} from '../../../src/lib/backup/scratch-postgres.js'
 import {procStat} from '../../../src/lib/process/proc.js'
-
-/** A pid that ran and has exited (reaped): the owner of a restore test that was killed. */
-function deadPid(): number {
-  const pid = spawnSync('sh', ['-c', 'echo $$'], {encoding: 'utf8'}).stdout.trim()
-  return Number(pid)
-}
+import {deadPid} from '../process/support.js'
 
 /** Makes a running scratch cluster look left behind: its owner file names a run that has exited. Returns that pid. */
 async function orphan(cluster: ScratchCluster): Promise<number> {

@@ -1,5 +1,5 @@
 /** Helpers of the child-process and lock tests. */
-import {type ChildProcess, spawn} from 'node:child_process'
+import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
 import {procStat} from '../../../src/lib/process/proc.js'
@@ -20,4 +20,9 @@ export async function startHolder(lock: string, then: 'exit' | 'wait', command: 
 export function running(pid: number): boolean {
   const state = procStat(pid)?.state
   return state !== undefined && state !== 'Z'
+}
+
+/** A pid that ran a moment ago and no longer does: the owner of what a killed run left behind. */
+export function deadPid(): number {
+  return Number(spawnSync('sh', ['-c', 'echo $$'], {encoding: 'utf8'}).stdout.trim())
 }
