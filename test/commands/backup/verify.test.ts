@@ -1,8 +1,10 @@
 import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 import {mkdir, open, readFile, symlink, truncate, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {sweepAbandonedScratch} from '../../../src/lib/backup/scratch-postgres.js'
 import {findExecutable} from '../../../src/lib/process/children.js'
 import {runCli, startCli} from '../../helpers/cli.js'
 import {running} from '../../lib/process/support.js'
@@ -44,6 +46,8 @@ describe('backup verify', function () {
     run.child.kill('SIGKILL')
     await run.result
     await waitFor('the scratch server and its backends to be gone', () => scratch.every((p) => !running(p.pid)))
+    // Its directory stays for the next restore test to remove (test/lib/backup/scratch-postgres.test.ts): do it now.
+    expect((await sweepAbandonedScratch(tmpdir())).map((removed) => removed.owner)).to.include(run.child.pid)
   })
 
   it('--target-url restores into a scratch database on that server, then drops it', async () => {
