@@ -3,6 +3,7 @@ import {hostname} from 'node:os'
 import type pg from 'pg'
 
 import {createScratchDatabase, scratchDatabaseName} from '../../../src/lib/backup/scratch-database.js'
+import {connectTarget} from '../../../src/lib/db/connect.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 import {deadPid} from '../process/support.js'
 
@@ -55,5 +56,22 @@ describe('lib/backup/scratch-database: the scratch databases of restore tests on
     await createScratchDatabase(admin, database, {onWarning: (message) => warnings.push(message), server: 'db:5432'})
     expect(warnings).to.deep.equal([`dropped database ${abandoned} on db:5432, the scratch database of a restore test whose kasmctl (pid ${killed}) was killed`])
     expect(await scratchDatabases()).to.deep.equal({[database]: process.pid, [elsewhere]: killed, [running]: process.pid, [unowned]: null})
+  })
+  it('one another role owns is left, named with the command that drops it, and the restore test goes on', async () => {
+    const killed = deadPid()
+    const abandoned = await leftBy({hostname: hostname(), pid: killed})
+    const {kasmappPassword, port} = sandbox.state.postgres
+    const kasmapp = await connectTarget({database: 'kasm', host: '127.0.0.1', password: kasmappPassword, port, source: 'test', sslmode: 'disable', user: 'kasmapp'})
+    try {
+      const warnings: string[] = []
+      const database = scratchDatabaseName()
+      await createScratchDatabase(kasmapp, database, {onWarning: (message) => warnings.push(message), server: 'db:5432'})
+      expect(warnings).to.deep.equal([
+        `could not drop database ${abandoned} on db:5432, the scratch database of a restore test whose kasmctl (pid ${killed}) was killed: must be owner of database ${abandoned}; drop it as its owner: DROP DATABASE "${abandoned}"`,
+      ])
+      expect(await scratchDatabases()).to.deep.equal({[abandoned]: killed, [database]: process.pid})
+    } finally {
+      await kasmapp.end()
+    }
   })
 })
