@@ -9,9 +9,9 @@ module.exports = {
   // dynamic import()s get two copies of each module, and `instanceof UsageError` fails across them.
   'node-option': ['import=tsx', 'no-experimental-require-module'],
   require: ['test/system-tools.ts', 'test/setup.ts'],
-  // Two worker processes: most tests wait on child processes, servers and PostgreSQL, so two files at a time nearly
-  // halve the suite on 2 cores (~10 min to ~6). Each worker starts its own sandbox for a file that asks for one
-  // (test/helpers/sandbox.ts), and stops it after that file (test/setup.ts: root hooks run per file here).
+  // Two worker processes: most tests wait on child processes, servers and PostgreSQL, so two files at a time more
+  // than halve the suite on 2 cores (~10 min to ~4.5). Each worker starts its own sandbox when a file first asks for
+  // one (test/helpers/sandbox.ts) and keeps it for the files after; the run stops them all at its end (test/setup.ts).
   parallel: true,
   jobs: 2,
   timeout: 60000,

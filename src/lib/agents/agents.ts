@@ -4,10 +4,10 @@ import {parseKasmDate} from '../kasm/normalize.js'
 import type {Kasm, Server, Zone} from '../kasm/types.js'
 import {serverNow} from '../sessions/sessions.js'
 import {agentTotal, slotsOn} from '../capacity/index.js'
+import {compareNames} from '../text.js'
 import {computeZoneCapacity, sessionsOn, type ZoneCapacity} from './capacity.js'
 import {isAgent, resolveAgent, resolveZone} from './resolve.js'
 import {type DisableRecord, type DrainRecord, listDisableRecords, readDisableRecord, removeDisableRecord, writeDisableRecord} from './state.js'
-import {compareNames} from '../text.js'
 
 /** One agent as `agent list --json` / `agent get --json` show it (docs/json.md). Kasm's field names where they exist. */
 export interface AgentView {

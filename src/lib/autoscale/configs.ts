@@ -6,10 +6,10 @@ import {AuthError, LicenseError, OperationError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import {sameId} from '../kasm/ids.js'
 import type {AutoscaleSchedule, RawAutoscaleConfig, ServerPool, Zone} from '../kasm/types.js'
+import {compareNames} from '../text.js'
 import {resolveRef} from '../zones/resolve.js'
 import type {FieldChange} from '../zones/changes.js'
 import {type AutoscaleSettings, autoscaleChanges, kasmFormOf, settingsOfConfig, withChanges} from './fields.js'
-import {compareNames} from '../text.js'
 
 export interface AutoscaleInventory {
   configs: RawAutoscaleConfig[]

@@ -3,11 +3,11 @@ import {readdir, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {OperationError} from '../errors.js'
+import {compareNames} from '../text.js'
 import {readChecksumFile, sha256File} from './checksum.js'
 import {missingBackupDir, notADirectory} from './destination.js'
 import {type BackupManifest, readManifest} from './manifest.js'
 import {type BackupCompression, type BackupFormat, parseBackupName} from './naming.js'
-import {compareNames} from '../text.js'
 
 export interface BackupEntry {
   file: string

@@ -1,5 +1,5 @@
-import {type AgentCapacity, compareSizeDescending, fitsOn, type SessionLoad, usedResources, withSession} from './model.js'
 import {compareNames} from '../text.js'
+import {type AgentCapacity, compareSizeDescending, fitsOn, type SessionLoad, usedResources, withSession} from './model.js'
 
 /**
  * Which agent a zone's load strategy picks (kasm-docs/deployment-zones.txt), and placing a list of

@@ -1,6 +1,6 @@
+import {compareNames} from '../text.js'
 import {type AgentCapacity, compareSizeDescending, largestAgents, type Resources, type SessionLoad, slotsIn} from './model.js'
 import {placeSessions, type ZonePolicy} from './placement.js'
-import {compareNames} from '../text.js'
 
 /**
  * What-if questions on a zone's agents: losing agents (a failure, a drain), how many more sessions

@@ -4,10 +4,10 @@ import {formatDuration} from '../duration.js'
 import {OperationError} from '../errors.js'
 import {renderTable} from '../output/table.js'
 import {formatBytes, formatCount} from '../output/units.js'
+import {compareNames} from '../text.js'
 import {indexedTimeColumn} from './purge.js'
 import {quoteIdent} from './target.js'
 import {tableFigures} from './vacuum.js'
-import {compareNames} from '../text.js'
 
 /**
  * `db report`: what the sizing guide asks an operator to watch (kasm-docs/sizing-and-deployment.txt,

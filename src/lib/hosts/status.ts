@@ -1,9 +1,9 @@
 import type {HostEntry, HostRole} from '../config/types.js'
 import type {HealthcheckResult} from '../kasm/types.js'
 import {isRemoteHost, resolveHostPath, runOnHost} from '../remote/index.js'
+import {compareNames} from '../text.js'
 import {kasmRootOf, keyName, webappUrlOf} from './layout.js'
 import {readZoneFiles} from './zone-files.js'
-import {compareNames} from '../text.js'
 
 /** `kasmctl host status` for one host (docs/json.md). */
 export interface HostStatus {

@@ -3,8 +3,8 @@ import type pg from 'pg'
 
 import {PERMISSIONS} from '../kasm/permissions.js'
 import {ALEMBIC_REVISIONS, isAtLeast, KASM_RELEASES, type KasmVersion} from '../kasm/version.js'
-import {encryptSetting, hashApiSecret} from './kasm-crypto.js'
 import {compareNames} from '../text.js'
+import {encryptSetting, hashApiSecret} from './kasm-crypto.js'
 
 /**
  * The sandbox's seed: a small multi-zone deployment with Kasm's quirks (kasm-schema.md). Names are

@@ -3,8 +3,8 @@ import type {KasmClient} from '../kasm/client.js'
 import {sameId} from '../kasm/ids.js'
 import {parseKasmDate} from '../kasm/normalize.js'
 import type {Kasm, Server} from '../kasm/types.js'
-import {resolveRef} from '../zones/resolve.js'
 import {compareNames} from '../text.js'
+import {resolveRef} from '../zones/resolve.js'
 
 /** One session as kasmctl shows it (`session list --json` items, docs/json.md). Dates are ISO 8601 UTC. */
 export interface SessionView {

@@ -22,8 +22,8 @@ import {UsageError} from '../errors.js'
 import type {AutoscaleConfigView} from '../autoscale/configs.js'
 import {AUTOSCALE_FIELDS, type AutoscaleSettings, autoscaleFieldSpec, parseAutoscaleValue} from '../autoscale/fields.js'
 import type {Zone, ZoneSettings} from '../kasm/types.js'
-import {ZONE_SETTINGS, parseBooleanWord, parseZoneName, parseSetting, settingSpec, settingsOf} from './settings.js'
 import {compareNames} from '../text.js'
+import {ZONE_SETTINGS, parseBooleanWord, parseZoneName, parseSetting, settingSpec, settingsOf} from './settings.js'
 
 export const FILE_VERSION = 1
 

@@ -12,10 +12,10 @@ import {AuthError, LicenseError} from '../errors.js'
 import type {KasmClient} from '../kasm/client.js'
 import {normalizeId} from '../kasm/ids.js'
 import type {Zone} from '../kasm/types.js'
+import {compareNames} from '../text.js'
 import type {ZonesFile} from './file.js'
 import {isDefaultUpstream, REQUEST_HOST, withDefaults} from './settings.js'
 import {isAgent} from './view.js'
-import {compareNames} from '../text.js'
 
 export interface LintFinding {
   severity: 'error' | 'warning'

@@ -5,8 +5,8 @@
 import {shortId} from '../kasm/ids.js'
 import type {KasmClient} from '../kasm/client.js'
 import type {Server, Zone, ZoneSettings} from '../kasm/types.js'
-import {settingsOf} from './settings.js'
 import {compareNames} from '../text.js'
+import {settingsOf} from './settings.js'
 
 /** One zone in `zone list --json` (docs/json.md). */
 export type ZoneView = Partial<ZoneSettings> & {
