@@ -3,6 +3,7 @@ import {hostname} from 'node:os'
 import type pg from 'pg'
 
 import {quoteIdent} from '../db/target.js'
+import {AuthError} from '../errors.js'
 import {holderAlive, type LockHolder} from '../lock.js'
 import {processStartTime} from '../process/proc.js'
 
@@ -17,6 +18,11 @@ const SCRATCH_PREFIX = 'kasmctl_verify_'
  * instant), is not ours to judge and is left.
  */
 export async function createScratchDatabase(admin: pg.Client, database: string, options: {server: string; onWarning?: (message: string) => void}): Promise<void> {
+  const {rows: [role]} = await admin.query<{name: string; allowed: boolean}>('SELECT current_user AS name, rolsuper OR rolcreatedb AS allowed FROM pg_roles WHERE rolname = current_user')
+  if (!role?.allowed) {
+    throw new AuthError(`role ${role?.name} on ${options.server} may not create the scratch database: it lacks CREATEDB and is not SUPERUSER; give --target-url a role that has one`)
+  }
+
   for (const left of await dropAbandonedScratchDatabases(admin)) {
     const whose = `the scratch database of a restore test whose kasmctl (pid ${left.owner}) was killed`
     // Not this run's to fail over: another role may own it. The operator is told how to finish.

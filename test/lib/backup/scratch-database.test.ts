@@ -4,6 +4,7 @@ import type pg from 'pg'
 
 import {createScratchDatabase, scratchDatabaseName} from '../../../src/lib/backup/scratch-database.js'
 import {connectTarget} from '../../../src/lib/db/connect.js'
+import {AuthError} from '../../../src/lib/errors.js'
 import {type TestSandbox, useSandbox} from '../../helpers/sandbox.js'
 import {deadPid} from '../process/support.js'
 
@@ -72,6 +73,23 @@ describe('lib/backup/scratch-database: the scratch databases of restore tests on
       expect(await scratchDatabases()).to.deep.equal({[abandoned]: killed, [database]: process.pid})
     } finally {
       await kasmapp.end()
+    }
+  })
+  it('a role that may not create databases is refused, naming the role and what it lacks, before anything is dropped', async () => {
+    const abandoned = await leftBy({hostname: hostname(), pid: deadPid()})
+    const {kasmappPassword, port} = sandbox.state.postgres
+    await admin.query('ALTER ROLE kasmapp NOCREATEDB')
+    const kasmapp = await connectTarget({database: 'kasm', host: '127.0.0.1', password: kasmappPassword, port, source: 'test', sslmode: 'disable', user: 'kasmapp'})
+    try {
+      const refused = await createScratchDatabase(kasmapp, scratchDatabaseName(), {server: 'db:5432'}).catch((error: Error) => error)
+      expect(refused).to.be.instanceOf(AuthError)
+      expect((refused as AuthError).message).to.equal(
+        'role kasmapp on db:5432 may not create the scratch database: it lacks CREATEDB and is not SUPERUSER; give --target-url a role that has one',
+      )
+      expect(Object.keys(await scratchDatabases())).to.deep.equal([abandoned])
+    } finally {
+      await kasmapp.end()
+      await admin.query('ALTER ROLE kasmapp CREATEDB')
     }
   })
 })
