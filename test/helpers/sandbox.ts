@@ -92,19 +92,6 @@ export async function stopSandboxesUnder(runDir: string): Promise<void> {
   if (failures.length > 0) throw new Error(`sandboxes not stopped:\n${failures.join('\n')}`)
 }
 
-/** Stops every shared sandbox (daemon and PostgreSQL) and removes its temp dir. Safe to call when none started. */
-export async function stopSharedSandbox(): Promise<void> {
-  const entries = [...sandboxes.values()]
-  sandboxes.clear()
-  const {sandboxDown} = await import('../../src/lib/sandbox/manager.js')
-  for (const entry of entries) {
-    const sandbox = await entry.sandbox.catch(() => undefined)
-    if (!sandbox) continue
-    await sandboxDown(sandbox.dir, {purge: true})
-    await rm(await entry.root, {force: true, recursive: true})
-  }
-}
-
 async function startSandbox(root: string, kasmVersion: KasmVersion): Promise<TestSandbox> {
   const [manager, control, postgres] = await Promise.all([
     import('../../src/lib/sandbox/manager.js'),
